@@ -1,0 +1,12 @@
+export { Client } from './client';
+export type { ClientOptions, CallOptions, TlsOptions } from './connection';
+export { Connection } from './connection';
+export * from './errors';
+export * from './kv';
+export * from './watch';
+export * from './lease';
+export * from './maintenance';
+export * from './cluster';
+export * from './auth';
+export { parseDuration, prefixEnd, toBuffer } from './util';
+export type { Bytes, LeaseIdLike } from './util';

@@ -1,0 +1,205 @@
+/**
+ * Test server launcher. Target chosen with env CONCORD_TEST_TARGET=etcd|concord (default etcd).
+ * Every test file starts its own server on free loopback ports with a temp data dir and must
+ * call `stop()` in `after`.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client, ClientOptions } from '../src';
+
+export const TARGET = (process.env.CONCORD_TEST_TARGET ?? 'etcd') as 'etcd' | 'concord';
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(addr.port));
+    });
+  });
+}
+
+export class TestServer {
+  proc: ChildProcess | null = null;
+  readonly dataDir: string;
+  clientPort = 0;
+  peerPort = 0;
+  private logs: string[] = [];
+  private stopped = false;
+
+  constructor() {
+    this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-client-test-'));
+  }
+
+  get endpoint(): string {
+    return `127.0.0.1:${this.clientPort}`;
+  }
+
+  async start(): Promise<void> {
+    if (!this.clientPort) this.clientPort = await freePort();
+    if (!this.peerPort) this.peerPort = await freePort();
+    const c = `http://127.0.0.1:${this.clientPort}`;
+    const p = `http://127.0.0.1:${this.peerPort}`;
+    let cmd: string;
+    let args: string[];
+    if (TARGET === 'concord') {
+      cmd = process.execPath;
+      args = [
+        path.join(REPO_ROOT, 'packages/server/dist/src/cli/main.js'),
+        'serve',
+        '--name',
+        't',
+        '--data-dir',
+        this.dataDir,
+        '--listen-client-urls',
+        c,
+        '--advertise-client-urls',
+        c,
+      ];
+    } else {
+      cmd = process.env.ETCD_BIN ?? 'etcd';
+      args = [
+        '--name',
+        't',
+        '--data-dir',
+        this.dataDir,
+        '--listen-client-urls',
+        c,
+        '--advertise-client-urls',
+        c,
+        '--listen-peer-urls',
+        p,
+        '--initial-advertise-peer-urls',
+        p,
+        '--initial-cluster',
+        `t=${p}`,
+        '--log-level',
+        'warn',
+      ];
+    }
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    const onData = (d: Buffer) => {
+      this.logs.push(d.toString());
+      if (this.logs.length > 200) this.logs.shift();
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    let exited = false;
+    proc.once('exit', () => (exited = true));
+    await this.waitReady(() => exited);
+  }
+
+  private async waitReady(exited: () => boolean): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    const client = new Client({ endpoints: [this.endpoint], dialTimeoutMs: 1000, defaultTimeoutMs: 1000, retries: 0 });
+    try {
+      while (Date.now() < deadline) {
+        if (exited()) throw new Error(`server exited during startup:\n${this.logs.join('')}`);
+        try {
+          await client.maintenance.status({ timeoutMs: 1000 });
+          return;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      throw new Error(`server did not become ready in 30s:\n${this.logs.join('')}`);
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Kill the process (SIGKILL) and wait for it to exit. */
+  async kill(): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    this.proc = null;
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      try {
+        proc.kill('SIGCONT');
+      } catch {
+        /* ignore */
+      }
+      proc.kill('SIGKILL');
+    });
+  }
+
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
+
+  pause(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+  resume(): void {
+    this.proc?.kill('SIGCONT');
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.kill();
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function startServer(): Promise<TestServer> {
+  const s = new TestServer();
+  try {
+    await s.start();
+  } catch (e) {
+    await s.stop();
+    throw e;
+  }
+  return s;
+}
+
+export function newClient(server: TestServer | TestServer[], opts: Partial<ClientOptions> = {}): Client {
+  const servers = Array.isArray(server) ? server : [server];
+  return new Client({ endpoints: servers.map((s) => s.endpoint), defaultTimeoutMs: 10_000, ...opts });
+}
+
+/** Wait for a condition with a timeout (polling). */
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+}
+
+/** Race a promise against a timeout. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what = 'operation'): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(t)),
+    new Promise<T>((_, rej) => {
+      t = setTimeout(() => rej(new Error(`timed out after ${ms}ms: ${what}`)), ms);
+    }),
+  ]);
+}
+
+/** Wait for an event emitter event with timeout. */
+export function once<T = unknown>(em: NodeJS.EventEmitter, ev: string, ms = 10_000): Promise<T> {
+  return withTimeout(
+    new Promise<T>((resolve) => em.once(ev, (v: T) => resolve(v))),
+    ms,
+    `event ${ev}`,
+  );
+}
+
+let counter = 0;
+/** Unique key prefix per test. */
+export function uniq(name: string): string {
+  return `/t/${name}/${process.pid}-${Date.now().toString(36)}-${counter++}/`;
+}
