@@ -214,6 +214,7 @@ export class Wal {
   private running = false;
   private failure: Error | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private idleWaiters: Array<() => void> = [];
   private releaseChain: Promise<void> = Promise.resolve();
   private readonly counters = { syncs: 0, records: 0, batches: 0, bytes: 0 };
@@ -383,12 +384,14 @@ export class Wal {
   }
 
   /** Flushes queued appends, waits for in-flight work, closes the file. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.running) await new Promise<void>((r) => this.idleWaiters.push(r));
-    await this.releaseChain;
-    await fsClose(this.fd);
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      if (this.running) await new Promise<void>((r) => this.idleWaiters.push(r));
+      await this.releaseChain;
+      await fsClose(this.fd);
+    })();
+    return this.closing;
   }
 
   // ---- write path ----
