@@ -1,7 +1,7 @@
 'use strict';
 // Entry point of @concord/proto: the etcd v3 API (etcdserverpb, mvccpb, authpb,
 // v3electionpb, v3lockpb) and Concord's internal log format (concordpb), as
-// static protobufjs classes. 64-bit integer fields are always Long instances.
+// static protobufjs classes. 64-bit integer fields decode as Long (typed number|Long so callers may pass numbers).
 const $protobuf = require('protobufjs/minimal');
 const Long = require('long');
 

@@ -4,21 +4,21 @@ export namespace mvccpb {
 
     interface IKeyValue {
         key?: (Uint8Array|null);
-        createRevision?: (Long|null);
-        modRevision?: (Long|null);
-        version?: (Long|null);
+        createRevision?: (number|Long|null);
+        modRevision?: (number|Long|null);
+        version?: (number|Long|null);
         value?: (Uint8Array|null);
-        lease?: (Long|null);
+        lease?: (number|Long|null);
     }
 
     class KeyValue implements IKeyValue {
         constructor(properties?: mvccpb.IKeyValue);
         public key: Uint8Array;
-        public createRevision: Long;
-        public modRevision: Long;
-        public version: Long;
+        public createRevision: (number|Long);
+        public modRevision: (number|Long);
+        public version: (number|Long);
         public value: Uint8Array;
-        public lease: Long;
+        public lease: (number|Long);
         public static create(properties?: mvccpb.IKeyValue): mvccpb.KeyValue;
         public static encode(message: mvccpb.IKeyValue, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: mvccpb.IKeyValue, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -372,18 +372,18 @@ export namespace etcdserverpb {
     }
 
     interface IResponseHeader {
-        clusterId?: (Long|null);
-        memberId?: (Long|null);
-        revision?: (Long|null);
-        raftTerm?: (Long|null);
+        clusterId?: (number|Long|null);
+        memberId?: (number|Long|null);
+        revision?: (number|Long|null);
+        raftTerm?: (number|Long|null);
     }
 
     class ResponseHeader implements IResponseHeader {
         constructor(properties?: etcdserverpb.IResponseHeader);
-        public clusterId: Long;
-        public memberId: Long;
-        public revision: Long;
-        public raftTerm: Long;
+        public clusterId: (number|Long);
+        public memberId: (number|Long);
+        public revision: (number|Long);
+        public raftTerm: (number|Long);
         public static create(properties?: etcdserverpb.IResponseHeader): etcdserverpb.ResponseHeader;
         public static encode(message: etcdserverpb.IResponseHeader, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.IResponseHeader, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -398,34 +398,34 @@ export namespace etcdserverpb {
     interface IRangeRequest {
         key?: (Uint8Array|null);
         rangeEnd?: (Uint8Array|null);
-        limit?: (Long|null);
-        revision?: (Long|null);
+        limit?: (number|Long|null);
+        revision?: (number|Long|null);
         sortOrder?: (etcdserverpb.RangeRequest.SortOrder|null);
         sortTarget?: (etcdserverpb.RangeRequest.SortTarget|null);
         serializable?: (boolean|null);
         keysOnly?: (boolean|null);
         countOnly?: (boolean|null);
-        minModRevision?: (Long|null);
-        maxModRevision?: (Long|null);
-        minCreateRevision?: (Long|null);
-        maxCreateRevision?: (Long|null);
+        minModRevision?: (number|Long|null);
+        maxModRevision?: (number|Long|null);
+        minCreateRevision?: (number|Long|null);
+        maxCreateRevision?: (number|Long|null);
     }
 
     class RangeRequest implements IRangeRequest {
         constructor(properties?: etcdserverpb.IRangeRequest);
         public key: Uint8Array;
         public rangeEnd: Uint8Array;
-        public limit: Long;
-        public revision: Long;
+        public limit: (number|Long);
+        public revision: (number|Long);
         public sortOrder: etcdserverpb.RangeRequest.SortOrder;
         public sortTarget: etcdserverpb.RangeRequest.SortTarget;
         public serializable: boolean;
         public keysOnly: boolean;
         public countOnly: boolean;
-        public minModRevision: Long;
-        public maxModRevision: Long;
-        public minCreateRevision: Long;
-        public maxCreateRevision: Long;
+        public minModRevision: (number|Long);
+        public maxModRevision: (number|Long);
+        public minCreateRevision: (number|Long);
+        public maxCreateRevision: (number|Long);
         public static create(properties?: etcdserverpb.IRangeRequest): etcdserverpb.RangeRequest;
         public static encode(message: etcdserverpb.IRangeRequest, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.IRangeRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -458,7 +458,7 @@ export namespace etcdserverpb {
         header?: (etcdserverpb.IResponseHeader|null);
         kvs?: (mvccpb.IKeyValue[]|null);
         more?: (boolean|null);
-        count?: (Long|null);
+        count?: (number|Long|null);
     }
 
     class RangeResponse implements IRangeResponse {
@@ -466,7 +466,7 @@ export namespace etcdserverpb {
         public header?: (etcdserverpb.IResponseHeader|null);
         public kvs: mvccpb.IKeyValue[];
         public more: boolean;
-        public count: Long;
+        public count: (number|Long);
         public static create(properties?: etcdserverpb.IRangeResponse): etcdserverpb.RangeResponse;
         public static encode(message: etcdserverpb.IRangeResponse, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.IRangeResponse, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -481,7 +481,7 @@ export namespace etcdserverpb {
     interface IPutRequest {
         key?: (Uint8Array|null);
         value?: (Uint8Array|null);
-        lease?: (Long|null);
+        lease?: (number|Long|null);
         prevKv?: (boolean|null);
         ignoreValue?: (boolean|null);
         ignoreLease?: (boolean|null);
@@ -491,7 +491,7 @@ export namespace etcdserverpb {
         constructor(properties?: etcdserverpb.IPutRequest);
         public key: Uint8Array;
         public value: Uint8Array;
-        public lease: Long;
+        public lease: (number|Long);
         public prevKv: boolean;
         public ignoreValue: boolean;
         public ignoreLease: boolean;
@@ -550,14 +550,14 @@ export namespace etcdserverpb {
 
     interface IDeleteRangeResponse {
         header?: (etcdserverpb.IResponseHeader|null);
-        deleted?: (Long|null);
+        deleted?: (number|Long|null);
         prevKvs?: (mvccpb.IKeyValue[]|null);
     }
 
     class DeleteRangeResponse implements IDeleteRangeResponse {
         constructor(properties?: etcdserverpb.IDeleteRangeResponse);
         public header?: (etcdserverpb.IResponseHeader|null);
-        public deleted: Long;
+        public deleted: (number|Long);
         public prevKvs: mvccpb.IKeyValue[];
         public static create(properties?: etcdserverpb.IDeleteRangeResponse): etcdserverpb.DeleteRangeResponse;
         public static encode(message: etcdserverpb.IDeleteRangeResponse, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -624,11 +624,11 @@ export namespace etcdserverpb {
         result?: (etcdserverpb.Compare.CompareResult|null);
         target?: (etcdserverpb.Compare.CompareTarget|null);
         key?: (Uint8Array|null);
-        version?: (Long|null);
-        createRevision?: (Long|null);
-        modRevision?: (Long|null);
+        version?: (number|Long|null);
+        createRevision?: (number|Long|null);
+        modRevision?: (number|Long|null);
         value?: (Uint8Array|null);
-        lease?: (Long|null);
+        lease?: (number|Long|null);
         rangeEnd?: (Uint8Array|null);
     }
 
@@ -637,11 +637,11 @@ export namespace etcdserverpb {
         public result: etcdserverpb.Compare.CompareResult;
         public target: etcdserverpb.Compare.CompareTarget;
         public key: Uint8Array;
-        public version?: (Long|null);
-        public createRevision?: (Long|null);
-        public modRevision?: (Long|null);
+        public version?: (number|Long|null);
+        public createRevision?: (number|Long|null);
+        public modRevision?: (number|Long|null);
         public value?: (Uint8Array|null);
-        public lease?: (Long|null);
+        public lease?: (number|Long|null);
         public rangeEnd: Uint8Array;
         public targetUnion?: ("version"|"createRevision"|"modRevision"|"value"|"lease");
         public static create(properties?: etcdserverpb.ICompare): etcdserverpb.Compare;
@@ -718,13 +718,13 @@ export namespace etcdserverpb {
     }
 
     interface ICompactionRequest {
-        revision?: (Long|null);
+        revision?: (number|Long|null);
         physical?: (boolean|null);
     }
 
     class CompactionRequest implements ICompactionRequest {
         constructor(properties?: etcdserverpb.ICompactionRequest);
-        public revision: Long;
+        public revision: (number|Long);
         public physical: boolean;
         public static create(properties?: etcdserverpb.ICompactionRequest): etcdserverpb.CompactionRequest;
         public static encode(message: etcdserverpb.ICompactionRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -772,12 +772,12 @@ export namespace etcdserverpb {
     }
 
     interface IHashKVRequest {
-        revision?: (Long|null);
+        revision?: (number|Long|null);
     }
 
     class HashKVRequest implements IHashKVRequest {
         constructor(properties?: etcdserverpb.IHashKVRequest);
-        public revision: Long;
+        public revision: (number|Long);
         public static create(properties?: etcdserverpb.IHashKVRequest): etcdserverpb.HashKVRequest;
         public static encode(message: etcdserverpb.IHashKVRequest, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.IHashKVRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -792,16 +792,16 @@ export namespace etcdserverpb {
     interface IHashKVResponse {
         header?: (etcdserverpb.IResponseHeader|null);
         hash?: (number|null);
-        compactRevision?: (Long|null);
-        hashRevision?: (Long|null);
+        compactRevision?: (number|Long|null);
+        hashRevision?: (number|Long|null);
     }
 
     class HashKVResponse implements IHashKVResponse {
         constructor(properties?: etcdserverpb.IHashKVResponse);
         public header?: (etcdserverpb.IResponseHeader|null);
         public hash: number;
-        public compactRevision: Long;
-        public hashRevision: Long;
+        public compactRevision: (number|Long);
+        public hashRevision: (number|Long);
         public static create(properties?: etcdserverpb.IHashKVResponse): etcdserverpb.HashKVResponse;
         public static encode(message: etcdserverpb.IHashKVResponse, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.IHashKVResponse, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -851,7 +851,7 @@ export namespace etcdserverpb {
 
     interface ISnapshotResponse {
         header?: (etcdserverpb.IResponseHeader|null);
-        remainingBytes?: (Long|null);
+        remainingBytes?: (number|Long|null);
         blob?: (Uint8Array|null);
         version?: (string|null);
     }
@@ -859,7 +859,7 @@ export namespace etcdserverpb {
     class SnapshotResponse implements ISnapshotResponse {
         constructor(properties?: etcdserverpb.ISnapshotResponse);
         public header?: (etcdserverpb.IResponseHeader|null);
-        public remainingBytes: Long;
+        public remainingBytes: (number|Long);
         public blob: Uint8Array;
         public version: string;
         public static create(properties?: etcdserverpb.ISnapshotResponse): etcdserverpb.SnapshotResponse;
@@ -899,11 +899,11 @@ export namespace etcdserverpb {
     interface IWatchCreateRequest {
         key?: (Uint8Array|null);
         rangeEnd?: (Uint8Array|null);
-        startRevision?: (Long|null);
+        startRevision?: (number|Long|null);
         progressNotify?: (boolean|null);
         filters?: (etcdserverpb.WatchCreateRequest.FilterType[]|null);
         prevKv?: (boolean|null);
-        watchId?: (Long|null);
+        watchId?: (number|Long|null);
         fragment?: (boolean|null);
     }
 
@@ -911,11 +911,11 @@ export namespace etcdserverpb {
         constructor(properties?: etcdserverpb.IWatchCreateRequest);
         public key: Uint8Array;
         public rangeEnd: Uint8Array;
-        public startRevision: Long;
+        public startRevision: (number|Long);
         public progressNotify: boolean;
         public filters: etcdserverpb.WatchCreateRequest.FilterType[];
         public prevKv: boolean;
-        public watchId: Long;
+        public watchId: (number|Long);
         public fragment: boolean;
         public static create(properties?: etcdserverpb.IWatchCreateRequest): etcdserverpb.WatchCreateRequest;
         public static encode(message: etcdserverpb.IWatchCreateRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -937,12 +937,12 @@ export namespace etcdserverpb {
     }
 
     interface IWatchCancelRequest {
-        watchId?: (Long|null);
+        watchId?: (number|Long|null);
     }
 
     class WatchCancelRequest implements IWatchCancelRequest {
         constructor(properties?: etcdserverpb.IWatchCancelRequest);
-        public watchId: Long;
+        public watchId: (number|Long);
         public static create(properties?: etcdserverpb.IWatchCancelRequest): etcdserverpb.WatchCancelRequest;
         public static encode(message: etcdserverpb.IWatchCancelRequest, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.IWatchCancelRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -972,10 +972,10 @@ export namespace etcdserverpb {
 
     interface IWatchResponse {
         header?: (etcdserverpb.IResponseHeader|null);
-        watchId?: (Long|null);
+        watchId?: (number|Long|null);
         created?: (boolean|null);
         canceled?: (boolean|null);
-        compactRevision?: (Long|null);
+        compactRevision?: (number|Long|null);
         cancelReason?: (string|null);
         fragment?: (boolean|null);
         events?: (mvccpb.IEvent[]|null);
@@ -984,10 +984,10 @@ export namespace etcdserverpb {
     class WatchResponse implements IWatchResponse {
         constructor(properties?: etcdserverpb.IWatchResponse);
         public header?: (etcdserverpb.IResponseHeader|null);
-        public watchId: Long;
+        public watchId: (number|Long);
         public created: boolean;
         public canceled: boolean;
-        public compactRevision: Long;
+        public compactRevision: (number|Long);
         public cancelReason: string;
         public fragment: boolean;
         public events: mvccpb.IEvent[];
@@ -1003,14 +1003,14 @@ export namespace etcdserverpb {
     }
 
     interface ILeaseGrantRequest {
-        TTL?: (Long|null);
-        ID?: (Long|null);
+        TTL?: (number|Long|null);
+        ID?: (number|Long|null);
     }
 
     class LeaseGrantRequest implements ILeaseGrantRequest {
         constructor(properties?: etcdserverpb.ILeaseGrantRequest);
-        public TTL: Long;
-        public ID: Long;
+        public TTL: (number|Long);
+        public ID: (number|Long);
         public static create(properties?: etcdserverpb.ILeaseGrantRequest): etcdserverpb.LeaseGrantRequest;
         public static encode(message: etcdserverpb.ILeaseGrantRequest, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.ILeaseGrantRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1024,16 +1024,16 @@ export namespace etcdserverpb {
 
     interface ILeaseGrantResponse {
         header?: (etcdserverpb.IResponseHeader|null);
-        ID?: (Long|null);
-        TTL?: (Long|null);
+        ID?: (number|Long|null);
+        TTL?: (number|Long|null);
         error?: (string|null);
     }
 
     class LeaseGrantResponse implements ILeaseGrantResponse {
         constructor(properties?: etcdserverpb.ILeaseGrantResponse);
         public header?: (etcdserverpb.IResponseHeader|null);
-        public ID: Long;
-        public TTL: Long;
+        public ID: (number|Long);
+        public TTL: (number|Long);
         public error: string;
         public static create(properties?: etcdserverpb.ILeaseGrantResponse): etcdserverpb.LeaseGrantResponse;
         public static encode(message: etcdserverpb.ILeaseGrantResponse, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1047,12 +1047,12 @@ export namespace etcdserverpb {
     }
 
     interface ILeaseRevokeRequest {
-        ID?: (Long|null);
+        ID?: (number|Long|null);
     }
 
     class LeaseRevokeRequest implements ILeaseRevokeRequest {
         constructor(properties?: etcdserverpb.ILeaseRevokeRequest);
-        public ID: Long;
+        public ID: (number|Long);
         public static create(properties?: etcdserverpb.ILeaseRevokeRequest): etcdserverpb.LeaseRevokeRequest;
         public static encode(message: etcdserverpb.ILeaseRevokeRequest, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.ILeaseRevokeRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1083,14 +1083,14 @@ export namespace etcdserverpb {
     }
 
     interface ILeaseCheckpoint {
-        ID?: (Long|null);
-        remaining_TTL?: (Long|null);
+        ID?: (number|Long|null);
+        remaining_TTL?: (number|Long|null);
     }
 
     class LeaseCheckpoint implements ILeaseCheckpoint {
         constructor(properties?: etcdserverpb.ILeaseCheckpoint);
-        public ID: Long;
-        public remaining_TTL: Long;
+        public ID: (number|Long);
+        public remaining_TTL: (number|Long);
         public static create(properties?: etcdserverpb.ILeaseCheckpoint): etcdserverpb.LeaseCheckpoint;
         public static encode(message: etcdserverpb.ILeaseCheckpoint, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.ILeaseCheckpoint, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1139,12 +1139,12 @@ export namespace etcdserverpb {
     }
 
     interface ILeaseKeepAliveRequest {
-        ID?: (Long|null);
+        ID?: (number|Long|null);
     }
 
     class LeaseKeepAliveRequest implements ILeaseKeepAliveRequest {
         constructor(properties?: etcdserverpb.ILeaseKeepAliveRequest);
-        public ID: Long;
+        public ID: (number|Long);
         public static create(properties?: etcdserverpb.ILeaseKeepAliveRequest): etcdserverpb.LeaseKeepAliveRequest;
         public static encode(message: etcdserverpb.ILeaseKeepAliveRequest, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.ILeaseKeepAliveRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1158,15 +1158,15 @@ export namespace etcdserverpb {
 
     interface ILeaseKeepAliveResponse {
         header?: (etcdserverpb.IResponseHeader|null);
-        ID?: (Long|null);
-        TTL?: (Long|null);
+        ID?: (number|Long|null);
+        TTL?: (number|Long|null);
     }
 
     class LeaseKeepAliveResponse implements ILeaseKeepAliveResponse {
         constructor(properties?: etcdserverpb.ILeaseKeepAliveResponse);
         public header?: (etcdserverpb.IResponseHeader|null);
-        public ID: Long;
-        public TTL: Long;
+        public ID: (number|Long);
+        public TTL: (number|Long);
         public static create(properties?: etcdserverpb.ILeaseKeepAliveResponse): etcdserverpb.LeaseKeepAliveResponse;
         public static encode(message: etcdserverpb.ILeaseKeepAliveResponse, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.ILeaseKeepAliveResponse, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1179,13 +1179,13 @@ export namespace etcdserverpb {
     }
 
     interface ILeaseTimeToLiveRequest {
-        ID?: (Long|null);
+        ID?: (number|Long|null);
         keys?: (boolean|null);
     }
 
     class LeaseTimeToLiveRequest implements ILeaseTimeToLiveRequest {
         constructor(properties?: etcdserverpb.ILeaseTimeToLiveRequest);
-        public ID: Long;
+        public ID: (number|Long);
         public keys: boolean;
         public static create(properties?: etcdserverpb.ILeaseTimeToLiveRequest): etcdserverpb.LeaseTimeToLiveRequest;
         public static encode(message: etcdserverpb.ILeaseTimeToLiveRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1200,18 +1200,18 @@ export namespace etcdserverpb {
 
     interface ILeaseTimeToLiveResponse {
         header?: (etcdserverpb.IResponseHeader|null);
-        ID?: (Long|null);
-        TTL?: (Long|null);
-        grantedTTL?: (Long|null);
+        ID?: (number|Long|null);
+        TTL?: (number|Long|null);
+        grantedTTL?: (number|Long|null);
         keys?: (Uint8Array[]|null);
     }
 
     class LeaseTimeToLiveResponse implements ILeaseTimeToLiveResponse {
         constructor(properties?: etcdserverpb.ILeaseTimeToLiveResponse);
         public header?: (etcdserverpb.IResponseHeader|null);
-        public ID: Long;
-        public TTL: Long;
-        public grantedTTL: Long;
+        public ID: (number|Long);
+        public TTL: (number|Long);
+        public grantedTTL: (number|Long);
         public keys: Uint8Array[];
         public static create(properties?: etcdserverpb.ILeaseTimeToLiveResponse): etcdserverpb.LeaseTimeToLiveResponse;
         public static encode(message: etcdserverpb.ILeaseTimeToLiveResponse, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1241,12 +1241,12 @@ export namespace etcdserverpb {
     }
 
     interface ILeaseStatus {
-        ID?: (Long|null);
+        ID?: (number|Long|null);
     }
 
     class LeaseStatus implements ILeaseStatus {
         constructor(properties?: etcdserverpb.ILeaseStatus);
-        public ID: Long;
+        public ID: (number|Long);
         public static create(properties?: etcdserverpb.ILeaseStatus): etcdserverpb.LeaseStatus;
         public static encode(message: etcdserverpb.ILeaseStatus, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.ILeaseStatus, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1279,7 +1279,7 @@ export namespace etcdserverpb {
     }
 
     interface IMember {
-        ID?: (Long|null);
+        ID?: (number|Long|null);
         name?: (string|null);
         peerURLs?: (string[]|null);
         clientURLs?: (string[]|null);
@@ -1288,7 +1288,7 @@ export namespace etcdserverpb {
 
     class Member implements IMember {
         constructor(properties?: etcdserverpb.IMember);
-        public ID: Long;
+        public ID: (number|Long);
         public name: string;
         public peerURLs: string[];
         public clientURLs: string[];
@@ -1347,12 +1347,12 @@ export namespace etcdserverpb {
     }
 
     interface IMemberRemoveRequest {
-        ID?: (Long|null);
+        ID?: (number|Long|null);
     }
 
     class MemberRemoveRequest implements IMemberRemoveRequest {
         constructor(properties?: etcdserverpb.IMemberRemoveRequest);
-        public ID: Long;
+        public ID: (number|Long);
         public static create(properties?: etcdserverpb.IMemberRemoveRequest): etcdserverpb.MemberRemoveRequest;
         public static encode(message: etcdserverpb.IMemberRemoveRequest, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.IMemberRemoveRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1385,13 +1385,13 @@ export namespace etcdserverpb {
     }
 
     interface IMemberUpdateRequest {
-        ID?: (Long|null);
+        ID?: (number|Long|null);
         peerURLs?: (string[]|null);
     }
 
     class MemberUpdateRequest implements IMemberUpdateRequest {
         constructor(properties?: etcdserverpb.IMemberUpdateRequest);
-        public ID: Long;
+        public ID: (number|Long);
         public peerURLs: string[];
         public static create(properties?: etcdserverpb.IMemberUpdateRequest): etcdserverpb.MemberUpdateRequest;
         public static encode(message: etcdserverpb.IMemberUpdateRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1463,12 +1463,12 @@ export namespace etcdserverpb {
     }
 
     interface IMemberPromoteRequest {
-        ID?: (Long|null);
+        ID?: (number|Long|null);
     }
 
     class MemberPromoteRequest implements IMemberPromoteRequest {
         constructor(properties?: etcdserverpb.IMemberPromoteRequest);
-        public ID: Long;
+        public ID: (number|Long);
         public static create(properties?: etcdserverpb.IMemberPromoteRequest): etcdserverpb.MemberPromoteRequest;
         public static encode(message: etcdserverpb.IMemberPromoteRequest, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.IMemberPromoteRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1535,12 +1535,12 @@ export namespace etcdserverpb {
     }
 
     interface IMoveLeaderRequest {
-        targetID?: (Long|null);
+        targetID?: (number|Long|null);
     }
 
     class MoveLeaderRequest implements IMoveLeaderRequest {
         constructor(properties?: etcdserverpb.IMoveLeaderRequest);
-        public targetID: Long;
+        public targetID: (number|Long);
         public static create(properties?: etcdserverpb.IMoveLeaderRequest): etcdserverpb.MoveLeaderRequest;
         public static encode(message: etcdserverpb.IMoveLeaderRequest, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.IMoveLeaderRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1578,14 +1578,14 @@ export namespace etcdserverpb {
 
     interface IAlarmRequest {
         action?: (etcdserverpb.AlarmRequest.AlarmAction|null);
-        memberID?: (Long|null);
+        memberID?: (number|Long|null);
         alarm?: (etcdserverpb.AlarmType|null);
     }
 
     class AlarmRequest implements IAlarmRequest {
         constructor(properties?: etcdserverpb.IAlarmRequest);
         public action: etcdserverpb.AlarmRequest.AlarmAction;
-        public memberID: Long;
+        public memberID: (number|Long);
         public alarm: etcdserverpb.AlarmType;
         public static create(properties?: etcdserverpb.IAlarmRequest): etcdserverpb.AlarmRequest;
         public static encode(message: etcdserverpb.IAlarmRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1608,13 +1608,13 @@ export namespace etcdserverpb {
     }
 
     interface IAlarmMember {
-        memberID?: (Long|null);
+        memberID?: (number|Long|null);
         alarm?: (etcdserverpb.AlarmType|null);
     }
 
     class AlarmMember implements IAlarmMember {
         constructor(properties?: etcdserverpb.IAlarmMember);
-        public memberID: Long;
+        public memberID: (number|Long);
         public alarm: etcdserverpb.AlarmType;
         public static create(properties?: etcdserverpb.IAlarmMember): etcdserverpb.AlarmMember;
         public static encode(message: etcdserverpb.IAlarmMember, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1733,16 +1733,16 @@ export namespace etcdserverpb {
     interface IStatusResponse {
         header?: (etcdserverpb.IResponseHeader|null);
         version?: (string|null);
-        dbSize?: (Long|null);
-        leader?: (Long|null);
-        raftIndex?: (Long|null);
-        raftTerm?: (Long|null);
-        raftAppliedIndex?: (Long|null);
+        dbSize?: (number|Long|null);
+        leader?: (number|Long|null);
+        raftIndex?: (number|Long|null);
+        raftTerm?: (number|Long|null);
+        raftAppliedIndex?: (number|Long|null);
         errors?: (string[]|null);
-        dbSizeInUse?: (Long|null);
+        dbSizeInUse?: (number|Long|null);
         isLearner?: (boolean|null);
         storageVersion?: (string|null);
-        dbSizeQuota?: (Long|null);
+        dbSizeQuota?: (number|Long|null);
         downgradeInfo?: (etcdserverpb.IDowngradeInfo|null);
     }
 
@@ -1750,16 +1750,16 @@ export namespace etcdserverpb {
         constructor(properties?: etcdserverpb.IStatusResponse);
         public header?: (etcdserverpb.IResponseHeader|null);
         public version: string;
-        public dbSize: Long;
-        public leader: Long;
-        public raftIndex: Long;
-        public raftTerm: Long;
-        public raftAppliedIndex: Long;
+        public dbSize: (number|Long);
+        public leader: (number|Long);
+        public raftIndex: (number|Long);
+        public raftTerm: (number|Long);
+        public raftAppliedIndex: (number|Long);
         public errors: string[];
-        public dbSizeInUse: Long;
+        public dbSizeInUse: (number|Long);
         public isLearner: boolean;
         public storageVersion: string;
-        public dbSizeQuota: Long;
+        public dbSizeQuota: (number|Long);
         public downgradeInfo?: (etcdserverpb.IDowngradeInfo|null);
         public static create(properties?: etcdserverpb.IStatusResponse): etcdserverpb.StatusResponse;
         public static encode(message: etcdserverpb.IStatusResponse, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -2149,14 +2149,14 @@ export namespace etcdserverpb {
     interface IAuthStatusResponse {
         header?: (etcdserverpb.IResponseHeader|null);
         enabled?: (boolean|null);
-        authRevision?: (Long|null);
+        authRevision?: (number|Long|null);
     }
 
     class AuthStatusResponse implements IAuthStatusResponse {
         constructor(properties?: etcdserverpb.IAuthStatusResponse);
         public header?: (etcdserverpb.IResponseHeader|null);
         public enabled: boolean;
-        public authRevision: Long;
+        public authRevision: (number|Long);
         public static create(properties?: etcdserverpb.IAuthStatusResponse): etcdserverpb.AuthStatusResponse;
         public static encode(message: etcdserverpb.IAuthStatusResponse, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: etcdserverpb.IAuthStatusResponse, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -2463,14 +2463,14 @@ export namespace v3electionpb {
 
     interface ICampaignRequest {
         name?: (Uint8Array|null);
-        lease?: (Long|null);
+        lease?: (number|Long|null);
         value?: (Uint8Array|null);
     }
 
     class CampaignRequest implements ICampaignRequest {
         constructor(properties?: v3electionpb.ICampaignRequest);
         public name: Uint8Array;
-        public lease: Long;
+        public lease: (number|Long);
         public value: Uint8Array;
         public static create(properties?: v3electionpb.ICampaignRequest): v3electionpb.CampaignRequest;
         public static encode(message: v3electionpb.ICampaignRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -2506,16 +2506,16 @@ export namespace v3electionpb {
     interface ILeaderKey {
         name?: (Uint8Array|null);
         key?: (Uint8Array|null);
-        rev?: (Long|null);
-        lease?: (Long|null);
+        rev?: (number|Long|null);
+        lease?: (number|Long|null);
     }
 
     class LeaderKey implements ILeaderKey {
         constructor(properties?: v3electionpb.ILeaderKey);
         public name: Uint8Array;
         public key: Uint8Array;
-        public rev: Long;
-        public lease: Long;
+        public rev: (number|Long);
+        public lease: (number|Long);
         public static create(properties?: v3electionpb.ILeaderKey): v3electionpb.LeaderKey;
         public static encode(message: v3electionpb.ILeaderKey, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: v3electionpb.ILeaderKey, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -2660,13 +2660,13 @@ export namespace v3lockpb {
 
     interface ILockRequest {
         name?: (Uint8Array|null);
-        lease?: (Long|null);
+        lease?: (number|Long|null);
     }
 
     class LockRequest implements ILockRequest {
         constructor(properties?: v3lockpb.ILockRequest);
         public name: Uint8Array;
-        public lease: Long;
+        public lease: (number|Long);
         public static create(properties?: v3lockpb.ILockRequest): v3lockpb.LockRequest;
         public static encode(message: v3lockpb.ILockRequest, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: v3lockpb.ILockRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -2738,8 +2738,8 @@ export namespace v3lockpb {
 export namespace concordpb {
 
     interface IInternalRequest {
-        id?: (Long|null);
-        timeMs?: (Long|null);
+        id?: (number|Long|null);
+        timeMs?: (number|Long|null);
         put?: (etcdserverpb.IPutRequest|null);
         deleteRange?: (etcdserverpb.IDeleteRangeRequest|null);
         txn?: (etcdserverpb.ITxnRequest|null);
@@ -2754,8 +2754,8 @@ export namespace concordpb {
 
     class InternalRequest implements IInternalRequest {
         constructor(properties?: concordpb.IInternalRequest);
-        public id: Long;
-        public timeMs: Long;
+        public id: (number|Long);
+        public timeMs: (number|Long);
         public put?: (etcdserverpb.IPutRequest|null);
         public deleteRange?: (etcdserverpb.IDeleteRangeRequest|null);
         public txn?: (etcdserverpb.ITxnRequest|null);

@@ -25,11 +25,11 @@ $root.mvccpb = (function() {
          * @memberof mvccpb
          * @interface IKeyValue
          * @property {Uint8Array|null} [key] KeyValue key
-         * @property {Long|null} [createRevision] KeyValue createRevision
-         * @property {Long|null} [modRevision] KeyValue modRevision
-         * @property {Long|null} [version] KeyValue version
+         * @property {number|Long|null} [createRevision] KeyValue createRevision
+         * @property {number|Long|null} [modRevision] KeyValue modRevision
+         * @property {number|Long|null} [version] KeyValue version
          * @property {Uint8Array|null} [value] KeyValue value
-         * @property {Long|null} [lease] KeyValue lease
+         * @property {number|Long|null} [lease] KeyValue lease
          */
 
         /**
@@ -57,7 +57,7 @@ $root.mvccpb = (function() {
 
         /**
          * KeyValue createRevision.
-         * @member {Long} createRevision
+         * @member {number|Long} createRevision
          * @memberof mvccpb.KeyValue
          * @instance
          */
@@ -65,7 +65,7 @@ $root.mvccpb = (function() {
 
         /**
          * KeyValue modRevision.
-         * @member {Long} modRevision
+         * @member {number|Long} modRevision
          * @memberof mvccpb.KeyValue
          * @instance
          */
@@ -73,7 +73,7 @@ $root.mvccpb = (function() {
 
         /**
          * KeyValue version.
-         * @member {Long} version
+         * @member {number|Long} version
          * @memberof mvccpb.KeyValue
          * @instance
          */
@@ -89,7 +89,7 @@ $root.mvccpb = (function() {
 
         /**
          * KeyValue lease.
-         * @member {Long} lease
+         * @member {number|Long} lease
          * @memberof mvccpb.KeyValue
          * @instance
          */
@@ -3428,10 +3428,10 @@ $root.etcdserverpb = (function() {
          * Properties of a ResponseHeader.
          * @memberof etcdserverpb
          * @interface IResponseHeader
-         * @property {Long|null} [clusterId] ResponseHeader clusterId
-         * @property {Long|null} [memberId] ResponseHeader memberId
-         * @property {Long|null} [revision] ResponseHeader revision
-         * @property {Long|null} [raftTerm] ResponseHeader raftTerm
+         * @property {number|Long|null} [clusterId] ResponseHeader clusterId
+         * @property {number|Long|null} [memberId] ResponseHeader memberId
+         * @property {number|Long|null} [revision] ResponseHeader revision
+         * @property {number|Long|null} [raftTerm] ResponseHeader raftTerm
          */
 
         /**
@@ -3451,7 +3451,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * ResponseHeader clusterId.
-         * @member {Long} clusterId
+         * @member {number|Long} clusterId
          * @memberof etcdserverpb.ResponseHeader
          * @instance
          */
@@ -3459,7 +3459,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * ResponseHeader memberId.
-         * @member {Long} memberId
+         * @member {number|Long} memberId
          * @memberof etcdserverpb.ResponseHeader
          * @instance
          */
@@ -3467,7 +3467,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * ResponseHeader revision.
-         * @member {Long} revision
+         * @member {number|Long} revision
          * @memberof etcdserverpb.ResponseHeader
          * @instance
          */
@@ -3475,7 +3475,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * ResponseHeader raftTerm.
-         * @member {Long} raftTerm
+         * @member {number|Long} raftTerm
          * @memberof etcdserverpb.ResponseHeader
          * @instance
          */
@@ -3776,17 +3776,17 @@ $root.etcdserverpb = (function() {
          * @interface IRangeRequest
          * @property {Uint8Array|null} [key] RangeRequest key
          * @property {Uint8Array|null} [rangeEnd] RangeRequest rangeEnd
-         * @property {Long|null} [limit] RangeRequest limit
-         * @property {Long|null} [revision] RangeRequest revision
+         * @property {number|Long|null} [limit] RangeRequest limit
+         * @property {number|Long|null} [revision] RangeRequest revision
          * @property {etcdserverpb.RangeRequest.SortOrder|null} [sortOrder] RangeRequest sortOrder
          * @property {etcdserverpb.RangeRequest.SortTarget|null} [sortTarget] RangeRequest sortTarget
          * @property {boolean|null} [serializable] RangeRequest serializable
          * @property {boolean|null} [keysOnly] RangeRequest keysOnly
          * @property {boolean|null} [countOnly] RangeRequest countOnly
-         * @property {Long|null} [minModRevision] RangeRequest minModRevision
-         * @property {Long|null} [maxModRevision] RangeRequest maxModRevision
-         * @property {Long|null} [minCreateRevision] RangeRequest minCreateRevision
-         * @property {Long|null} [maxCreateRevision] RangeRequest maxCreateRevision
+         * @property {number|Long|null} [minModRevision] RangeRequest minModRevision
+         * @property {number|Long|null} [maxModRevision] RangeRequest maxModRevision
+         * @property {number|Long|null} [minCreateRevision] RangeRequest minCreateRevision
+         * @property {number|Long|null} [maxCreateRevision] RangeRequest maxCreateRevision
          */
 
         /**
@@ -3822,7 +3822,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * RangeRequest limit.
-         * @member {Long} limit
+         * @member {number|Long} limit
          * @memberof etcdserverpb.RangeRequest
          * @instance
          */
@@ -3830,7 +3830,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * RangeRequest revision.
-         * @member {Long} revision
+         * @member {number|Long} revision
          * @memberof etcdserverpb.RangeRequest
          * @instance
          */
@@ -3878,7 +3878,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * RangeRequest minModRevision.
-         * @member {Long} minModRevision
+         * @member {number|Long} minModRevision
          * @memberof etcdserverpb.RangeRequest
          * @instance
          */
@@ -3886,7 +3886,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * RangeRequest maxModRevision.
-         * @member {Long} maxModRevision
+         * @member {number|Long} maxModRevision
          * @memberof etcdserverpb.RangeRequest
          * @instance
          */
@@ -3894,7 +3894,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * RangeRequest minCreateRevision.
-         * @member {Long} minCreateRevision
+         * @member {number|Long} minCreateRevision
          * @memberof etcdserverpb.RangeRequest
          * @instance
          */
@@ -3902,7 +3902,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * RangeRequest maxCreateRevision.
-         * @member {Long} maxCreateRevision
+         * @member {number|Long} maxCreateRevision
          * @memberof etcdserverpb.RangeRequest
          * @instance
          */
@@ -4433,7 +4433,7 @@ $root.etcdserverpb = (function() {
          * @property {etcdserverpb.IResponseHeader|null} [header] RangeResponse header
          * @property {Array.<mvccpb.IKeyValue>|null} [kvs] RangeResponse kvs
          * @property {boolean|null} [more] RangeResponse more
-         * @property {Long|null} [count] RangeResponse count
+         * @property {number|Long|null} [count] RangeResponse count
          */
 
         /**
@@ -4478,7 +4478,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * RangeResponse count.
-         * @member {Long} count
+         * @member {number|Long} count
          * @memberof etcdserverpb.RangeResponse
          * @instance
          */
@@ -4749,7 +4749,7 @@ $root.etcdserverpb = (function() {
          * @interface IPutRequest
          * @property {Uint8Array|null} [key] PutRequest key
          * @property {Uint8Array|null} [value] PutRequest value
-         * @property {Long|null} [lease] PutRequest lease
+         * @property {number|Long|null} [lease] PutRequest lease
          * @property {boolean|null} [prevKv] PutRequest prevKv
          * @property {boolean|null} [ignoreValue] PutRequest ignoreValue
          * @property {boolean|null} [ignoreLease] PutRequest ignoreLease
@@ -4788,7 +4788,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * PutRequest lease.
-         * @member {Long} lease
+         * @member {number|Long} lease
          * @memberof etcdserverpb.PutRequest
          * @instance
          */
@@ -5632,7 +5632,7 @@ $root.etcdserverpb = (function() {
          * @memberof etcdserverpb
          * @interface IDeleteRangeResponse
          * @property {etcdserverpb.IResponseHeader|null} [header] DeleteRangeResponse header
-         * @property {Long|null} [deleted] DeleteRangeResponse deleted
+         * @property {number|Long|null} [deleted] DeleteRangeResponse deleted
          * @property {Array.<mvccpb.IKeyValue>|null} [prevKvs] DeleteRangeResponse prevKvs
          */
 
@@ -5662,7 +5662,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * DeleteRangeResponse deleted.
-         * @member {Long} deleted
+         * @member {number|Long} deleted
          * @memberof etcdserverpb.DeleteRangeResponse
          * @instance
          */
@@ -6559,11 +6559,11 @@ $root.etcdserverpb = (function() {
          * @property {etcdserverpb.Compare.CompareResult|null} [result] Compare result
          * @property {etcdserverpb.Compare.CompareTarget|null} [target] Compare target
          * @property {Uint8Array|null} [key] Compare key
-         * @property {Long|null} [version] Compare version
-         * @property {Long|null} [createRevision] Compare createRevision
-         * @property {Long|null} [modRevision] Compare modRevision
+         * @property {number|Long|null} [version] Compare version
+         * @property {number|Long|null} [createRevision] Compare createRevision
+         * @property {number|Long|null} [modRevision] Compare modRevision
          * @property {Uint8Array|null} [value] Compare value
-         * @property {Long|null} [lease] Compare lease
+         * @property {number|Long|null} [lease] Compare lease
          * @property {Uint8Array|null} [rangeEnd] Compare rangeEnd
          */
 
@@ -6608,7 +6608,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * Compare version.
-         * @member {Long|null|undefined} version
+         * @member {number|Long|null|undefined} version
          * @memberof etcdserverpb.Compare
          * @instance
          */
@@ -6616,7 +6616,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * Compare createRevision.
-         * @member {Long|null|undefined} createRevision
+         * @member {number|Long|null|undefined} createRevision
          * @memberof etcdserverpb.Compare
          * @instance
          */
@@ -6624,7 +6624,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * Compare modRevision.
-         * @member {Long|null|undefined} modRevision
+         * @member {number|Long|null|undefined} modRevision
          * @memberof etcdserverpb.Compare
          * @instance
          */
@@ -6640,7 +6640,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * Compare lease.
-         * @member {Long|null|undefined} lease
+         * @member {number|Long|null|undefined} lease
          * @memberof etcdserverpb.Compare
          * @instance
          */
@@ -7705,7 +7705,7 @@ $root.etcdserverpb = (function() {
          * Properties of a CompactionRequest.
          * @memberof etcdserverpb
          * @interface ICompactionRequest
-         * @property {Long|null} [revision] CompactionRequest revision
+         * @property {number|Long|null} [revision] CompactionRequest revision
          * @property {boolean|null} [physical] CompactionRequest physical
          */
 
@@ -7726,7 +7726,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * CompactionRequest revision.
-         * @member {Long} revision
+         * @member {number|Long} revision
          * @memberof etcdserverpb.CompactionRequest
          * @instance
          */
@@ -8373,7 +8373,7 @@ $root.etcdserverpb = (function() {
          * Properties of a HashKVRequest.
          * @memberof etcdserverpb
          * @interface IHashKVRequest
-         * @property {Long|null} [revision] HashKVRequest revision
+         * @property {number|Long|null} [revision] HashKVRequest revision
          */
 
         /**
@@ -8393,7 +8393,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * HashKVRequest revision.
-         * @member {Long} revision
+         * @member {number|Long} revision
          * @memberof etcdserverpb.HashKVRequest
          * @instance
          */
@@ -8612,8 +8612,8 @@ $root.etcdserverpb = (function() {
          * @interface IHashKVResponse
          * @property {etcdserverpb.IResponseHeader|null} [header] HashKVResponse header
          * @property {number|null} [hash] HashKVResponse hash
-         * @property {Long|null} [compactRevision] HashKVResponse compactRevision
-         * @property {Long|null} [hashRevision] HashKVResponse hashRevision
+         * @property {number|Long|null} [compactRevision] HashKVResponse compactRevision
+         * @property {number|Long|null} [hashRevision] HashKVResponse hashRevision
          */
 
         /**
@@ -8649,7 +8649,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * HashKVResponse compactRevision.
-         * @member {Long} compactRevision
+         * @member {number|Long} compactRevision
          * @memberof etcdserverpb.HashKVResponse
          * @instance
          */
@@ -8657,7 +8657,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * HashKVResponse hashRevision.
-         * @member {Long} hashRevision
+         * @member {number|Long} hashRevision
          * @memberof etcdserverpb.HashKVResponse
          * @instance
          */
@@ -9359,7 +9359,7 @@ $root.etcdserverpb = (function() {
          * @memberof etcdserverpb
          * @interface ISnapshotResponse
          * @property {etcdserverpb.IResponseHeader|null} [header] SnapshotResponse header
-         * @property {Long|null} [remainingBytes] SnapshotResponse remainingBytes
+         * @property {number|Long|null} [remainingBytes] SnapshotResponse remainingBytes
          * @property {Uint8Array|null} [blob] SnapshotResponse blob
          * @property {string|null} [version] SnapshotResponse version
          */
@@ -9389,7 +9389,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * SnapshotResponse remainingBytes.
-         * @member {Long} remainingBytes
+         * @member {number|Long} remainingBytes
          * @memberof etcdserverpb.SnapshotResponse
          * @instance
          */
@@ -9959,11 +9959,11 @@ $root.etcdserverpb = (function() {
          * @interface IWatchCreateRequest
          * @property {Uint8Array|null} [key] WatchCreateRequest key
          * @property {Uint8Array|null} [rangeEnd] WatchCreateRequest rangeEnd
-         * @property {Long|null} [startRevision] WatchCreateRequest startRevision
+         * @property {number|Long|null} [startRevision] WatchCreateRequest startRevision
          * @property {boolean|null} [progressNotify] WatchCreateRequest progressNotify
          * @property {Array.<etcdserverpb.WatchCreateRequest.FilterType>|null} [filters] WatchCreateRequest filters
          * @property {boolean|null} [prevKv] WatchCreateRequest prevKv
-         * @property {Long|null} [watchId] WatchCreateRequest watchId
+         * @property {number|Long|null} [watchId] WatchCreateRequest watchId
          * @property {boolean|null} [fragment] WatchCreateRequest fragment
          */
 
@@ -10001,7 +10001,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * WatchCreateRequest startRevision.
-         * @member {Long} startRevision
+         * @member {number|Long} startRevision
          * @memberof etcdserverpb.WatchCreateRequest
          * @instance
          */
@@ -10033,7 +10033,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * WatchCreateRequest watchId.
-         * @member {Long} watchId
+         * @member {number|Long} watchId
          * @memberof etcdserverpb.WatchCreateRequest
          * @instance
          */
@@ -10424,7 +10424,7 @@ $root.etcdserverpb = (function() {
          * Properties of a WatchCancelRequest.
          * @memberof etcdserverpb
          * @interface IWatchCancelRequest
-         * @property {Long|null} [watchId] WatchCancelRequest watchId
+         * @property {number|Long|null} [watchId] WatchCancelRequest watchId
          */
 
         /**
@@ -10444,7 +10444,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * WatchCancelRequest watchId.
-         * @member {Long} watchId
+         * @member {number|Long} watchId
          * @memberof etcdserverpb.WatchCancelRequest
          * @instance
          */
@@ -10848,10 +10848,10 @@ $root.etcdserverpb = (function() {
          * @memberof etcdserverpb
          * @interface IWatchResponse
          * @property {etcdserverpb.IResponseHeader|null} [header] WatchResponse header
-         * @property {Long|null} [watchId] WatchResponse watchId
+         * @property {number|Long|null} [watchId] WatchResponse watchId
          * @property {boolean|null} [created] WatchResponse created
          * @property {boolean|null} [canceled] WatchResponse canceled
-         * @property {Long|null} [compactRevision] WatchResponse compactRevision
+         * @property {number|Long|null} [compactRevision] WatchResponse compactRevision
          * @property {string|null} [cancelReason] WatchResponse cancelReason
          * @property {boolean|null} [fragment] WatchResponse fragment
          * @property {Array.<mvccpb.IEvent>|null} [events] WatchResponse events
@@ -10883,7 +10883,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * WatchResponse watchId.
-         * @member {Long} watchId
+         * @member {number|Long} watchId
          * @memberof etcdserverpb.WatchResponse
          * @instance
          */
@@ -10907,7 +10907,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * WatchResponse compactRevision.
-         * @member {Long} compactRevision
+         * @member {number|Long} compactRevision
          * @memberof etcdserverpb.WatchResponse
          * @instance
          */
@@ -11260,8 +11260,8 @@ $root.etcdserverpb = (function() {
          * Properties of a LeaseGrantRequest.
          * @memberof etcdserverpb
          * @interface ILeaseGrantRequest
-         * @property {Long|null} [TTL] LeaseGrantRequest TTL
-         * @property {Long|null} [ID] LeaseGrantRequest ID
+         * @property {number|Long|null} [TTL] LeaseGrantRequest TTL
+         * @property {number|Long|null} [ID] LeaseGrantRequest ID
          */
 
         /**
@@ -11281,7 +11281,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseGrantRequest TTL.
-         * @member {Long} TTL
+         * @member {number|Long} TTL
          * @memberof etcdserverpb.LeaseGrantRequest
          * @instance
          */
@@ -11289,7 +11289,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseGrantRequest ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.LeaseGrantRequest
          * @instance
          */
@@ -11535,8 +11535,8 @@ $root.etcdserverpb = (function() {
          * @memberof etcdserverpb
          * @interface ILeaseGrantResponse
          * @property {etcdserverpb.IResponseHeader|null} [header] LeaseGrantResponse header
-         * @property {Long|null} [ID] LeaseGrantResponse ID
-         * @property {Long|null} [TTL] LeaseGrantResponse TTL
+         * @property {number|Long|null} [ID] LeaseGrantResponse ID
+         * @property {number|Long|null} [TTL] LeaseGrantResponse TTL
          * @property {string|null} [error] LeaseGrantResponse error
          */
 
@@ -11565,7 +11565,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseGrantResponse ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.LeaseGrantResponse
          * @instance
          */
@@ -11573,7 +11573,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseGrantResponse TTL.
-         * @member {Long} TTL
+         * @member {number|Long} TTL
          * @memberof etcdserverpb.LeaseGrantResponse
          * @instance
          */
@@ -11851,7 +11851,7 @@ $root.etcdserverpb = (function() {
          * Properties of a LeaseRevokeRequest.
          * @memberof etcdserverpb
          * @interface ILeaseRevokeRequest
-         * @property {Long|null} [ID] LeaseRevokeRequest ID
+         * @property {number|Long|null} [ID] LeaseRevokeRequest ID
          */
 
         /**
@@ -11871,7 +11871,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseRevokeRequest ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.LeaseRevokeRequest
          * @instance
          */
@@ -12312,8 +12312,8 @@ $root.etcdserverpb = (function() {
          * Properties of a LeaseCheckpoint.
          * @memberof etcdserverpb
          * @interface ILeaseCheckpoint
-         * @property {Long|null} [ID] LeaseCheckpoint ID
-         * @property {Long|null} [remaining_TTL] LeaseCheckpoint remaining_TTL
+         * @property {number|Long|null} [ID] LeaseCheckpoint ID
+         * @property {number|Long|null} [remaining_TTL] LeaseCheckpoint remaining_TTL
          */
 
         /**
@@ -12333,7 +12333,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseCheckpoint ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.LeaseCheckpoint
          * @instance
          */
@@ -12341,7 +12341,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseCheckpoint remaining_TTL.
-         * @member {Long} remaining_TTL
+         * @member {number|Long} remaining_TTL
          * @memberof etcdserverpb.LeaseCheckpoint
          * @instance
          */
@@ -13046,7 +13046,7 @@ $root.etcdserverpb = (function() {
          * Properties of a LeaseKeepAliveRequest.
          * @memberof etcdserverpb
          * @interface ILeaseKeepAliveRequest
-         * @property {Long|null} [ID] LeaseKeepAliveRequest ID
+         * @property {number|Long|null} [ID] LeaseKeepAliveRequest ID
          */
 
         /**
@@ -13066,7 +13066,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseKeepAliveRequest ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.LeaseKeepAliveRequest
          * @instance
          */
@@ -13284,8 +13284,8 @@ $root.etcdserverpb = (function() {
          * @memberof etcdserverpb
          * @interface ILeaseKeepAliveResponse
          * @property {etcdserverpb.IResponseHeader|null} [header] LeaseKeepAliveResponse header
-         * @property {Long|null} [ID] LeaseKeepAliveResponse ID
-         * @property {Long|null} [TTL] LeaseKeepAliveResponse TTL
+         * @property {number|Long|null} [ID] LeaseKeepAliveResponse ID
+         * @property {number|Long|null} [TTL] LeaseKeepAliveResponse TTL
          */
 
         /**
@@ -13313,7 +13313,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseKeepAliveResponse ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.LeaseKeepAliveResponse
          * @instance
          */
@@ -13321,7 +13321,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseKeepAliveResponse TTL.
-         * @member {Long} TTL
+         * @member {number|Long} TTL
          * @memberof etcdserverpb.LeaseKeepAliveResponse
          * @instance
          */
@@ -13580,7 +13580,7 @@ $root.etcdserverpb = (function() {
          * Properties of a LeaseTimeToLiveRequest.
          * @memberof etcdserverpb
          * @interface ILeaseTimeToLiveRequest
-         * @property {Long|null} [ID] LeaseTimeToLiveRequest ID
+         * @property {number|Long|null} [ID] LeaseTimeToLiveRequest ID
          * @property {boolean|null} [keys] LeaseTimeToLiveRequest keys
          */
 
@@ -13601,7 +13601,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseTimeToLiveRequest ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.LeaseTimeToLiveRequest
          * @instance
          */
@@ -13839,9 +13839,9 @@ $root.etcdserverpb = (function() {
          * @memberof etcdserverpb
          * @interface ILeaseTimeToLiveResponse
          * @property {etcdserverpb.IResponseHeader|null} [header] LeaseTimeToLiveResponse header
-         * @property {Long|null} [ID] LeaseTimeToLiveResponse ID
-         * @property {Long|null} [TTL] LeaseTimeToLiveResponse TTL
-         * @property {Long|null} [grantedTTL] LeaseTimeToLiveResponse grantedTTL
+         * @property {number|Long|null} [ID] LeaseTimeToLiveResponse ID
+         * @property {number|Long|null} [TTL] LeaseTimeToLiveResponse TTL
+         * @property {number|Long|null} [grantedTTL] LeaseTimeToLiveResponse grantedTTL
          * @property {Array.<Uint8Array>|null} [keys] LeaseTimeToLiveResponse keys
          */
 
@@ -13871,7 +13871,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseTimeToLiveResponse ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.LeaseTimeToLiveResponse
          * @instance
          */
@@ -13879,7 +13879,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseTimeToLiveResponse TTL.
-         * @member {Long} TTL
+         * @member {number|Long} TTL
          * @memberof etcdserverpb.LeaseTimeToLiveResponse
          * @instance
          */
@@ -13887,7 +13887,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseTimeToLiveResponse grantedTTL.
-         * @member {Long} grantedTTL
+         * @member {number|Long} grantedTTL
          * @memberof etcdserverpb.LeaseTimeToLiveResponse
          * @instance
          */
@@ -14393,7 +14393,7 @@ $root.etcdserverpb = (function() {
          * Properties of a LeaseStatus.
          * @memberof etcdserverpb
          * @interface ILeaseStatus
-         * @property {Long|null} [ID] LeaseStatus ID
+         * @property {number|Long|null} [ID] LeaseStatus ID
          */
 
         /**
@@ -14413,7 +14413,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * LeaseStatus ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.LeaseStatus
          * @instance
          */
@@ -14890,7 +14890,7 @@ $root.etcdserverpb = (function() {
          * Properties of a Member.
          * @memberof etcdserverpb
          * @interface IMember
-         * @property {Long|null} [ID] Member ID
+         * @property {number|Long|null} [ID] Member ID
          * @property {string|null} [name] Member name
          * @property {Array.<string>|null} [peerURLs] Member peerURLs
          * @property {Array.<string>|null} [clientURLs] Member clientURLs
@@ -14916,7 +14916,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * Member ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.Member
          * @instance
          */
@@ -15772,7 +15772,7 @@ $root.etcdserverpb = (function() {
          * Properties of a MemberRemoveRequest.
          * @memberof etcdserverpb
          * @interface IMemberRemoveRequest
-         * @property {Long|null} [ID] MemberRemoveRequest ID
+         * @property {number|Long|null} [ID] MemberRemoveRequest ID
          */
 
         /**
@@ -15792,7 +15792,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * MemberRemoveRequest ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.MemberRemoveRequest
          * @instance
          */
@@ -16269,7 +16269,7 @@ $root.etcdserverpb = (function() {
          * Properties of a MemberUpdateRequest.
          * @memberof etcdserverpb
          * @interface IMemberUpdateRequest
-         * @property {Long|null} [ID] MemberUpdateRequest ID
+         * @property {number|Long|null} [ID] MemberUpdateRequest ID
          * @property {Array.<string>|null} [peerURLs] MemberUpdateRequest peerURLs
          */
 
@@ -16291,7 +16291,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * MemberUpdateRequest ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.MemberUpdateRequest
          * @instance
          */
@@ -17280,7 +17280,7 @@ $root.etcdserverpb = (function() {
          * Properties of a MemberPromoteRequest.
          * @memberof etcdserverpb
          * @interface IMemberPromoteRequest
-         * @property {Long|null} [ID] MemberPromoteRequest ID
+         * @property {number|Long|null} [ID] MemberPromoteRequest ID
          */
 
         /**
@@ -17300,7 +17300,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * MemberPromoteRequest ID.
-         * @member {Long} ID
+         * @member {number|Long} ID
          * @memberof etcdserverpb.MemberPromoteRequest
          * @instance
          */
@@ -18187,7 +18187,7 @@ $root.etcdserverpb = (function() {
          * Properties of a MoveLeaderRequest.
          * @memberof etcdserverpb
          * @interface IMoveLeaderRequest
-         * @property {Long|null} [targetID] MoveLeaderRequest targetID
+         * @property {number|Long|null} [targetID] MoveLeaderRequest targetID
          */
 
         /**
@@ -18207,7 +18207,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * MoveLeaderRequest targetID.
-         * @member {Long} targetID
+         * @member {number|Long} targetID
          * @memberof etcdserverpb.MoveLeaderRequest
          * @instance
          */
@@ -18665,7 +18665,7 @@ $root.etcdserverpb = (function() {
          * @memberof etcdserverpb
          * @interface IAlarmRequest
          * @property {etcdserverpb.AlarmRequest.AlarmAction|null} [action] AlarmRequest action
-         * @property {Long|null} [memberID] AlarmRequest memberID
+         * @property {number|Long|null} [memberID] AlarmRequest memberID
          * @property {etcdserverpb.AlarmType|null} [alarm] AlarmRequest alarm
          */
 
@@ -18694,7 +18694,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * AlarmRequest memberID.
-         * @member {Long} memberID
+         * @member {number|Long} memberID
          * @memberof etcdserverpb.AlarmRequest
          * @instance
          */
@@ -18994,7 +18994,7 @@ $root.etcdserverpb = (function() {
          * Properties of an AlarmMember.
          * @memberof etcdserverpb
          * @interface IAlarmMember
-         * @property {Long|null} [memberID] AlarmMember memberID
+         * @property {number|Long|null} [memberID] AlarmMember memberID
          * @property {etcdserverpb.AlarmType|null} [alarm] AlarmMember alarm
          */
 
@@ -19015,7 +19015,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * AlarmMember memberID.
-         * @member {Long} memberID
+         * @member {number|Long} memberID
          * @memberof etcdserverpb.AlarmMember
          * @instance
          */
@@ -20460,16 +20460,16 @@ $root.etcdserverpb = (function() {
          * @interface IStatusResponse
          * @property {etcdserverpb.IResponseHeader|null} [header] StatusResponse header
          * @property {string|null} [version] StatusResponse version
-         * @property {Long|null} [dbSize] StatusResponse dbSize
-         * @property {Long|null} [leader] StatusResponse leader
-         * @property {Long|null} [raftIndex] StatusResponse raftIndex
-         * @property {Long|null} [raftTerm] StatusResponse raftTerm
-         * @property {Long|null} [raftAppliedIndex] StatusResponse raftAppliedIndex
+         * @property {number|Long|null} [dbSize] StatusResponse dbSize
+         * @property {number|Long|null} [leader] StatusResponse leader
+         * @property {number|Long|null} [raftIndex] StatusResponse raftIndex
+         * @property {number|Long|null} [raftTerm] StatusResponse raftTerm
+         * @property {number|Long|null} [raftAppliedIndex] StatusResponse raftAppliedIndex
          * @property {Array.<string>|null} [errors] StatusResponse errors
-         * @property {Long|null} [dbSizeInUse] StatusResponse dbSizeInUse
+         * @property {number|Long|null} [dbSizeInUse] StatusResponse dbSizeInUse
          * @property {boolean|null} [isLearner] StatusResponse isLearner
          * @property {string|null} [storageVersion] StatusResponse storageVersion
-         * @property {Long|null} [dbSizeQuota] StatusResponse dbSizeQuota
+         * @property {number|Long|null} [dbSizeQuota] StatusResponse dbSizeQuota
          * @property {etcdserverpb.IDowngradeInfo|null} [downgradeInfo] StatusResponse downgradeInfo
          */
 
@@ -20507,7 +20507,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * StatusResponse dbSize.
-         * @member {Long} dbSize
+         * @member {number|Long} dbSize
          * @memberof etcdserverpb.StatusResponse
          * @instance
          */
@@ -20515,7 +20515,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * StatusResponse leader.
-         * @member {Long} leader
+         * @member {number|Long} leader
          * @memberof etcdserverpb.StatusResponse
          * @instance
          */
@@ -20523,7 +20523,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * StatusResponse raftIndex.
-         * @member {Long} raftIndex
+         * @member {number|Long} raftIndex
          * @memberof etcdserverpb.StatusResponse
          * @instance
          */
@@ -20531,7 +20531,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * StatusResponse raftTerm.
-         * @member {Long} raftTerm
+         * @member {number|Long} raftTerm
          * @memberof etcdserverpb.StatusResponse
          * @instance
          */
@@ -20539,7 +20539,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * StatusResponse raftAppliedIndex.
-         * @member {Long} raftAppliedIndex
+         * @member {number|Long} raftAppliedIndex
          * @memberof etcdserverpb.StatusResponse
          * @instance
          */
@@ -20555,7 +20555,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * StatusResponse dbSizeInUse.
-         * @member {Long} dbSizeInUse
+         * @member {number|Long} dbSizeInUse
          * @memberof etcdserverpb.StatusResponse
          * @instance
          */
@@ -20579,7 +20579,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * StatusResponse dbSizeQuota.
-         * @member {Long} dbSizeQuota
+         * @member {number|Long} dbSizeQuota
          * @memberof etcdserverpb.StatusResponse
          * @instance
          */
@@ -25576,7 +25576,7 @@ $root.etcdserverpb = (function() {
          * @interface IAuthStatusResponse
          * @property {etcdserverpb.IResponseHeader|null} [header] AuthStatusResponse header
          * @property {boolean|null} [enabled] AuthStatusResponse enabled
-         * @property {Long|null} [authRevision] AuthStatusResponse authRevision
+         * @property {number|Long|null} [authRevision] AuthStatusResponse authRevision
          */
 
         /**
@@ -25612,7 +25612,7 @@ $root.etcdserverpb = (function() {
 
         /**
          * AuthStatusResponse authRevision.
-         * @member {Long} authRevision
+         * @member {number|Long} authRevision
          * @memberof etcdserverpb.AuthStatusResponse
          * @instance
          */
@@ -29360,7 +29360,7 @@ $root.v3electionpb = (function() {
          * @memberof v3electionpb
          * @interface ICampaignRequest
          * @property {Uint8Array|null} [name] CampaignRequest name
-         * @property {Long|null} [lease] CampaignRequest lease
+         * @property {number|Long|null} [lease] CampaignRequest lease
          * @property {Uint8Array|null} [value] CampaignRequest value
          */
 
@@ -29389,7 +29389,7 @@ $root.v3electionpb = (function() {
 
         /**
          * CampaignRequest lease.
-         * @member {Long} lease
+         * @member {number|Long} lease
          * @memberof v3electionpb.CampaignRequest
          * @instance
          */
@@ -29905,8 +29905,8 @@ $root.v3electionpb = (function() {
          * @interface ILeaderKey
          * @property {Uint8Array|null} [name] LeaderKey name
          * @property {Uint8Array|null} [key] LeaderKey key
-         * @property {Long|null} [rev] LeaderKey rev
-         * @property {Long|null} [lease] LeaderKey lease
+         * @property {number|Long|null} [rev] LeaderKey rev
+         * @property {number|Long|null} [lease] LeaderKey lease
          */
 
         /**
@@ -29942,7 +29942,7 @@ $root.v3electionpb = (function() {
 
         /**
          * LeaderKey rev.
-         * @member {Long} rev
+         * @member {number|Long} rev
          * @memberof v3electionpb.LeaderKey
          * @instance
          */
@@ -29950,7 +29950,7 @@ $root.v3electionpb = (function() {
 
         /**
          * LeaderKey lease.
-         * @member {Long} lease
+         * @member {number|Long} lease
          * @memberof v3electionpb.LeaderKey
          * @instance
          */
@@ -31753,7 +31753,7 @@ $root.v3lockpb = (function() {
          * @memberof v3lockpb
          * @interface ILockRequest
          * @property {Uint8Array|null} [name] LockRequest name
-         * @property {Long|null} [lease] LockRequest lease
+         * @property {number|Long|null} [lease] LockRequest lease
          */
 
         /**
@@ -31781,7 +31781,7 @@ $root.v3lockpb = (function() {
 
         /**
          * LockRequest lease.
-         * @member {Long} lease
+         * @member {number|Long} lease
          * @memberof v3lockpb.LockRequest
          * @instance
          */
@@ -32739,8 +32739,8 @@ $root.concordpb = (function() {
          * Properties of an InternalRequest.
          * @memberof concordpb
          * @interface IInternalRequest
-         * @property {Long|null} [id] InternalRequest id
-         * @property {Long|null} [timeMs] InternalRequest timeMs
+         * @property {number|Long|null} [id] InternalRequest id
+         * @property {number|Long|null} [timeMs] InternalRequest timeMs
          * @property {etcdserverpb.IPutRequest|null} [put] InternalRequest put
          * @property {etcdserverpb.IDeleteRangeRequest|null} [deleteRange] InternalRequest deleteRange
          * @property {etcdserverpb.ITxnRequest|null} [txn] InternalRequest txn
@@ -32770,7 +32770,7 @@ $root.concordpb = (function() {
 
         /**
          * InternalRequest id.
-         * @member {Long} id
+         * @member {number|Long} id
          * @memberof concordpb.InternalRequest
          * @instance
          */
@@ -32778,7 +32778,7 @@ $root.concordpb = (function() {
 
         /**
          * InternalRequest timeMs.
-         * @member {Long} timeMs
+         * @member {number|Long} timeMs
          * @memberof concordpb.InternalRequest
          * @instance
          */

@@ -1,0 +1,144 @@
+import { open, RootDatabase, Database } from 'lmdb';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * The durable backend: one LMDB environment holding the MVCC state, leases and meta data
+ * (applied index, compaction revision). Commits do not fsync (the WAL is the durability
+ * point); `flush()` forces everything committed so far to disk, and the WAL keeps every
+ * entry above the last flushed applied index, so a crash never loses an applied write.
+ */
+export interface BackendOptions {
+  /** LMDB map size in bytes; the backend quota is enforced separately, above. */
+  mapSizeBytes?: number;
+}
+
+export type BinaryDb = Database<Buffer, Buffer>;
+
+export class Backend {
+  env: RootDatabase;
+  /** user key → pointer (12 bytes: main revision, sub revision) to its latest record in `revs` */
+  keys!: BinaryDb;
+  /** revision (main u64 BE, sub u32 BE) → event record (see mvcc/record.ts) */
+  revs!: BinaryDb;
+  /** lease id (i64 BE) → lease record */
+  leases!: BinaryDb;
+  /** lease id (i64 BE) + user key → empty: which keys a lease holds */
+  leaseKeys!: BinaryDb;
+  /** small named values: applied index, compact revision, cluster identity, ... */
+  meta!: BinaryDb;
+  readonly path: string;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    dir: string,
+    private readonly opts: BackendOptions = {},
+  ) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.path = dir;
+    this.env = this.openEnv();
+  }
+
+  private openEnv(): RootDatabase {
+    const env = open({
+      path: this.path,
+      noSync: true,
+      mapSize: this.opts.mapSizeBytes ?? 16 * 1024 ** 3,
+      maxDbs: 16,
+      keyEncoding: 'binary',
+      encoding: 'binary',
+    });
+    const sub = (name: string): BinaryDb =>
+      env.openDB({ name, keyEncoding: 'binary', encoding: 'binary' }) as unknown as BinaryDb;
+    this.keys = sub('keys');
+    this.revs = sub('revs');
+    this.leases = sub('leases');
+    this.leaseKeys = sub('lease_keys');
+    this.meta = sub('meta');
+    return env;
+  }
+
+  /**
+   * Rewrites the data file compactly (LMDB never shrinks it by itself). The caller makes sure
+   * no write happens meanwhile; reads keep working on the old file until the swap.
+   */
+  async defragment(): Promise<void> {
+    const tmp = path.join(this.path, 'defrag.mdb.tmp');
+    fs.rmSync(tmp, { force: true });
+    await this.flush();
+    await this.backupTo(tmp);
+    const fd = fs.openSync(tmp, 'r');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    await this.env.close();
+    fs.renameSync(tmp, path.join(this.path, 'data.mdb'));
+    fs.rmSync(path.join(this.path, 'lock.mdb'), { force: true });
+    this.env = this.openEnv();
+  }
+
+  /** Runs fn inside one synchronous write transaction (reads inside see its writes). */
+  write<T>(fn: () => T): T {
+    return this.env.transactionSync(fn) as T;
+  }
+
+  getMetaNumber(name: string): number {
+    const v = this.meta.getBinary(Buffer.from(name));
+    return v ? Number(v.readBigUInt64BE(0)) : 0;
+  }
+
+  putMetaNumber(name: string, value: number): void {
+    const b = Buffer.allocUnsafe(8);
+    b.writeBigUInt64BE(BigInt(value));
+    this.meta.putSync(Buffer.from(name), b);
+  }
+
+  getMeta(name: string): Buffer | undefined {
+    return this.meta.getBinary(Buffer.from(name)) ?? undefined;
+  }
+
+  putMeta(name: string, value: Buffer): void {
+    this.meta.putSync(Buffer.from(name), value);
+  }
+
+  /** Forces every committed transaction to disk. Concurrent callers share one flush. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => this.flush());
+    const p = new Promise<void>((resolve, reject) => {
+      (this.env as unknown as { sync(cb: (err?: Error) => void): void }).sync((err?: Error) =>
+        err ? reject(err) : resolve(),
+      );
+    }).finally(() => {
+      this.flushing = undefined;
+    });
+    this.flushing = p;
+    return p;
+  }
+
+  /** Size of the data file on disk (what etcd calls dbSize). */
+  sizeOnDisk(): number {
+    try {
+      return fs.statSync(path.join(this.path, 'data.mdb')).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Bytes in use by live pages (etcd's dbSizeInUse). */
+  sizeInUse(): number {
+    const st = this.env.getStats() as { pageSize: number; lastPageNumber: number };
+    return (st.lastPageNumber + 1) * st.pageSize;
+  }
+
+  /** Writes a consistent copy of the backend to `destFile` (compacted). */
+  async backupTo(destFile: string): Promise<void> {
+    await (this.env as unknown as { backup(p: string, compact: boolean): Promise<void> }).backup(
+      destFile,
+      true,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.flush().catch(() => undefined);
+    await this.env.close();
+  }
+}

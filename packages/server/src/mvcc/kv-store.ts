@@ -1,0 +1,427 @@
+import { Backend } from '../backend/backend';
+import {
+  decodeRecord,
+  encodeRecord,
+  parseRevKey,
+  recordKeyAndType,
+  revKey,
+  RevPointer,
+  toKeyValue,
+  EMPTY,
+  REV_KEY_BYTES,
+} from './record';
+import {
+  errCompacted,
+  errFutureRev,
+  EVENT_DELETE,
+  EVENT_PUT,
+  KeyValue,
+  MvccEvent,
+  RangeQuery,
+  RangeResult,
+  SORT_ASCEND,
+  SORT_DESCEND,
+  SORT_NONE,
+  TARGET_CREATE,
+  TARGET_KEY,
+  TARGET_MOD,
+  TARGET_VALUE,
+  TARGET_VERSION,
+} from './types';
+
+const META_REVISION = 'mvcc/revision';
+const META_COMPACT = 'mvcc/compact_revision';
+
+/** Hook the lease table uses to follow which keys a lease holds. */
+export interface LeaseKeyTracker {
+  attach(lease: bigint, key: Buffer): void;
+  detach(lease: bigint, key: Buffer): void;
+}
+
+/**
+ * The multi-version key-value store on the LMDB backend, as etcd's mvcc: every change gets the
+ * next global revision; history is kept until compaction. Reads are synchronous; writes happen
+ * only through a WriteTxn opened by the state machine inside a backend write transaction.
+ */
+export class KvStore {
+  private rev: number;
+  private compactRev: number;
+
+  constructor(
+    readonly backend: Backend,
+    private readonly leases?: LeaseKeyTracker,
+  ) {
+    this.rev = backend.getMetaNumber(META_REVISION);
+    this.compactRev = backend.getMetaNumber(META_COMPACT);
+  }
+
+  get currentRevision(): number {
+    return this.rev;
+  }
+
+  get compactRevision(): number {
+    return this.compactRev;
+  }
+
+  /** Opens a write transaction; call only inside Backend.write(). */
+  beginWrite(): WriteTxn {
+    return new WriteTxn(this);
+  }
+
+  /** Reads a range; throws MvccError for compacted or future revisions. */
+  range(q: RangeQuery): RangeResult {
+    const rev = q.revision > 0 ? q.revision : this.rev;
+    if (rev > this.rev) throw errFutureRev();
+    if (q.revision > 0 && rev < this.compactRev) throw errCompacted();
+    const needAll =
+      q.sortOrder !== SORT_NONE ||
+      (q.sortTarget !== TARGET_KEY && q.sortTarget !== undefined) ||
+      q.minModRevision > 0 ||
+      q.maxModRevision > 0 ||
+      q.minCreateRevision > 0 ||
+      q.maxCreateRevision > 0;
+    const fetchLimit = needAll || q.limit <= 0 ? 0 : q.limit + 1;
+    let kvs: KeyValue[];
+    let count: number;
+    if (rev === this.rev) {
+      ({ kvs, count } = this.rangeLatest(q.key, q.rangeEnd, fetchLimit, q.countOnly));
+    } else {
+      ({ kvs, count } = this.rangeHistorical(q.key, q.rangeEnd, rev, fetchLimit, q.countOnly));
+    }
+    if (q.maxModRevision > 0) kvs = kvs.filter((kv) => kv.modRevision <= q.maxModRevision);
+    if (q.minModRevision > 0) kvs = kvs.filter((kv) => kv.modRevision >= q.minModRevision);
+    if (q.maxCreateRevision > 0)
+      kvs = kvs.filter((kv) => kv.createRevision <= q.maxCreateRevision);
+    if (q.minCreateRevision > 0)
+      kvs = kvs.filter((kv) => kv.createRevision >= q.minCreateRevision);
+    sortKvs(kvs, q.sortOrder, q.sortTarget);
+    let more = false;
+    if (q.limit > 0 && kvs.length > q.limit) {
+      kvs = kvs.slice(0, q.limit);
+      more = true;
+    }
+    if (q.keysOnly) kvs = kvs.map((kv) => ({ ...kv, value: EMPTY }));
+    return { kvs, more, count, revision: this.rev };
+  }
+
+  /** Latest value of one key, or undefined. */
+  get(key: Buffer): KeyValue | undefined {
+    const ptr = this.backend.keys.getBinary(key);
+    return ptr ? this.readPointer(ptr) : undefined;
+  }
+
+  private readPointer(ptr: Buffer): KeyValue {
+    const raw = this.backend.revs.getBinary(ptr);
+    if (!raw) throw new Error(`mvcc: dangling key pointer ${ptr.toString('hex')}`);
+    return toKeyValue(decodeRecord(raw), parseRevKey(ptr).main);
+  }
+
+  readRevision(p: RevPointer): KeyValue | undefined {
+    const raw = this.backend.revs.getBinary(revKey(p.main, p.sub));
+    return raw ? toKeyValue(decodeRecord(raw), p.main) : undefined;
+  }
+
+  private rangeLatest(
+    key: Buffer,
+    end: Buffer,
+    limit: number,
+    countOnly: boolean,
+  ): { kvs: KeyValue[]; count: number } {
+    if (end.length === 0) {
+      const kv = this.get(key);
+      return { kvs: kv && !countOnly ? [kv] : [], count: kv ? 1 : 0 };
+    }
+    const bounds = rangeBounds(key, end);
+    if (bounds === undefined) return { kvs: [], count: 0 };
+    const count = this.backend.keys.getKeysCount(bounds);
+    if (countOnly) return { kvs: [], count };
+    const kvs: KeyValue[] = [];
+    for (const { value: ptr } of this.backend.keys.getRange(
+      limit > 0 ? { ...bounds, limit } : bounds,
+    )) {
+      kvs.push(this.readPointer(ptr));
+    }
+    return { kvs, count };
+  }
+
+  /**
+   * A range at an old revision: the state at `rev` of each key is the version live just before
+   * the key's first change after `rev` (its record's prev pointer), or its current version if it
+   * has not changed since. Costs O(changes since rev + keys in range).
+   */
+  private rangeHistorical(
+    key: Buffer,
+    end: Buffer,
+    rev: number,
+    limit: number,
+    countOnly: boolean,
+  ): { kvs: KeyValue[]; count: number } {
+    const bounds = end.length === 0 ? undefined : rangeBounds(key, end);
+    if (end.length !== 0 && bounds === undefined) return { kvs: [], count: 0 };
+    const inRange = (k: Buffer): boolean =>
+      bounds === undefined
+        ? k.equals(key)
+        : Buffer.compare(k, bounds.start) >= 0 &&
+          (bounds.end === undefined || Buffer.compare(k, bounds.end) < 0);
+    // First change after rev of every key in range → the version that was live at rev.
+    const firstChange = new Map<string, { key: Buffer; prev: RevPointer | undefined }>();
+    for (const { value } of this.backend.revs.getRange({ start: revKey(rev + 1, 0) })) {
+      const { key: k } = recordKeyAndType(value);
+      if (!inRange(k)) continue;
+      const id = k.toString('latin1');
+      if (!firstChange.has(id)) firstChange.set(id, { key: Buffer.from(k), prev: decodeRecord(value).prev });
+    }
+    const live = new Map<string, RevPointer>();
+    const current =
+      bounds === undefined
+        ? (() => {
+            const p = this.backend.keys.getBinary(key);
+            return p ? [{ key, value: p }] : [];
+          })()
+        : this.backend.keys.getRange(bounds);
+    for (const { key: k, value: p } of current) {
+      const id = k.toString('latin1');
+      if (!firstChange.has(id)) live.set(id, parseRevKey(p));
+    }
+    for (const [id, c] of firstChange) if (c.prev) live.set(id, c.prev);
+    const ids = [...live.keys()].sort(compareLatin1);
+    const count = ids.length;
+    if (countOnly) return { kvs: [], count };
+    const take = limit > 0 ? ids.slice(0, limit) : ids;
+    const kvs: KeyValue[] = [];
+    for (const id of take) {
+      const kv = this.readRevision(live.get(id)!);
+      if (kv) kvs.push(kv);
+    }
+    return { kvs, count };
+  }
+
+  /**
+   * Events with revision >= fromRev in revision order, at most maxEvents (never splitting one
+   * revision), for watchers catching up from the backend. `prevKv` is filled when asked.
+   */
+  eventsSince(
+    fromRev: number,
+    maxEvents: number,
+    withPrev: boolean,
+  ): { events: MvccEvent[]; nextRev: number } {
+    const events: MvccEvent[] = [];
+    let lastMain = 0;
+    let nextRev = fromRev;
+    for (const { key: rk, value } of this.backend.revs.getRange({ start: revKey(fromRev, 0) })) {
+      const p = parseRevKey(rk);
+      if (events.length >= maxEvents && p.main !== lastMain) break;
+      const rec = decodeRecord(value);
+      const ev: MvccEvent = { type: rec.type, kv: toKeyValue(rec, p.main) };
+      if (withPrev && rec.prev) {
+        const prev = this.readRevision(rec.prev);
+        if (prev) ev.prevKv = prev;
+      }
+      events.push(ev);
+      lastMain = p.main;
+      nextRev = p.main + 1;
+    }
+    if (events.length === 0) nextRev = Math.max(fromRev, this.rev + 1);
+    return { events, nextRev };
+  }
+
+  /** Validates a compaction request against the current state (deterministic). */
+  checkCompact(rev: number): void {
+    if (rev <= this.compactRev) throw errCompacted();
+    if (rev > this.rev) throw errFutureRev();
+  }
+
+  /**
+   * Removes history below `rev`, keeping each key's version live at `rev` and every record of
+   * revision `rev` itself. Call inside Backend.write().
+   */
+  compact(rev: number): number {
+    this.checkCompact(rev);
+    const last = new Map<string, { rk: Buffer; main: number; deleted: boolean }>();
+    const doomed: Buffer[] = [];
+    for (const { key: rk, value } of this.backend.revs.getRange({ end: revKey(rev + 1, 0) })) {
+      const main = parseRevKey(rk).main;
+      const { key, type } = recordKeyAndType(value);
+      const id = key.toString('latin1');
+      const before = last.get(id);
+      if (before && before.main < rev) doomed.push(before.rk);
+      last.set(id, { rk: Buffer.from(rk), main, deleted: type === EVENT_DELETE });
+    }
+    for (const l of last.values()) if (l.deleted && l.main < rev) doomed.push(l.rk);
+    for (const rk of doomed) this.backend.revs.removeSync(rk);
+    this.compactRev = rev;
+    this.backend.putMetaNumber(META_COMPACT, rev);
+    return doomed.length;
+  }
+
+  /** Deterministic hash of the history in (compactRev, rev] and of the compact revision. */
+  hashKV(rev: number): { hash: number; compactRevision: number; hashRevision: number } {
+    const upTo = rev > 0 ? rev : this.rev;
+    if (upTo > this.rev) throw errFutureRev();
+    let h = 0x811c9dc5;
+    const mix = (b: Buffer): void => {
+      for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193) >>> 0;
+    };
+    for (const { key, value } of this.backend.revs.getRange({ end: revKey(upTo + 1, 0) })) {
+      mix(key);
+      mix(value);
+    }
+    return { hash: h >>> 0, compactRevision: this.compactRev, hashRevision: upTo };
+  }
+
+  /** Called by WriteTxn when it commits changes. */
+  _setRevision(rev: number): void {
+    this.rev = rev;
+    this.backend.putMetaNumber(META_REVISION, rev);
+  }
+
+  _leases(): LeaseKeyTracker | undefined {
+    return this.leases;
+  }
+}
+
+/**
+ * One atomic change set: all its writes get the same main revision (and increasing sub
+ * revisions), as an etcd txn. Reads through the store inside the same backend transaction see
+ * the writes made so far.
+ */
+export class WriteTxn {
+  readonly revision: number;
+  private sub = 0;
+  readonly events: MvccEvent[] = [];
+
+  constructor(private readonly store: KvStore) {
+    this.revision = store.currentRevision + 1;
+  }
+
+  get changed(): boolean {
+    return this.sub > 0;
+  }
+
+  put(key: Buffer, value: Buffer, lease: bigint): MvccEvent {
+    const b = this.store.backend;
+    const prevPtr = b.keys.getBinary(key);
+    let prevKv: KeyValue | undefined;
+    let prev: RevPointer | undefined;
+    if (prevPtr) {
+      prev = parseRevKey(prevPtr);
+      prevKv = this.store.readRevision(prev);
+    }
+    const createRevision = prevKv ? prevKv.createRevision : this.revision;
+    const version = prevKv ? prevKv.version + 1 : 1;
+    const rk = revKey(this.revision, this.sub++);
+    const keyCopy = Buffer.from(key);
+    b.revs.putSync(
+      rk,
+      encodeRecord({ type: EVENT_PUT, createRevision, version, lease, prev, key: keyCopy, value }),
+    );
+    b.keys.putSync(keyCopy, rk);
+    const leases = this.store._leases();
+    if (leases && prevKv && prevKv.lease !== 0n && prevKv.lease !== lease)
+      leases.detach(prevKv.lease, keyCopy);
+    if (leases && lease !== 0n && (!prevKv || prevKv.lease !== lease)) leases.attach(lease, keyCopy);
+    const ev: MvccEvent = {
+      type: EVENT_PUT,
+      kv: { key: keyCopy, createRevision, modRevision: this.revision, version, value, lease },
+      prevKv,
+    };
+    this.events.push(ev);
+    return ev;
+  }
+
+  /** Deletes every live key in [key, end) (or the single key); returns their last values. */
+  deleteRange(key: Buffer, end: Buffer): KeyValue[] {
+    const b = this.store.backend;
+    const victims: Array<{ key: Buffer; ptr: Buffer }> = [];
+    if (end.length === 0) {
+      const p = b.keys.getBinary(key);
+      if (p) victims.push({ key: Buffer.from(key), ptr: p });
+    } else {
+      const bounds = rangeBounds(key, end);
+      if (bounds)
+        for (const { key: k, value: p } of b.keys.getRange(bounds))
+          victims.push({ key: Buffer.from(k), ptr: Buffer.from(p) });
+    }
+    const deleted: KeyValue[] = [];
+    for (const v of victims) deleted.push(this.deleteOne(v.key, v.ptr));
+    return deleted;
+  }
+
+  private deleteOne(key: Buffer, ptr: Buffer): KeyValue {
+    const b = this.store.backend;
+    const prev = parseRevKey(ptr);
+    const prevKv = this.store.readRevision(prev)!;
+    const rk = revKey(this.revision, this.sub++);
+    b.revs.putSync(
+      rk,
+      encodeRecord({
+        type: EVENT_DELETE,
+        createRevision: 0,
+        version: 0,
+        lease: 0n,
+        prev,
+        key,
+        value: EMPTY,
+      }),
+    );
+    b.keys.removeSync(key);
+    const leases = this.store._leases();
+    if (leases && prevKv.lease !== 0n) leases.detach(prevKv.lease, key);
+    this.events.push({
+      type: EVENT_DELETE,
+      kv: { key, createRevision: 0, modRevision: this.revision, version: 0, value: EMPTY, lease: 0n },
+      prevKv,
+    });
+    return prevKv;
+  }
+
+  /** Makes the revision current if anything changed. Returns the store's revision after. */
+  commit(): number {
+    if (this.sub > 0) this.store._setRevision(this.revision);
+    return this.store.currentRevision;
+  }
+}
+
+/** LMDB range bounds for [key, end); end [0x00] means "to the end of the keyspace". */
+export function rangeBounds(
+  key: Buffer,
+  end: Buffer,
+): { start: Buffer; end: Buffer | undefined } | undefined {
+  const unbounded = end.length === 1 && end[0] === 0;
+  const start = key.length === 0 ? Buffer.from([0]) : key;
+  if (!unbounded && Buffer.compare(start, end) >= 0) return undefined;
+  return { start, end: unbounded ? undefined : end };
+}
+
+function compareLatin1(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortKvs(kvs: KeyValue[], order: number, target: number): void {
+  // etcd: a non-key target with no order sorts ascending; key + ascending is the natural order.
+  let o = order;
+  if (target !== TARGET_KEY && o === SORT_NONE) o = SORT_ASCEND;
+  if (o === SORT_NONE || (o === SORT_ASCEND && target === TARGET_KEY)) return;
+  const by = (kv: KeyValue): number | Buffer => {
+    switch (target) {
+      case TARGET_VERSION:
+        return kv.version;
+      case TARGET_CREATE:
+        return kv.createRevision;
+      case TARGET_MOD:
+        return kv.modRevision;
+      case TARGET_VALUE:
+        return kv.value;
+      default:
+        return kv.key;
+    }
+  };
+  const cmp = (a: KeyValue, b: KeyValue): number => {
+    const x = by(a);
+    const y = by(b);
+    return typeof x === 'number' ? x - (y as number) : Buffer.compare(x, y as Buffer);
+  };
+  kvs.sort(o === SORT_DESCEND ? (a, b) => cmp(b, a) : cmp);
+}
+
+export { REV_KEY_BYTES };

@@ -1,0 +1,110 @@
+import { KeyValue, EVENT_DELETE, EVENT_PUT, EventType } from './types';
+
+/**
+ * Binary layouts of the MVCC backend.
+ *
+ * revs key (12 bytes): main revision u64 BE | sub revision u32 BE — so LMDB orders by revision.
+ * revs value:
+ *   0  type u8 (0 put, 1 delete)
+ *   1  create revision u64 BE
+ *   9  version u64 BE
+ *   17 lease i64 BE
+ *   25 previous live version of this key: main u64 BE | sub u32 BE (0,0 when none)
+ *   37 key length u32 BE
+ *   41 key bytes, then value bytes
+ * keys value: the 12-byte revs key of the key's latest (live) record.
+ */
+export const REV_KEY_BYTES = 12;
+const HEADER_BYTES = 41;
+const TWO_32 = 4294967296;
+
+export interface RevPointer {
+  main: number;
+  sub: number;
+}
+
+export interface StoredRecord {
+  type: EventType;
+  createRevision: number;
+  version: number;
+  lease: bigint;
+  prev: RevPointer | undefined;
+  key: Buffer;
+  value: Buffer;
+}
+
+function writeU64(b: Buffer, v: number, off: number): void {
+  b.writeUInt32BE(Math.floor(v / TWO_32), off);
+  b.writeUInt32BE(v >>> 0, off + 4);
+}
+
+function readU64(b: Buffer, off: number): number {
+  return b.readUInt32BE(off) * TWO_32 + b.readUInt32BE(off + 4);
+}
+
+export function revKey(main: number, sub: number): Buffer {
+  const b = Buffer.allocUnsafe(REV_KEY_BYTES);
+  writeU64(b, main, 0);
+  b.writeUInt32BE(sub, 8);
+  return b;
+}
+
+export function parseRevKey(b: Buffer): RevPointer {
+  return { main: readU64(b, 0), sub: b.readUInt32BE(8) };
+}
+
+export function encodeRecord(r: StoredRecord): Buffer {
+  const b = Buffer.allocUnsafe(HEADER_BYTES + r.key.length + r.value.length);
+  b[0] = r.type;
+  writeU64(b, r.createRevision, 1);
+  writeU64(b, r.version, 9);
+  b.writeBigInt64BE(r.lease, 17);
+  writeU64(b, r.prev ? r.prev.main : 0, 25);
+  b.writeUInt32BE(r.prev ? r.prev.sub : 0, 33);
+  b.writeUInt32BE(r.key.length, 37);
+  r.key.copy(b, HEADER_BYTES);
+  r.value.copy(b, HEADER_BYTES + r.key.length);
+  return b;
+}
+
+export function decodeRecord(b: Buffer): StoredRecord {
+  const prevMain = readU64(b, 25);
+  const prevSub = b.readUInt32BE(33);
+  const keyLen = b.readUInt32BE(37);
+  const leaseHi = b.readUInt32BE(17);
+  const leaseLo = b.readUInt32BE(21);
+  return {
+    type: b[0] === EVENT_DELETE ? EVENT_DELETE : EVENT_PUT,
+    createRevision: readU64(b, 1),
+    version: readU64(b, 9),
+    lease: leaseHi === 0 && leaseLo === 0 ? 0n : b.readBigInt64BE(17),
+    prev: prevMain === 0 ? undefined : { main: prevMain, sub: prevSub },
+    key: b.subarray(HEADER_BYTES, HEADER_BYTES + keyLen),
+    value: b.subarray(HEADER_BYTES + keyLen),
+  };
+}
+
+/** Only the key and type, for scans that need nothing else. */
+export function recordKeyAndType(b: Buffer): { key: Buffer; type: EventType } {
+  const keyLen = b.readUInt32BE(37);
+  return {
+    key: b.subarray(HEADER_BYTES, HEADER_BYTES + keyLen),
+    type: b[0] === EVENT_DELETE ? EVENT_DELETE : EVENT_PUT,
+  };
+}
+
+export function toKeyValue(rec: StoredRecord, modRevision: number): KeyValue {
+  if (rec.type === EVENT_DELETE) {
+    return { key: rec.key, createRevision: 0, modRevision, version: 0, value: EMPTY, lease: 0n };
+  }
+  return {
+    key: rec.key,
+    createRevision: rec.createRevision,
+    modRevision,
+    version: rec.version,
+    value: rec.value,
+    lease: rec.lease,
+  };
+}
+
+export const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,434 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { concordpb, etcdserverpb, Long } from '@concord/proto';
+import type { Logger } from 'pino';
+import { Backend } from '../backend/backend';
+import { Wal } from '../wal/wal';
+import { WatchHub } from '../watch/watch-hub';
+import { Lessor } from '../lease/lessor';
+import { MvccEvent } from '../mvcc/types';
+import { EtcdError, Errors, Limits } from './errors';
+import { CommittedEntry, ReplicatedLog, SingleNodeLog } from './log';
+import { ApplyOutcome, LogEntry, StateMachine, toPbAlarm } from './state-machine';
+import { big, long, num } from './pb';
+import { Metrics } from './metrics';
+
+export const SERVER_VERSION = '3.5.0';
+export const CLUSTER_VERSION = '3.5.0';
+
+export interface ServerConfig {
+  name: string;
+  dataDir: string;
+  advertiseClientUrls: string[];
+  initialAdvertisePeerUrls: string[];
+  initialClusterToken: string;
+  quotaBackendBytes: number;
+  maxRequestBytes: number;
+  maxTxnOps: number;
+  /** raft-ish timing used to derive the minimum lease TTL, as etcd */
+  heartbeatMs: number;
+  electionMs: number;
+  logger: Logger;
+}
+
+/** Member and cluster identity, derived as etcd does from names, URLs and the cluster token. */
+function hash64(...parts: string[]): bigint {
+  const h = crypto.createHash('sha1').update(parts.join('\u0000')).digest();
+  return h.readBigUInt64BE(0);
+}
+
+interface Pending {
+  resolve: (o: ApplyOutcome) => void;
+}
+
+/**
+ * The server: owns the log, the state machine, the watch hub and the lessor, and offers the
+ * operations the API adapters call. Writes go through the log; reads are served from the
+ * local state machine once it has applied everything committed before the read began.
+ */
+export class EtcdServer {
+  readonly memberId: bigint;
+  readonly clusterId: bigint;
+  readonly sm: StateMachine;
+  readonly watches: WatchHub;
+  readonly lessor = new Lessor();
+  readonly metrics = new Metrics();
+  private backend: Backend;
+  private log!: ReplicatedLog;
+  private readonly pending = new Map<string, Pending>();
+  private nextProposalId = 1n;
+  private readonly proposalIdPrefix: bigint;
+  private lessorTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private appliedWaiters: Array<{ index: number; resolve: () => void }> = [];
+  private writesPaused: Promise<void> | undefined;
+  readonly minLeaseTtlSeconds: number;
+  private lastFlushedIndex = 0;
+
+  private constructor(
+    readonly cfg: ServerConfig,
+    backend: Backend,
+  ) {
+    this.backend = backend;
+    const peerUrls = [...cfg.initialAdvertisePeerUrls].sort().join(',');
+    this.memberId = hash64('member', peerUrls, cfg.initialClusterToken) & ((1n << 64n) - 1n);
+    this.clusterId = hash64('cluster', this.memberId.toString(), cfg.initialClusterToken);
+    this.proposalIdPrefix = (this.memberId & 0xffffn) << 48n;
+    // etcd: minimum lease TTL = ceil(1.5 × election timeout)
+    this.minLeaseTtlSeconds = Math.ceil((3 * cfg.electionMs) / 2 / 1000);
+    this.sm = new StateMachine(backend, { minLeaseTtlSeconds: this.minLeaseTtlSeconds });
+    this.watches = new WatchHub(this.sm.kv);
+  }
+
+  static async open(cfg: ServerConfig): Promise<EtcdServer> {
+    const memberDir = path.join(cfg.dataDir, 'member');
+    fs.mkdirSync(memberDir, { recursive: true });
+    const backend = new Backend(path.join(memberDir, 'db'));
+    const server = new EtcdServer(cfg, backend);
+    const applied = server.sm.appliedIndex;
+    const { wal, state } = await Wal.open(path.join(memberDir, 'wal'), {
+      fromIndex: applied + 1,
+      log: (msg) => cfg.logger.warn({ component: 'wal' }, msg),
+    });
+    // Replay what was committed but not yet in the (lazily flushed) backend.
+    const replay = state.entries.filter((e) => e.index > applied);
+    if (replay.length > 0) {
+      cfg.logger.info({ from: replay[0].index, to: replay[replay.length - 1].index }, 'replaying WAL tail');
+      server.applyCommitted(replay.map((e) => ({ index: e.index, term: e.term, data: e.data })));
+    }
+    server.lastFlushedIndex = server.sm.appliedIndex;
+    const log = new SingleNodeLog(wal, Math.max(state.lastIndex, server.sm.appliedIndex));
+    log.onCommit = (entries) => server.applyCommitted(entries);
+    server.log = log;
+    for (const l of server.sm.leases.all()) server.lessor.track(l.id, l.ttl);
+    server.lessorTimer = setInterval(() => server.revokeExpiredLeases(), 500);
+    server.lessorTimer.unref();
+    server.flushTimer = setInterval(() => void server.flushBackend(wal), 1000);
+    server.flushTimer.unref();
+    return server;
+  }
+
+  // ---------------------------------------------------------------- header
+
+  header(revision?: number): etcdserverpb.IResponseHeader {
+    return {
+      clusterId: long(this.clusterId),
+      memberId: long(this.memberId),
+      revision: revision ?? this.sm.kv.currentRevision,
+      raftTerm: this.log ? this.log.term : 1,
+    };
+  }
+
+  // ---------------------------------------------------------------- proposals
+
+  /** Proposes a request through the log and waits for its outcome. */
+  async propose(req: concordpb.IInternalRequest): Promise<unknown> {
+    if (this.stopped) throw Errors.stopped();
+    if (this.writesPaused) await this.writesPaused;
+    const id = this.proposalIdPrefix | this.nextProposalId++;
+    req.id = Long.fromString(id.toString(), true);
+    req.timeMs = Date.now();
+    const data = Buffer.from(concordpb.InternalRequest.encode(req).finish());
+    if (data.length > this.cfg.maxRequestBytes) throw Errors.requestTooLarge();
+    const key = id.toString();
+    const outcome = new Promise<ApplyOutcome>((resolve) => this.pending.set(key, { resolve }));
+    try {
+      await this.log.propose([data]);
+    } catch (err) {
+      this.pending.delete(key);
+      this.cfg.logger.fatal({ err }, 'log append failed; stopping');
+      void this.stop();
+      throw Errors.stopped();
+    }
+    const o = await outcome;
+    if (o.error) throw o.error;
+    return o.response;
+  }
+
+  private applyCommitted(entries: CommittedEntry[]): void {
+    const batch: LogEntry[] = entries.map((e) => ({
+      index: e.index,
+      term: e.term,
+      request: concordpb.InternalRequest.decode(e.data),
+    }));
+    let result: { outcomes: ApplyOutcome[]; events: MvccEvent[] };
+    try {
+      result = this.sm.apply(batch);
+    } catch (err) {
+      // A failed apply would let replicas diverge: stop rather than continue.
+      this.cfg.logger.fatal({ err }, 'apply failed; stopping');
+      process.exit(2);
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i].request;
+      const o = result.outcomes[i];
+      if (!o.error) this.afterApply(r, o);
+      const p = this.pending.get(big(r.id).toString());
+      if (p) {
+        this.pending.delete(big(r.id).toString());
+        p.resolve(o);
+      }
+    }
+    this.metrics.applied(batch.length, this.sm.kv.currentRevision);
+    this.watches.notify(result.events);
+    if (this.appliedWaiters.length > 0) {
+      const applied = this.sm.appliedIndex;
+      this.appliedWaiters = this.appliedWaiters.filter((w) => {
+        if (w.index > applied) return true;
+        w.resolve();
+        return false;
+      });
+    }
+  }
+
+  /** Effects outside the state machine of an applied request (the lessor's clock). */
+  private afterApply(r: concordpb.IInternalRequest, o: ApplyOutcome): void {
+    if (r.leaseGrant) {
+      const resp = o.response as etcdserverpb.ILeaseGrantResponse;
+      this.lessor.track(big(resp.ID), num(resp.TTL));
+    } else if (r.leaseRevoke) {
+      this.lessor.forget(big(r.leaseRevoke.ID));
+    }
+  }
+
+  /** Waits until everything committed when the read began is applied (linearizable read). */
+  async linearizableBarrier(): Promise<void> {
+    const index = await this.log.readIndex();
+    if (this.sm.appliedIndex >= index) return;
+    await new Promise<void>((resolve) => this.appliedWaiters.push({ index, resolve }));
+  }
+
+  // ---------------------------------------------------------------- KV
+
+  async range(r: etcdserverpb.IRangeRequest): Promise<etcdserverpb.IRangeResponse> {
+    if (!r.serializable) await this.linearizableBarrier();
+    const resp = this.sm.range(r);
+    resp.header = this.header(num(resp.header?.revision));
+    return resp;
+  }
+
+  private checkQuota(cost: number): void {
+    if (this.sm.hasNoSpaceAlarm()) throw Errors.noSpace();
+    if (this.backend.sizeOnDisk() + cost > this.cfg.quotaBackendBytes) {
+      void this.activateAlarm(etcdserverpb.AlarmType.NOSPACE);
+      throw Errors.noSpace();
+    }
+  }
+
+  private async activateAlarm(type: etcdserverpb.AlarmType): Promise<void> {
+    if (this.sm.alarms().some((a) => a.alarm === type)) return;
+    this.cfg.logger.warn({ alarm: type }, 'activating alarm');
+    await this.propose({
+      alarm: { action: etcdserverpb.AlarmRequest.AlarmAction.ACTIVATE, memberID: long(this.memberId), alarm: type },
+    }).catch(() => undefined);
+  }
+
+  async put(r: etcdserverpb.IPutRequest): Promise<etcdserverpb.IPutResponse> {
+    this.checkQuota((r.key?.length ?? 0) + (r.value?.length ?? 0));
+    const resp = (await this.propose({ put: r })) as etcdserverpb.IPutResponse;
+    resp.header = this.header(num(resp.header?.revision));
+    return resp;
+  }
+
+  async deleteRange(r: etcdserverpb.IDeleteRangeRequest): Promise<etcdserverpb.IDeleteRangeResponse> {
+    const resp = (await this.propose({ deleteRange: r })) as etcdserverpb.IDeleteRangeResponse;
+    resp.header = this.header(num(resp.header?.revision));
+    return resp;
+  }
+
+  async txn(r: etcdserverpb.ITxnRequest): Promise<etcdserverpb.ITxnResponse> {
+    if (isReadOnlyTxn(r)) {
+      // as etcd: a read-only txn is served locally after a linearizable barrier, not logged
+      await this.linearizableBarrier();
+      const t = this.sm.readTxn(r);
+      t.header = this.header(num(t.header?.revision));
+      return t;
+    }
+    this.checkQuota(etcdserverpb.TxnRequest.encode(r).len);
+    const resp = (await this.propose({ txn: r })) as etcdserverpb.ITxnResponse;
+    resp.header = this.header(num(resp.header?.revision));
+    return resp;
+  }
+
+  async compact(r: etcdserverpb.ICompactionRequest): Promise<etcdserverpb.ICompactionResponse> {
+    const resp = (await this.propose({ compaction: r })) as etcdserverpb.ICompactionResponse;
+    resp.header = this.header(num(resp.header?.revision));
+    return resp;
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  async leaseGrant(r: etcdserverpb.ILeaseGrantRequest): Promise<etcdserverpb.ILeaseGrantResponse> {
+    if (num(r.TTL) > Limits.maxLeaseTtlSeconds) throw Errors.leaseTTLTooLarge();
+    this.checkQuota(16);
+    let id = big(r.ID);
+    if (id === 0n) {
+      // as etcd: the proposer picks the ID, so apply stays deterministic
+      do id = crypto.randomBytes(8).readBigInt64BE(0) & ((1n << 63n) - 1n);
+      while (id === 0n || this.sm.leases.get(id));
+    }
+    const resp = (await this.propose({
+      leaseGrant: { TTL: r.TTL, ID: long(id) },
+    })) as etcdserverpb.ILeaseGrantResponse;
+    resp.header = this.header();
+    return resp;
+  }
+
+  async leaseRevoke(r: etcdserverpb.ILeaseRevokeRequest): Promise<etcdserverpb.ILeaseRevokeResponse> {
+    const resp = (await this.propose({ leaseRevoke: { ID: r.ID } })) as etcdserverpb.ILeaseRevokeResponse;
+    resp.header = this.header(num(resp.header?.revision));
+    return resp;
+  }
+
+  leaseKeepAlive(id: bigint): etcdserverpb.ILeaseKeepAliveResponse {
+    const ttl = this.sm.leases.get(id) ? this.lessor.renew(id) : 0;
+    return { header: this.header(), ID: long(id), TTL: ttl };
+  }
+
+  async leaseTimeToLive(r: etcdserverpb.ILeaseTimeToLiveRequest): Promise<etcdserverpb.ILeaseTimeToLiveResponse> {
+    await this.linearizableBarrier();
+    const id = big(r.ID);
+    const info = this.sm.leases.get(id);
+    if (!info) return { header: this.header(), ID: long(id), TTL: -1 };
+    const resp: etcdserverpb.ILeaseTimeToLiveResponse = {
+      header: this.header(),
+      ID: long(id),
+      TTL: this.lessor.remaining(id),
+      grantedTTL: info.ttl,
+    };
+    if (r.keys) resp.keys = this.sm.leases.keys(id);
+    return resp;
+  }
+
+  async leaseLeases(): Promise<etcdserverpb.ILeaseLeasesResponse> {
+    await this.linearizableBarrier();
+    return { header: this.header(), leases: this.sm.leases.all().map((l) => ({ ID: long(l.id) })) };
+  }
+
+  private revokeExpiredLeases(): void {
+    if (this.stopped || !this.log.isLeader) return;
+    for (const id of this.lessor.takeExpired(500)) {
+      this.propose({ leaseRevoke: { ID: long(id) } }).catch((err: unknown) => {
+        if (err instanceof EtcdError && err.message === Errors.leaseNotFound().message) {
+          this.lessor.forget(id);
+        } else this.lessor.retry(id);
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  status(): etcdserverpb.IStatusResponse {
+    return {
+      header: this.header(),
+      version: SERVER_VERSION,
+      dbSize: this.backend.sizeOnDisk(),
+      leader: long(this.memberId),
+      raftIndex: this.log.commitIndex,
+      raftTerm: this.log.term,
+      raftAppliedIndex: this.sm.appliedIndex,
+      dbSizeInUse: this.backend.sizeInUse(),
+      isLearner: false,
+      errors: this.sm.alarms().map((a) => `memberID:${a.memberID} alarm:${alarmName(a.alarm)} `),
+      dbSizeQuota: this.cfg.quotaBackendBytes,
+    };
+  }
+
+  async alarm(r: etcdserverpb.IAlarmRequest): Promise<etcdserverpb.IAlarmResponse> {
+    const A = etcdserverpb.AlarmRequest.AlarmAction;
+    if ((r.action ?? A.GET) === A.GET) {
+      await this.linearizableBarrier();
+      return { header: this.header(), alarms: this.sm.alarms().map(toPbAlarm) };
+    }
+    const resp = (await this.propose({ alarm: r })) as etcdserverpb.IAlarmResponse;
+    resp.header = this.header();
+    return resp;
+  }
+
+  hashKV(revision: number): etcdserverpb.IHashKVResponse {
+    const h = this.sm.kv.hashKV(revision);
+    return {
+      header: this.header(),
+      hash: h.hash,
+      compactRevision: h.compactRevision,
+      hashRevision: h.hashRevision,
+    };
+  }
+
+  /** Writes a consistent copy of the backend (without the WAL) to `file`. */
+  async snapshotTo(file: string): Promise<void> {
+    await this.backend.flush();
+    await this.backend.backupTo(file);
+  }
+
+  /**
+   * LMDB reuses freed pages itself; defragmenting means rewriting the file compactly so it
+   * shrinks on disk. Writes wait meanwhile, as they do in etcd.
+   */
+  async defragment(): Promise<void> {
+    let release!: () => void;
+    this.writesPaused = new Promise<void>((r) => (release = r));
+    try {
+      await this.log.readIndex();
+      await this.backend.defragment();
+    } finally {
+      this.writesPaused = undefined;
+      release();
+    }
+  }
+
+  memberList(): etcdserverpb.IMember[] {
+    return [
+      {
+        ID: long(this.memberId),
+        name: this.cfg.name,
+        peerURLs: this.cfg.initialAdvertisePeerUrls,
+        clientURLs: this.cfg.advertiseClientUrls,
+        isLearner: false,
+      },
+    ];
+  }
+
+  backendSize(): number {
+    return this.backend.sizeOnDisk();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Flushes the backend, then lets the WAL drop segments whose entries are all in the flushed
+   * backend. Until then the WAL is what makes an applied entry durable.
+   */
+  private async flushBackend(wal: Wal): Promise<void> {
+    const applied = this.sm.appliedIndex;
+    if (applied === this.lastFlushedIndex || this.stopped) return;
+    try {
+      await this.backend.flush();
+      this.lastFlushedIndex = applied;
+      await wal.releaseTo(applied);
+    } catch (err) {
+      this.cfg.logger.error({ err }, 'backend flush failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.lessorTimer) clearInterval(this.lessorTimer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.watches.close();
+    await this.log.close().catch(() => undefined);
+    await this.backend.close();
+  }
+}
+
+function isReadOnlyTxn(r: etcdserverpb.ITxnRequest): boolean {
+  const ops = [...(r.success ?? []), ...(r.failure ?? [])];
+  return ops.every((op) => (op.requestRange ? true : op.requestTxn ? isReadOnlyTxn(op.requestTxn) : false));
+}
+
+export function alarmName(a: number): string {
+  return etcdserverpb.AlarmType[a] ?? String(a);
+}

@@ -1,0 +1,208 @@
+import { KvStore, rangeBounds } from '../mvcc/kv-store';
+import { EVENT_DELETE, EVENT_PUT, MvccEvent } from '../mvcc/types';
+
+/**
+ * Where a watcher's responses go: one per client watch stream. `send` returns false when the
+ * stream's buffer is full; the hub then stops pushing to that stream's watchers, which fall back
+ * to catching up from the backend when `resume` is called (on drain). So a slow client never
+ * blocks writes, never holds unbounded memory and never misses an event.
+ */
+export interface WatchSink {
+  readonly writable: boolean;
+  send(watcher: Watcher, events: MvccEvent[], revision: number): boolean;
+  compacted(watcher: Watcher, compactRevision: number): void;
+}
+
+export interface WatchOptions {
+  key: Buffer;
+  /** empty: one key; [0]: every key >= key; else exclusive end */
+  rangeEnd: Buffer;
+  /** first revision to deliver; 0 = from the next revision */
+  startRevision: number;
+  noPut: boolean;
+  noDelete: boolean;
+  prevKv: boolean;
+  sink: WatchSink;
+}
+
+export class Watcher {
+  /** next revision this watcher needs */
+  nextRev: number;
+  synced = false;
+  readonly single: string | undefined;
+  readonly start: Buffer;
+  readonly end: Buffer | undefined;
+  readonly empty: boolean;
+
+  constructor(
+    readonly id: number,
+    readonly opts: WatchOptions,
+    nextRev: number,
+  ) {
+    this.nextRev = nextRev;
+    if (opts.rangeEnd.length === 0) {
+      this.single = opts.key.toString('latin1');
+      this.start = opts.key;
+      this.end = undefined;
+      this.empty = false;
+    } else {
+      const b = rangeBounds(opts.key, opts.rangeEnd);
+      this.single = undefined;
+      this.start = b ? b.start : opts.key;
+      this.end = b ? b.end : undefined;
+      this.empty = b === undefined;
+    }
+  }
+
+  matches(ev: MvccEvent): boolean {
+    if (ev.type === EVENT_PUT && this.opts.noPut) return false;
+    if (ev.type === EVENT_DELETE && this.opts.noDelete) return false;
+    if (this.single !== undefined) return ev.kv.key.equals(this.start);
+    if (this.empty) return false;
+    const k = ev.kv.key;
+    return Buffer.compare(k, this.start) >= 0 && (this.end === undefined || Buffer.compare(k, this.end) < 0);
+  }
+}
+
+/** Revisions read per catch-up step, as etcd's watch batch limit. */
+const CATCHUP_EVENTS = 1000;
+
+export class WatchHub {
+  private nextId = 1;
+  private readonly byKey = new Map<string, Set<Watcher>>();
+  private readonly ranged = new Set<Watcher>();
+  private readonly unsynced = new Set<Watcher>();
+  private catchupScheduled = false;
+  private closed = false;
+
+  constructor(private readonly kv: KvStore) {}
+
+  get watcherCount(): number {
+    let n = this.ranged.size;
+    for (const s of this.byKey.values()) n += s.size;
+    return n;
+  }
+
+  get unsyncedCount(): number {
+    return this.unsynced.size;
+  }
+
+  watch(opts: WatchOptions): Watcher {
+    const current = this.kv.currentRevision;
+    const start = opts.startRevision > 0 ? opts.startRevision : current + 1;
+    const w = new Watcher(this.nextId++, opts, start);
+    if (w.single !== undefined) {
+      let s = this.byKey.get(w.single);
+      if (!s) this.byKey.set(w.single, (s = new Set()));
+      s.add(w);
+    } else this.ranged.add(w);
+    if (start > current) w.synced = true;
+    else this.markUnsynced(w);
+    return w;
+  }
+
+  cancel(w: Watcher): void {
+    if (w.single !== undefined) {
+      const s = this.byKey.get(w.single);
+      if (s) {
+        s.delete(w);
+        if (s.size === 0) this.byKey.delete(w.single);
+      }
+    } else this.ranged.delete(w);
+    this.unsynced.delete(w);
+    w.synced = false;
+  }
+
+  /** Called after each applied batch with its events, in revision order. */
+  notify(events: MvccEvent[]): void {
+    if (events.length === 0) return;
+    const revision = this.kv.currentRevision;
+    const perWatcher = new Map<Watcher, MvccEvent[]>();
+    const add = (w: Watcher, ev: MvccEvent): void => {
+      if (!w.synced || ev.kv.modRevision < w.nextRev || !w.matches(ev)) return;
+      let list = perWatcher.get(w);
+      if (!list) perWatcher.set(w, (list = []));
+      list.push(ev);
+    };
+    for (const ev of events) {
+      const s = this.byKey.get(ev.kv.key.toString('latin1'));
+      if (s) for (const w of s) add(w, ev);
+      for (const w of this.ranged) add(w, ev);
+    }
+    // A synced watcher's nextRev only matters once it falls behind; deliver() sets it then.
+    for (const [w, evs] of perWatcher) this.deliver(w, evs, revision);
+  }
+
+  private deliver(w: Watcher, evs: MvccEvent[], revision: number): void {
+    const sink = w.opts.sink;
+    if (!sink.writable) {
+      // keep nothing in memory: the backend has these events
+      w.nextRev = evs[0].kv.modRevision;
+      this.markUnsynced(w);
+      return;
+    }
+    const out = w.opts.prevKv ? evs : evs.map(stripPrev);
+    w.nextRev = revision + 1;
+    if (!sink.send(w, out, revision)) this.markUnsynced(w);
+  }
+
+  private markUnsynced(w: Watcher): void {
+    w.synced = false;
+    this.unsynced.add(w);
+    this.scheduleCatchup();
+  }
+
+  /** A sink became writable again: let its watchers catch up. */
+  resume(): void {
+    if (this.unsynced.size > 0) this.scheduleCatchup();
+  }
+
+  private scheduleCatchup(): void {
+    if (this.catchupScheduled || this.closed) return;
+    this.catchupScheduled = true;
+    setImmediate(() => {
+      this.catchupScheduled = false;
+      this.catchup();
+    });
+  }
+
+  /** One bounded round of catch-up for every unsynced watcher whose sink can take more. */
+  private catchup(): void {
+    const compactRev = this.kv.compactRevision;
+    let pending = false;
+    // watchers wanting the same revision share one backend read
+    const reads = new Map<string, { events: MvccEvent[]; nextRev: number }>();
+    for (const w of [...this.unsynced]) {
+      if (!w.opts.sink.writable) {
+        pending = true;
+        continue;
+      }
+      if (w.nextRev < compactRev) {
+        this.cancel(w);
+        w.opts.sink.compacted(w, compactRev);
+        continue;
+      }
+      const readKey = `${w.nextRev}/${w.opts.prevKv ? 1 : 0}`;
+      let r = reads.get(readKey);
+      if (!r) reads.set(readKey, (r = this.kv.eventsSince(w.nextRev, CATCHUP_EVENTS, w.opts.prevKv)));
+      const mine = r.events.filter((ev) => w.matches(ev));
+      const revision = this.kv.currentRevision;
+      w.nextRev = r.nextRev;
+      const ok = mine.length > 0 ? w.opts.sink.send(w, mine, revision) : true;
+      if (w.nextRev > revision) {
+        this.unsynced.delete(w);
+        w.synced = true;
+      } else pending = true;
+      if (!ok) pending = true;
+    }
+    if (pending) this.scheduleCatchup();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+function stripPrev(ev: MvccEvent): MvccEvent {
+  return ev.prevKv ? { type: ev.type, kv: ev.kv } : ev;
+}
