@@ -290,18 +290,23 @@ export class Watcher extends EventEmitter implements AsyncIterable<WatchEvent> {
     this.finish(null);
   }
 
+  /** Iterate events. Leaving the loop early (break/return/throw) cancels the watch. */
   async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
     this.iterating = true;
-    for (;;) {
-      if (this.queue.length > 0) {
-        yield this.queue.shift()!;
-        continue;
+    try {
+      for (;;) {
+        if (this.queue.length > 0) {
+          yield this.queue.shift()!;
+          continue;
+        }
+        if (this.closed) {
+          if (this.terminalError && !(this.terminalError instanceof ClientClosedError)) throw this.terminalError;
+          return;
+        }
+        await new Promise<void>((r) => this.waiters.push(r));
       }
-      if (this.closed) {
-        if (this.terminalError && !(this.terminalError instanceof ClientClosedError)) throw this.terminalError;
-        return;
-      }
-      await new Promise<void>((r) => this.waiters.push(r));
+    } finally {
+      if (!this.closed) await this.cancel();
     }
   }
 }
