@@ -225,12 +225,25 @@ export class Connection {
     return this.authInFlight;
   }
 
+  /** Wait until the endpoint's channel is READY; fails fast on TRANSIENT_FAILURE (request never sent). */
   private waitReady(client: grpc.Client, deadline: number): Promise<void> {
+    const ch = client.getChannel();
+    const end = Math.min(deadline, Date.now() + this.opts.dialTimeoutMs);
+    const fail = (why: string) =>
+      new UnavailableError(`no connection established: ${why}`, grpc.status.UNAVAILABLE, `No connection established: ${why}`);
     return new Promise((resolve, reject) => {
-      client.waitForReady(Math.min(deadline, Date.now() + this.opts.dialTimeoutMs), (err) => {
-        if (err) reject(new UnavailableError(`no connection established: ${err.message}`, grpc.status.UNAVAILABLE, `No connection established: ${err.message}`));
-        else resolve();
-      });
+      const check = () => {
+        const st = ch.getConnectivityState(true);
+        if (st === grpc.connectivityState.READY) return resolve();
+        if (st === grpc.connectivityState.TRANSIENT_FAILURE) return reject(fail('endpoint in transient failure'));
+        if (st === grpc.connectivityState.SHUTDOWN) return reject(new ClientClosedError());
+        if (Date.now() >= end) return reject(fail('dial timeout'));
+        ch.watchConnectivityState(st, end, (err) => {
+          if (err) reject(fail('dial timeout'));
+          else check();
+        });
+      };
+      check();
     });
   }
 

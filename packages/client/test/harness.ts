@@ -33,6 +33,10 @@ export class TestServer {
   private logs: string[] = [];
   private stopped = false;
 
+  /** member name and full --initial-cluster (etcd multi-member clusters) */
+  name = 't';
+  initialCluster?: string;
+
   constructor() {
     this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-client-test-'));
   }
@@ -66,7 +70,7 @@ export class TestServer {
       cmd = process.env.ETCD_BIN ?? 'etcd';
       args = [
         '--name',
-        't',
+        this.name,
         '--data-dir',
         this.dataDir,
         '--listen-client-urls',
@@ -78,7 +82,7 @@ export class TestServer {
         '--initial-advertise-peer-urls',
         p,
         '--initial-cluster',
-        `t=${p}`,
+        this.initialCluster ?? `${this.name}=${p}`,
         '--log-level',
         'warn',
       ];
@@ -93,10 +97,14 @@ export class TestServer {
     proc.stderr!.on('data', onData);
     let exited = false;
     proc.once('exit', () => (exited = true));
-    await this.waitReady(() => exited);
+    if (!this.initialCluster) await this.waitReady(() => exited);
   }
 
-  private async waitReady(exited: () => boolean): Promise<void> {
+  async waitReady(exited: () => boolean = () => this.proc === null): Promise<void> {
+    return this.waitReadyImpl(exited);
+  }
+
+  private async waitReadyImpl(exited: () => boolean): Promise<void> {
     const deadline = Date.now() + 30_000;
     const client = new Client({ endpoints: [this.endpoint], dialTimeoutMs: 1000, defaultTimeoutMs: 1000, retries: 0 });
     try {
@@ -150,6 +158,44 @@ export class TestServer {
     await this.kill();
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/** Start an n-member etcd cluster (etcd target only). */
+export async function startCluster(n: number): Promise<TestServer[]> {
+  const servers = Array.from({ length: n }, () => new TestServer());
+  for (const [i, s] of servers.entries()) {
+    s.name = `m${i}`;
+    s.clientPort = await freePort();
+    s.peerPort = await freePort();
+  }
+  const ic = servers.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
+  try {
+    for (const s of servers) {
+      s.initialCluster = ic;
+      await s.start();
+    }
+    await Promise.all(servers.map((s) => s.waitReady()));
+    // wait until a write goes through (leader elected)
+    const c = newClient(servers);
+    try {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          await c.put('/t/cluster-ready', '1', { timeoutMs: 2000 });
+          break;
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    } finally {
+      c.close();
+    }
+  } catch (e) {
+    await Promise.all(servers.map((s) => s.stop()));
+    throw e;
+  }
+  return servers;
 }
 
 export async function startServer(): Promise<TestServer> {
