@@ -129,12 +129,19 @@ export class Backend {
     return (st.lastPageNumber + 1) * st.pageSize;
   }
 
-  /** Writes a consistent copy of the backend to `destFile` (compacted). */
+  /** Writes a consistent, compacted copy of the backend's data file to `destFile`. */
   async backupTo(destFile: string): Promise<void> {
-    await (this.env as unknown as { backup(p: string, compact: boolean): Promise<void> }).backup(
-      destFile,
-      true,
-    );
+    // LMDB copies an environment into a directory (as data.mdb)
+    const dir = fs.mkdtempSync(path.join(path.dirname(destFile), '.backup-'));
+    try {
+      await (this.env as unknown as { backup(p: string, compact: boolean): Promise<void> }).backup(
+        dir,
+        true,
+      );
+      fs.renameSync(path.join(dir, 'data.mdb'), destFile);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   async close(): Promise<void> {

@@ -133,11 +133,12 @@ export class KvStore {
     }
     const bounds = rangeBounds(key, end);
     if (bounds === undefined) return { kvs: [], count: 0 };
-    const count = this.backend.keys.getKeysCount(bounds);
+    // lmdb-js mutates the options object it is given: never reuse one across calls
+    const count = this.backend.keys.getKeysCount({ ...bounds });
     if (countOnly) return { kvs: [], count };
     const kvs: KeyValue[] = [];
     for (const { value: ptr } of this.backend.keys.getRange(
-      limit > 0 ? { ...bounds, limit } : bounds,
+      limit > 0 ? { ...bounds, limit } : { ...bounds },
     )) {
       kvs.push(this.readPointer(ptr));
     }

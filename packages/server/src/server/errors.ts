@@ -42,6 +42,7 @@ export const Errors = {
   tooManyOps: e(Code.INVALID_ARGUMENT, 'etcdserver: too many operations in txn request'),
   duplicateKey: e(Code.INVALID_ARGUMENT, 'etcdserver: duplicate key given in txn request'),
   requestTooLarge: e(Code.INVALID_ARGUMENT, 'etcdserver: request is too large'),
+  invalidSortOption: e(Code.INVALID_ARGUMENT, 'etcdserver: invalid sort option'),
   keyTooLarge: e(Code.INVALID_ARGUMENT, 'etcdserver: key is too large'),
   compacted: e(Code.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted'),
   futureRev: e(Code.OUT_OF_RANGE, 'etcdserver: mvcc: required revision is a future revision'),

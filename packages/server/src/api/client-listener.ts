@@ -1,0 +1,97 @@
+import * as net from 'node:net';
+import * as http from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import { Duplex } from 'node:stream';
+
+const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+/**
+ * One client port for gRPC and HTTP/1.1, as etcd serves both on 2379: the first bytes of a
+ * connection tell an HTTP/2 (gRPC) client from an HTTP/1.1 one (JSON gateway, /health,
+ * /metrics, /version).
+ */
+export class ClientListener {
+  private readonly tcp: net.Server;
+  private readonly injector: ReturnType<grpc.Server['createConnectionInjector']>;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(
+    grpcServer: grpc.Server,
+    private readonly httpServer: http.Server,
+  ) {
+    this.injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    this.tcp = net.createServer((socket) => this.route(socket));
+  }
+
+  private route(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.setNoDelay(true);
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, HTTP2_PREFACE.length);
+      const isH2 = head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
+      if (isH2 && head.length < HTTP2_PREFACE.length) return; // need more bytes to decide
+      socket.off('data', onData);
+      if (isH2) {
+        // http2 reads a TCP socket's native handle directly and would never see the bytes
+        // already read here, so gRPC connections go through a JS stream that replays them.
+        this.injector.injectConnection(replaying(socket, head));
+      } else {
+        socket.pause();
+        socket.unshift(head);
+        this.httpServer.emit('connection', socket);
+        socket.resume();
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', () => socket.destroy());
+  }
+
+  listen(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.tcp.once('error', reject);
+      this.tcp.listen(port, host, () => {
+        this.tcp.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  address(): net.AddressInfo {
+    return this.tcp.address() as net.AddressInfo;
+  }
+
+  close(): void {
+    this.tcp.close();
+    for (const s of this.sockets) s.destroy();
+    this.injector.destroy();
+  }
+}
+
+/** A duplex over `socket` whose readable side starts with `head`. */
+function replaying(socket: net.Socket, head: Buffer): Duplex {
+  const d = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end(cb);
+    },
+    destroy(err, cb) {
+      socket.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  d.push(head);
+  socket.on('data', (c: Buffer) => {
+    if (!d.push(c)) socket.pause();
+  });
+  socket.on('end', () => d.push(null));
+  socket.on('close', () => d.destroy());
+  return d;
+}

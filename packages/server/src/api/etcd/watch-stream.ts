@@ -1,0 +1,188 @@
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { etcdserverpb, mvccpb } from '@concord/proto';
+import { EtcdServer } from '../../server/etcd-server';
+import { Watcher, WatchSink } from '../../watch/watch-hub';
+import { MvccEvent } from '../../mvcc/types';
+import { buf, num, toPbKv } from '../../server/pb';
+
+type WatchCall = ServerDuplexStream<etcdserverpb.WatchRequest, etcdserverpb.IWatchResponse>;
+
+export interface WatchStreamOptions {
+  progressNotifyIntervalMs: number;
+  maxRequestBytes: number;
+}
+
+/** etcd's watch ids are per stream, assigned from 0 unless the client chooses one. */
+interface StreamWatch {
+  id: number;
+  watcher: Watcher;
+  progressNotify: boolean;
+  fragment: boolean;
+}
+
+const ERR_DUPLICATE_ID = 'mvcc: duplicate watch ID provided on the WatchStream';
+const ERR_COMPACTED = 'etcdserver: mvcc: required revision has been compacted';
+
+/** One client Watch stream: many watchers share it and its flow control. */
+export class WatchStream implements WatchSink {
+  private readonly watches = new Map<number, StreamWatch>();
+  private readonly byWatcher = new Map<Watcher, StreamWatch>();
+  private nextId = 0;
+  private closed = false;
+  private progressTimer: NodeJS.Timeout | undefined;
+  private progressPending = false;
+
+  constructor(
+    private readonly server: EtcdServer,
+    private readonly call: WatchCall,
+    private readonly opts: WatchStreamOptions,
+  ) {
+    call.on('data', (req: etcdserverpb.WatchRequest) => this.onRequest(req));
+    call.on('end', () => this.close(true));
+    call.on('error', () => this.close(false));
+    call.on('cancelled', () => this.close(false));
+    call.on('drain', () => this.server.watches.resume());
+    this.progressTimer = setInterval(() => this.sendProgressNotifies(), opts.progressNotifyIntervalMs);
+    this.progressTimer.unref();
+  }
+
+  get writable(): boolean {
+    return !this.closed && !this.call.writableNeedDrain;
+  }
+
+  private onRequest(req: etcdserverpb.WatchRequest): void {
+    if (this.closed) return;
+    if (req.createRequest) this.create(req.createRequest);
+    else if (req.cancelRequest) this.cancel(num(req.cancelRequest.watchId));
+    else if (req.progressRequest) this.progress();
+  }
+
+  private create(c: etcdserverpb.IWatchCreateRequest): void {
+    let id = num(c.watchId);
+    if (id !== 0 && this.watches.has(id)) {
+      this.write({ header: this.server.header(), watchId: -1, created: true, canceled: true, cancelReason: ERR_DUPLICATE_ID });
+      return;
+    }
+    if (id === 0) {
+      while (this.watches.has(this.nextId)) this.nextId++;
+      id = this.nextId++;
+    }
+    const filters = c.filters ?? [];
+    const F = etcdserverpb.WatchCreateRequest.FilterType;
+    // the created response must precede any event of this watcher
+    this.write({ header: this.server.header(), watchId: id, created: true });
+    const watcher = this.server.watches.watch({
+      key: buf(c.key),
+      rangeEnd: buf(c.rangeEnd),
+      startRevision: num(c.startRevision),
+      noPut: filters.includes(F.NOPUT),
+      noDelete: filters.includes(F.NODELETE),
+      prevKv: !!c.prevKv,
+      sink: this,
+    });
+    const sw: StreamWatch = { id, watcher, progressNotify: !!c.progressNotify, fragment: !!c.fragment };
+    this.watches.set(id, sw);
+    this.byWatcher.set(watcher, sw);
+  }
+
+  private cancel(id: number): void {
+    const sw = this.watches.get(id);
+    if (!sw) return;
+    this.remove(sw);
+    this.write({ header: this.server.header(), watchId: id, canceled: true });
+  }
+
+  private remove(sw: StreamWatch): void {
+    this.server.watches.cancel(sw.watcher);
+    this.watches.delete(sw.id);
+    this.byWatcher.delete(sw.watcher);
+  }
+
+  /** A progress request is answered once every watcher of the stream is synced. */
+  private progress(): void {
+    this.progressPending = true;
+    this.maybeSendProgress();
+  }
+
+  private maybeSendProgress(): void {
+    if (!this.progressPending) return;
+    for (const sw of this.watches.values()) if (!sw.watcher.synced) return;
+    this.progressPending = false;
+    this.write({ header: this.server.header(), watchId: -1 });
+  }
+
+  private sendProgressNotifies(): void {
+    for (const sw of this.watches.values())
+      if (sw.progressNotify && sw.watcher.synced)
+        this.write({ header: this.server.header(), watchId: sw.id });
+  }
+
+  // ---- WatchSink
+
+  send(watcher: Watcher, events: MvccEvent[], revision: number): boolean {
+    const sw = this.byWatcher.get(watcher);
+    if (!sw) return true;
+    const pbEvents = events.map(toPbEvent);
+    const header = this.server.header(revision);
+    if (sw.fragment) this.sendFragmented(sw, header, pbEvents);
+    else this.write({ header, watchId: sw.id, events: pbEvents });
+    if (this.progressPending) queueMicrotask(() => this.maybeSendProgress());
+    return this.writable;
+  }
+
+  private sendFragmented(sw: StreamWatch, header: etcdserverpb.IResponseHeader, events: mvccpb.IEvent[]): void {
+    const limit = this.opts.maxRequestBytes;
+    let chunk: mvccpb.IEvent[] = [];
+    let size = 0;
+    const chunks: mvccpb.IEvent[][] = [];
+    for (const ev of events) {
+      const n = mvccpb.Event.encode(ev).len;
+      if (chunk.length > 0 && size + n > limit) {
+        chunks.push(chunk);
+        chunk = [];
+        size = 0;
+      }
+      chunk.push(ev);
+      size += n;
+    }
+    chunks.push(chunk);
+    chunks.forEach((c, i) =>
+      this.write({ header, watchId: sw.id, events: c, fragment: i < chunks.length - 1 }),
+    );
+  }
+
+  compacted(watcher: Watcher, compactRevision: number): void {
+    const sw = this.byWatcher.get(watcher);
+    if (!sw) return;
+    this.watches.delete(sw.id);
+    this.byWatcher.delete(watcher);
+    this.write({
+      header: this.server.header(),
+      watchId: sw.id,
+      canceled: true,
+      compactRevision,
+      cancelReason: ERR_COMPACTED,
+    });
+  }
+
+  private write(resp: etcdserverpb.IWatchResponse): void {
+    if (this.closed) return;
+    this.call.write(resp as etcdserverpb.WatchResponse);
+  }
+
+  private close(endStream: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.progressTimer) clearInterval(this.progressTimer);
+    for (const sw of this.watches.values()) this.server.watches.cancel(sw.watcher);
+    this.watches.clear();
+    this.byWatcher.clear();
+    if (endStream) this.call.end();
+  }
+}
+
+function toPbEvent(ev: MvccEvent): mvccpb.IEvent {
+  const out: mvccpb.IEvent = { type: ev.type, kv: toPbKv(ev.kv) };
+  if (ev.prevKv) out.prevKv = toPbKv(ev.prevKv);
+  return out;
+}

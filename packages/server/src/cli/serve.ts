@@ -1,0 +1,101 @@
+import { Command, Option } from 'commander';
+import pino from 'pino';
+import { startConcord } from '../embed';
+import { Limits } from '../server/errors';
+
+const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+const int = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`not a number: ${v}`);
+  return n;
+};
+
+/** `concord serve`: etcd's flag names and defaults, data in ./data. */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run a Concord member (etcd v3 API on the client URLs)')
+    .option('--name <name>', 'human-readable name for this member', 'default')
+    .option('--data-dir <dir>', 'path to the data directory', './data')
+    .option('--listen-client-urls <urls>', 'URLs to listen on for client traffic', list, ['http://127.0.0.1:2379'])
+    .option('--advertise-client-urls <urls>', "this member's client URLs to advertise", list)
+    .option('--listen-peer-urls <urls>', 'URLs to listen on for peer traffic', list, ['http://127.0.0.1:2380'])
+    .option('--initial-advertise-peer-urls <urls>', "this member's peer URLs to advertise", list)
+    .option('--initial-cluster <members>', 'initial cluster configuration (name=url,...)')
+    .addOption(new Option('--initial-cluster-state <state>', 'new or existing').choices(['new', 'existing']).default('new'))
+    .option('--initial-cluster-token <token>', 'initial cluster token', 'etcd-cluster')
+    .option('--quota-backend-bytes <bytes>', 'backend size before a NOSPACE alarm (0 = default 2 GiB)', int, 0)
+    .option('--max-request-bytes <bytes>', 'maximum client request size', int, Limits.maxRequestBytes)
+    .option('--max-txn-ops <n>', 'maximum operations per txn', int, Limits.maxTxnOps)
+    .option('--heartbeat-interval <ms>', 'heartbeat interval in ms', int, 100)
+    .option('--election-timeout <ms>', 'election timeout in ms', int, 1000)
+    .option('--experimental-watch-progress-notify-interval <duration>', 'progress notify interval, e.g. 10m, 5s', '10m')
+    .option('--log-level <level>', 'debug, info, warn, error', 'info')
+    .option('--logger <logger>', 'accepted for etcd compatibility (always structured JSON)', 'zap')
+    .option('--log-outputs <outputs>', 'stderr or stdout', 'stderr')
+    .option('--snapshot-count <n>', 'accepted for etcd compatibility', int, 100000)
+    .action(async (o: Record<string, unknown>) => {
+      const dest = o.logOutputs === 'stdout' ? 1 : 2;
+      const logger = pino({ level: String(o.logLevel) }, pino.destination({ dest, sync: false }));
+      const listen = o.listenClientUrls as string[];
+      const peer = (o.initialAdvertisePeerUrls as string[] | undefined) ?? (o.listenPeerUrls as string[]);
+      if (o.initialCluster) checkInitialCluster(String(o.initialCluster), String(o.name), peer);
+      try {
+        const running = await startConcord({
+          name: String(o.name),
+          dataDir: String(o.dataDir),
+          listenClientUrls: listen,
+          advertiseClientUrls: (o.advertiseClientUrls as string[] | undefined) ?? listen,
+          listenPeerUrls: o.listenPeerUrls as string[],
+          initialAdvertisePeerUrls: peer,
+          initialClusterToken: String(o.initialClusterToken),
+          quotaBackendBytes: o.quotaBackendBytes as number,
+          maxRequestBytes: o.maxRequestBytes as number,
+          maxTxnOps: o.maxTxnOps as number,
+          heartbeatMs: o.heartbeatInterval as number,
+          electionMs: o.electionTimeout as number,
+          progressNotifyIntervalMs: parseDuration(String(o.experimentalWatchProgressNotifyInterval)),
+          logger,
+        });
+        const shutdown = (sig: string) => {
+          logger.info({ signal: sig }, 'shutting down');
+          running.close().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        };
+        process.once('SIGINT', () => shutdown('SIGINT'));
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+      } catch (err) {
+        logger.fatal({ err }, 'cannot start');
+        logger.flush();
+        const msg = err instanceof Error ? err.message : String(err);
+        process.stderr.write(`concord: cannot start: ${msg}\n`);
+        process.exitCode = 1;
+        setTimeout(() => process.exit(1), 100);
+      }
+    });
+}
+
+function checkInitialCluster(spec: string, name: string, peerUrls: string[]): void {
+  const members = list(spec).map((m) => m.split('='));
+  const mine = members.filter(([n]) => n === name).map(([, u]) => u);
+  if (mine.length === 0) throw new Error(`--initial-cluster has no member named ${name}`);
+  if (members.length > 1)
+    process.stderr.write('concord: warning: multi-member clusters are not supported yet; serving as a single member\n');
+  void peerUrls;
+}
+
+/** Go-style durations: "10m", "5s", "1h30m", "250ms". */
+export function parseDuration(s: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  let total = 0;
+  let m: RegExpExecArray | null;
+  let matched = '';
+  while ((m = re.exec(s))) {
+    matched += m[0];
+    const n = Number(m[1]);
+    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
+  }
+  if (matched !== s || total <= 0) throw new Error(`invalid duration: ${s}`);
+  return total;
+}

@@ -1,0 +1,89 @@
+import * as grpc from '@grpc/grpc-js';
+import pino, { Logger } from 'pino';
+import { EtcdServer, ServerConfig } from './server/etcd-server';
+import { addEtcdServices } from './api/etcd/services';
+import { ClientListener } from './api/client-listener';
+import { createHttpApi, GatewayHandler } from './api/http/http-api';
+import { Limits } from './server/errors';
+
+export interface ConcordOptions {
+  name?: string;
+  dataDir?: string;
+  listenClientUrls?: string[];
+  advertiseClientUrls?: string[];
+  listenPeerUrls?: string[];
+  initialAdvertisePeerUrls?: string[];
+  initialClusterToken?: string;
+  quotaBackendBytes?: number;
+  maxRequestBytes?: number;
+  maxTxnOps?: number;
+  heartbeatMs?: number;
+  electionMs?: number;
+  progressNotifyIntervalMs?: number;
+  logger?: Logger;
+  /** JSON gateway for /v3/... paths */
+  gateway?: (server: EtcdServer) => GatewayHandler;
+}
+
+export interface RunningConcord {
+  server: EtcdServer;
+  /** actual client URLs (ports resolved when 0 was asked for) */
+  clientUrls: string[];
+  close(): Promise<void>;
+}
+
+/** Starts a single-member Concord in this process: the embeddable entry point. */
+export async function startConcord(o: ConcordOptions = {}): Promise<RunningConcord> {
+  const logger = o.logger ?? pino({ level: 'info' });
+  const listen = o.listenClientUrls ?? ['http://127.0.0.1:2379'];
+  const maxRequestBytes = o.maxRequestBytes ?? Limits.maxRequestBytes;
+  const cfg: ServerConfig = {
+    name: o.name ?? 'default',
+    dataDir: o.dataDir ?? './data',
+    advertiseClientUrls: o.advertiseClientUrls ?? listen,
+    initialAdvertisePeerUrls: o.initialAdvertisePeerUrls ?? ['http://127.0.0.1:2380'],
+    initialClusterToken: o.initialClusterToken ?? 'etcd-cluster',
+    quotaBackendBytes: o.quotaBackendBytes && o.quotaBackendBytes > 0 ? o.quotaBackendBytes : Limits.defaultQuotaBackendBytes,
+    maxRequestBytes,
+    maxTxnOps: o.maxTxnOps ?? Limits.maxTxnOps,
+    heartbeatMs: o.heartbeatMs ?? 100,
+    electionMs: o.electionMs ?? 1000,
+    logger,
+  };
+  const server = await EtcdServer.open(cfg);
+  const g = new grpc.Server({
+    'grpc.max_receive_message_length': maxRequestBytes + Limits.grpcOverheadBytes,
+    'grpc.max_send_message_length': 2 ** 31 - 1,
+    'grpc.keepalive_time_ms': 2 * 60 * 60 * 1000,
+    'grpc.keepalive_timeout_ms': 20 * 1000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5000,
+    'grpc-node.max_session_memory': 64 * 1024 * 1024,
+  });
+  addEtcdServices(g, server, {
+    maxTxnOps: cfg.maxTxnOps,
+    maxRequestBytes,
+    progressNotifyIntervalMs: o.progressNotifyIntervalMs ?? 10 * 60 * 1000,
+  });
+  const httpApi = createHttpApi(server, o.gateway ? o.gateway(server) : undefined);
+  const listeners: ClientListener[] = [];
+  const clientUrls: string[] = [];
+  for (const u of listen) {
+    const url = new URL(u);
+    if (url.protocol !== 'http:') throw new Error(`unsupported client URL ${u}: only http:// is supported`);
+    const l = new ClientListener(g, httpApi);
+    await l.listen(url.hostname, Number(url.port || 2379));
+    listeners.push(l);
+    clientUrls.push(`http://${url.hostname}:${l.address().port}`);
+  }
+  logger.info({ name: cfg.name, dataDir: cfg.dataDir, clientUrls, memberId: server.memberId.toString(16) }, 'ready to serve client requests');
+  return {
+    server,
+    clientUrls,
+    async close() {
+      for (const l of listeners) l.close();
+      g.forceShutdown();
+      await server.stop();
+    },
+  };
+}

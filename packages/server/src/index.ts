@@ -1,0 +1,2 @@
+export { startConcord, ConcordOptions, RunningConcord } from './embed';
+export { EtcdServer } from './server/etcd-server';
