@@ -71,7 +71,10 @@ export class Recorder {
       }
       return out;
     }
-    if ((field === 'ID' || field === 'lease' || field === 'id') && this.leaseAliases.has(String(v))) {
+    if (
+      (field === 'ID' || field === 'lease' || field === 'id') &&
+      this.leaseAliases.has(String(v))
+    ) {
       return this.leaseAliases.get(String(v));
     }
     return v;
@@ -85,7 +88,11 @@ export function approx(v: number, expected: number, tol: number): number | strin
 
 /** Expect a gRPC error with exactly this code and message. */
 export function expectError(o: Outcome, code: string, message: string): void {
-  assert.equal(o.ok, false, `expected ${code} "${message}", got success: ${JSON.stringify(o).slice(0, 500)}`);
+  assert.equal(
+    o.ok,
+    false,
+    `expected ${code} "${message}", got success: ${JSON.stringify(o).slice(0, 500)}`,
+  );
   assert.deepEqual((o as { error: unknown }).error, { code, message });
 }
 
@@ -103,7 +110,8 @@ export function flattenWatch(frames: Plain[]): Plain[] {
   const out: Plain[] = [];
   for (const f of frames) {
     if (f.events && f.events.length) {
-      for (const e of f.events) out.push({ watchId: f.watchId, type: e.type, kv: e.kv, prevKv: e.prevKv ?? null });
+      for (const e of f.events)
+        out.push({ watchId: f.watchId, type: e.type, kv: e.kv, prevKv: e.prevKv ?? null });
     }
     if (!f.events || f.events.length === 0 || f.created || f.canceled || f.compactRevision) {
       out.push({
@@ -123,12 +131,19 @@ export function flattenWatch(frames: Plain[]): Plain[] {
 }
 
 /** Read watch responses until `until(flattened so far)` holds; every read is bounded. */
-export async function readWatch(w: BidiStream, until: (flat: Plain[]) => boolean, timeoutMs = 10_000): Promise<Plain[]> {
+export async function readWatch(
+  w: BidiStream,
+  until: (flat: Plain[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<Plain[]> {
   const frames: Plain[] = [];
   const deadline = Date.now() + timeoutMs;
   while (!until(flattenWatch(frames))) {
     const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`watch: condition not met within ${timeoutMs} ms; got ${JSON.stringify(flattenWatch(frames))}`);
+    if (left <= 0)
+      throw new Error(
+        `watch: condition not met within ${timeoutMs} ms; got ${JSON.stringify(flattenWatch(frames))}`,
+      );
     frames.push(await w.next(left));
   }
   return flattenWatch(frames);
@@ -144,14 +159,21 @@ interface TargetInstance {
 
 export function targetInstances(): TargetInstance[] {
   const kinds = targetsFromEnv();
-  return kinds.map((kind, i) => ({ kind, label: kinds.indexOf(kind) === i && kinds.lastIndexOf(kind) === i ? kind : `${kind}#${i}` }));
+  return kinds.map((kind, i) => ({
+    kind,
+    label: kinds.indexOf(kind) === i && kinds.lastIndexOf(kind) === i ? kind : `${kind}#${i}`,
+  }));
 }
 
 /**
  * Run the scenario against every target (sequentially, each in a fresh server),
  * and assert that all transcripts equal the first one.
  */
-export async function runConformance(name: string, scenario: Scenario, opts: { extraArgs?: string[] } = {}): Promise<void> {
+export async function runConformance(
+  name: string,
+  scenario: Scenario,
+  opts: { extraArgs?: string[] } = {},
+): Promise<void> {
   const transcripts: { label: string; entries: Plain[] }[] = [];
   for (const t of targetInstances()) {
     const server = await startTarget(t.kind, { extraArgs: opts.extraArgs });
@@ -171,7 +193,10 @@ export async function runConformance(name: string, scenario: Scenario, opts: { e
     const dump = process.env.CONFORMANCE_DUMP;
     if (dump) {
       fs.mkdirSync(dump, { recursive: true });
-      fs.writeFileSync(path.join(dump, `${name.replace(/[^\w.-]+/g, '_')}.${t.label}.json`), JSON.stringify(rec.entries, null, 1));
+      fs.writeFileSync(
+        path.join(dump, `${name.replace(/[^\w.-]+/g, '_')}.${t.label}.json`),
+        JSON.stringify(rec.entries, null, 1),
+      );
     }
   }
   const [first, ...rest] = transcripts;

@@ -85,7 +85,8 @@ function encodeFn(type: any): (v: unknown) => Buffer {
   };
 }
 function decodeFn(type: any): (b: Buffer) => Plain {
-  return (b) => plain(type.toObject(type.decode(b), { defaults: true, enums: String, arrays: true }));
+  return (b) =>
+    plain(type.toObject(type.decode(b), { defaults: true, enums: String, arrays: true }));
 }
 
 function errorInfo(e: unknown): RpcErrorInfo {
@@ -116,7 +117,8 @@ export class EtcdClient {
 
   /** Unary call; rejects with RpcError on a gRPC error status. */
   call(method: MethodInfo, req: Plain, opts: CallOptions = {}): Promise<Plain> {
-    if (method.requestStream || method.responseStream) throw new Error(`${method.path} is a streaming method`);
+    if (method.requestStream || method.responseStream)
+      throw new Error(`${method.path} is a streaming method`);
     const deadline = new Date(Date.now() + (opts.timeoutMs ?? 10_000));
     return new Promise((resolve, reject) => {
       this.client.makeUnaryRequest(
@@ -188,7 +190,10 @@ export class BidiStream {
   private waiter: (() => void) | null = null;
   private ended: RpcErrorInfo | null = null;
 
-  constructor(client: grpc.Client, readonly method: MethodInfo) {
+  constructor(
+    client: grpc.Client,
+    readonly method: MethodInfo,
+  ) {
     this.call = client.makeBidiStreamRequest(
       method.path,
       encodeFn(method.requestType),
@@ -225,7 +230,10 @@ export class BidiStream {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.queue.length) return this.queue.shift();
-      if (this.ended) throw new Error(`${this.method.path}: stream ended (${this.ended.code}: ${this.ended.message})`);
+      if (this.ended)
+        throw new Error(
+          `${this.method.path}: stream ended (${this.ended.code}: ${this.ended.message})`,
+        );
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`${this.method.path}: no response within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {

@@ -20,7 +20,8 @@ export const ETCDCTL_BIN = process.env.ETCDCTL_BIN ?? '/usr/bin/etcdctl';
 /** packages/server, whether we run from test/ (ts) or dist/test/ (js). */
 export const SERVER_PKG_DIR = process.env.CONCORD_SERVER_DIR ?? findServerPackageDir(__dirname);
 /** The Concord CLI; override with CONCORD_MAIN (e.g. when the tests are compiled elsewhere). */
-export const CONCORD_MAIN = process.env.CONCORD_MAIN ?? path.join(SERVER_PKG_DIR, 'dist', 'src', 'cli', 'main.js');
+export const CONCORD_MAIN =
+  process.env.CONCORD_MAIN ?? path.join(SERVER_PKG_DIR, 'dist', 'src', 'cli', 'main.js');
 
 export interface ServerOptions {
   /** Extra command line flags, e.g. ['--quota-backend-bytes', '1048576']. */
@@ -215,7 +216,8 @@ async function startServer(spec: Spec, opts: ServerOptions = {}): Promise<Runnin
     child.once('error', (e) => (spawnError = e));
     const deadline = Date.now() + readyTimeoutMs;
     for (;;) {
-      if (spawnError) throw new Error(`${spec.kind}: cannot start ${spec.command}: ${String(spawnError)}`);
+      if (spawnError)
+        throw new Error(`${spec.kind}: cannot start ${spec.command}: ${String(spawnError)}`);
       if (exited(child)) {
         throw new Error(
           `${spec.kind} exited during startup (code=${child.exitCode} signal=${child.signalCode}); log tail:\n` +
@@ -226,7 +228,10 @@ async function startServer(spec: Spec, opts: ServerOptions = {}): Promise<Runnin
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         await waitExit(child, 5000);
-        throw new Error(`${spec.kind} not healthy at ${url}/health within ${readyTimeoutMs} ms; log tail:\n` + tailOf(logFile, 40));
+        throw new Error(
+          `${spec.kind} not healthy at ${url}/health within ${readyTimeoutMs} ms; log tail:\n` +
+            tailOf(logFile, 40),
+        );
       }
       await sleep(100);
     }
@@ -284,13 +289,20 @@ async function startServer(spec: Spec, opts: ServerOptions = {}): Promise<Runnin
 
 function etcdStyleFlags(clientUrl: string, peerUrl: string, dataDir: string): string[] {
   return [
-    '--name', 't',
-    '--data-dir', dataDir,
-    '--listen-client-urls', clientUrl,
-    '--advertise-client-urls', clientUrl,
-    '--listen-peer-urls', peerUrl,
-    '--initial-advertise-peer-urls', peerUrl,
-    '--initial-cluster', `t=${peerUrl}`,
+    '--name',
+    't',
+    '--data-dir',
+    dataDir,
+    '--listen-client-urls',
+    clientUrl,
+    '--advertise-client-urls',
+    clientUrl,
+    '--listen-peer-urls',
+    peerUrl,
+    '--initial-advertise-peer-urls',
+    peerUrl,
+    '--initial-cluster',
+    `t=${peerUrl}`,
   ];
 }
 
@@ -308,7 +320,9 @@ export function startEtcd(opts?: ServerOptions): Promise<RunningServer> {
 export function startConcord(opts?: ServerOptions): Promise<RunningServer> {
   if (!fs.existsSync(CONCORD_MAIN)) {
     return Promise.reject(
-      new Error(`Concord server is not built: ${CONCORD_MAIN} does not exist (run \`npm run build\` in packages/server)`),
+      new Error(
+        `Concord server is not built: ${CONCORD_MAIN} does not exist (run \`npm run build\` in packages/server)`,
+      ),
     );
   }
   return startServer(
@@ -338,7 +352,8 @@ function parseTargets(raw: string, varName: string): TargetKind[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   for (const t of out) {
-    if (t !== 'etcd' && t !== 'concord') throw new Error(`${varName}: unknown target "${t}" (use etcd or concord)`);
+    if (t !== 'etcd' && t !== 'concord')
+      throw new Error(`${varName}: unknown target "${t}" (use etcd or concord)`);
   }
   if (out.length === 0) throw new Error(`${varName} is empty`);
   return out as TargetKind[];
@@ -383,7 +398,11 @@ function etcdctlEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** Run `etcdctl --endpoints=<endpoint> ...args` (API v3), bounded by a timeout. */
-export function etcdctl(endpoint: string, args: string[], opts: EtcdctlOptions = {}): Promise<EtcdctlResult> {
+export function etcdctl(
+  endpoint: string,
+  args: string[],
+  opts: EtcdctlOptions = {},
+): Promise<EtcdctlResult> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
     const child = spawn(ETCDCTL_BIN, [`--endpoints=${endpoint}`, ...args], {
@@ -397,7 +416,9 @@ export function etcdctl(endpoint: string, args: string[], opts: EtcdctlOptions =
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(
-        new Error(`etcdctl ${args.join(' ')} timed out after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`),
+        new Error(
+          `etcdctl ${args.join(' ')} timed out after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
       );
     }, timeoutMs);
     child.on('error', (e) => {
@@ -425,7 +446,11 @@ export interface EtcdctlProcess {
   kill(signal?: NodeJS.Signals): Promise<EtcdctlResult>;
 }
 
-export function etcdctlSpawn(endpoint: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): EtcdctlProcess {
+export function etcdctlSpawn(
+  endpoint: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): EtcdctlProcess {
   const child = spawn(ETCDCTL_BIN, [`--endpoints=${endpoint}`, ...args], {
     env: etcdctlEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -469,12 +494,20 @@ export function etcdctlSpawn(endpoint: string, args: string[], opts: { env?: Nod
             resolve(stdout);
           } else if (closed) {
             done();
-            reject(new Error(`etcdctl ${args.join(' ')} exited early\nstdout: ${stdout}\nstderr: ${stderr}`));
+            reject(
+              new Error(
+                `etcdctl ${args.join(' ')} exited early\nstdout: ${stdout}\nstderr: ${stderr}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`etcdctl ${args.join(' ')}: condition not met in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+          reject(
+            new Error(
+              `etcdctl ${args.join(' ')}: condition not met in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+            ),
+          );
         }, timeoutMs);
         const done = () => {
           clearTimeout(timer);
