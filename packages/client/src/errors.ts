@@ -222,3 +222,8 @@ export function isNeverSent(err: EtcdError): boolean {
     err.details,
   );
 }
+export class NoInstanceError extends EtcdError {
+  constructor(message = 'no instance available') {
+    super(message, GrpcStatus.NOT_FOUND);
+  }
+}

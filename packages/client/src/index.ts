@@ -10,3 +10,4 @@ export * from './cluster';
 export * from './auth';
 export { parseDuration, prefixEnd, toBuffer } from './util';
 export type { Bytes, LeaseIdLike } from './util';
+export * from './recipes';

@@ -1,0 +1,98 @@
+import { EventEmitter } from 'node:events';
+import type { Client } from '../client';
+import { ClientClosedError, EtcdError, SessionLostError } from '../errors';
+import type { LeaseId, LeaseKeepAlive } from '../lease';
+import { LeaseIdLike, deferred, toBig } from '../util';
+
+export interface SessionOptions {
+  /** Lease TTL in seconds (default 60). */
+  ttl?: number;
+  /** Reuse an existing lease instead of granting a new one. */
+  leaseId?: LeaseIdLike;
+  /** Keep-alive interval (ms); default TTL/3. */
+  keepAliveIntervalMs?: number;
+}
+
+/**
+ * A lease kept alive in the background. Emits 'lost' (EtcdError) once if the lease
+ * expires or is revoked; `close()` revokes it.
+ */
+export class Session extends EventEmitter {
+  private readonly ka: LeaseKeepAlive;
+  private closed = false;
+  private lostErr: EtcdError | null = null;
+  private readonly doneD = deferred<EtcdError | null>();
+
+  private constructor(
+    readonly client: Client,
+    readonly leaseId: LeaseId,
+    readonly ttl: number,
+    opts: SessionOptions,
+  ) {
+    super();
+    this.ka = client.lease.keepAlive(leaseId, ttl, { intervalMs: opts.keepAliveIntervalMs });
+    this.ka.on('lost', (err: EtcdError) => {
+      if (this.closed) return;
+      this.lostErr = err instanceof SessionLostError ? err : Object.assign(new SessionLostError(`session lost: ${err.message}`), { cause: err });
+      this.doneD.resolve(this.lostErr);
+      this.emit('lost', this.lostErr);
+    });
+    this.ka.on('stopped', () => {
+      if (!this.lostErr && !this.closed && client.isClosed) {
+        this.closed = true;
+        this.doneD.resolve(new ClientClosedError());
+      }
+    });
+  }
+
+  static async create(client: Client, opts: SessionOptions = {}): Promise<Session> {
+    const ttl = opts.ttl ?? 60;
+    let id: LeaseId;
+    if (opts.leaseId !== undefined) {
+      id = toBig(opts.leaseId);
+    } else {
+      id = (await client.lease.grant(ttl)).id;
+    }
+    return new Session(client, id, ttl, opts);
+  }
+
+  /** True once the lease is known to be gone. */
+  get isLost(): boolean {
+    return this.lostErr !== null;
+  }
+  get isClosed(): boolean {
+    return this.closed;
+  }
+  /** Resolves when the session ends: with the loss error, or null when closed. */
+  get done(): Promise<EtcdError | null> {
+    return this.doneD.promise;
+  }
+
+  /** Throws if the session can no longer be used. */
+  assertAlive(): void {
+    if (this.lostErr) throw this.lostErr;
+    if (this.closed) throw new ClientClosedError('session is closed');
+  }
+
+  /** Stop keep-alives and revoke the lease (keys attached to it are deleted). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.ka.stop();
+    this.doneD.resolve(null);
+    if (!this.lostErr && !this.client.isClosed) {
+      try {
+        await this.client.lease.revoke(this.leaseId, { timeoutMs: 5000 });
+      } catch {
+        /* the lease expires by itself */
+      }
+    }
+  }
+
+  /** Stop keep-alives without revoking (the lease expires after its TTL). */
+  orphan(): void {
+    this.closed = true;
+    this.ka.stop();
+    this.doneD.resolve(null);
+  }
+}
