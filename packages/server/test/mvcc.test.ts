@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Backend } from '../src/backend/backend';
+import { StateMachine, LogEntry } from '../src/server/state-machine';
+import { rangeQuery } from '../src/mvcc/types';
+import { EtcdError } from '../src/server/errors';
+
+function fresh(): { sm: StateMachine; backend: Backend; dir: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-mvcc-'));
+  const backend = new Backend(dir);
+  return { sm: new StateMachine(backend, { minLeaseTtlSeconds: 2 }), backend, dir };
+}
+
+let index = 0;
+function apply(sm: StateMachine, ...reqs: LogEntry['request'][]) {
+  const entries = reqs.map((request) => ({ index: ++index, term: 1, request }));
+  return sm.apply(entries);
+}
+const b = (s: string) => Buffer.from(s);
+const put = (k: string, v: string, lease = 0) => ({ put: { key: b(k), value: b(v), lease } });
+const keys = (sm: StateMachine, q: Parameters<typeof rangeQuery>[0]) =>
+  sm.kv.range(rangeQuery(q)).kvs.map((kv) => `${kv.key}=${kv.value}@${kv.modRevision}`);
+
+test('revisions, versions and historical ranges', () => {
+  const { sm } = fresh();
+  apply(sm, put('a', '1'), put('b', '1'), put('a', '2')); // revs 1,2,3
+  apply(sm, { deleteRange: { key: b('b') } }); // rev 4
+  apply(sm, put('b', '9')); // rev 5, new generation
+  assert.equal(sm.kv.currentRevision, 5);
+  const a = sm.kv.get(b('a'))!;
+  assert.deepEqual([a.createRevision, a.modRevision, a.version], [1, 3, 2]);
+  const bb = sm.kv.get(b('b'))!;
+  assert.deepEqual([bb.createRevision, bb.version], [5, 1]);
+  const all = { key: b('\0'), rangeEnd: b('\0') };
+  assert.deepEqual(keys(sm, { ...all, revision: 1 }), ['a=1@1']);
+  assert.deepEqual(keys(sm, { ...all, revision: 2 }), ['a=1@1', 'b=1@2']);
+  assert.deepEqual(keys(sm, { ...all, revision: 3 }), ['a=2@3', 'b=1@2']);
+  assert.deepEqual(keys(sm, { ...all, revision: 4 }), ['a=2@3']);
+  assert.deepEqual(keys(sm, { ...all }), ['a=2@3', 'b=9@5']);
+  assert.deepEqual(keys(sm, { key: b('b'), revision: 2 }), ['b=1@2']);
+  assert.deepEqual(keys(sm, { key: b('b'), revision: 4 }), []);
+});
+
+test('limit, more, count, sort, filters', () => {
+  const { sm } = fresh();
+  for (const k of ['k3', 'k1', 'k2', 'k4']) apply(sm, put(k, 'v' + k));
+  const r = sm.kv.range(rangeQuery({ key: b('k'), rangeEnd: b('l'), limit: 2 }));
+  assert.deepEqual(r.kvs.map((x) => String(x.key)), ['k1', 'k2']);
+  assert.equal(r.more, true);
+  assert.equal(r.count, 4);
+  const byMod = sm.kv.range(rangeQuery({ key: b('k'), rangeEnd: b('l'), sortTarget: 3, sortOrder: 2 }));
+  assert.deepEqual(byMod.kvs.map((x) => String(x.key)), ['k4', 'k2', 'k1', 'k3']);
+  const f = sm.kv.range(rangeQuery({ key: b('k'), rangeEnd: b('l'), minModRevision: 2, maxModRevision: 3 }));
+  assert.deepEqual(f.kvs.map((x) => String(x.key)), ['k1', 'k2']);
+  assert.equal(f.count, 4);
+  const c = sm.kv.range(rangeQuery({ key: b('k'), rangeEnd: b('l'), countOnly: true }));
+  assert.deepEqual([c.kvs.length, c.count], [0, 4]);
+});
+
+test('compaction keeps the live version at the compact revision', () => {
+  const { sm } = fresh();
+  apply(sm, put('a', '1'), put('a', '2'), put('b', '1'), put('c', '1')); // 1..4
+  apply(sm, { deleteRange: { key: b('c') } }); // 5
+  apply(sm, put('a', '3')); // 6
+  const out = apply(sm, { compaction: { revision: 5 } });
+  assert.equal(out.outcomes[0].error, undefined);
+  assert.deepEqual(keys(sm, { key: b('\0'), rangeEnd: b('\0'), revision: 5 }), ['a=2@2', 'b=1@3']);
+  assert.throws(() => sm.kv.range(rangeQuery({ key: b('a'), revision: 4 })), /compacted/);
+  const again = apply(sm, { compaction: { revision: 5 } });
+  assert.ok(again.outcomes[0].error instanceof EtcdError);
+  assert.match(again.outcomes[0].error!.message, /compacted/);
+  const future = apply(sm, { compaction: { revision: 99 } });
+  assert.match(future.outcomes[0].error!.message, /future revision/);
+  // watch catch-up from the compact revision still sees revision 5's delete
+  const ev = sm.kv.eventsSince(5, 100, true);
+  assert.deepEqual(ev.events.map((e) => `${e.type}:${e.kv.key}@${e.kv.modRevision}`), ['1:c@5', '0:a@6']);
+});
+
+test('txn: compares, nested txn, one revision, read-your-writes', () => {
+  const { sm } = fresh();
+  apply(sm, put('x', '1'));
+  const r = apply(sm, {
+    txn: {
+      compare: [{ key: b('x'), target: 3, result: 0, value: b('1') }],
+      success: [
+        { requestPut: { key: b('x'), value: b('2') } },
+        { requestPut: { key: b('y'), value: b('3') } },
+        { requestRange: { key: b('x') } },
+        {
+          requestTxn: {
+            compare: [{ key: b('x'), target: 0, result: 0, version: 1 }],
+            success: [{ requestDeleteRange: { key: b('z') } }],
+          },
+        },
+      ],
+    },
+  });
+  const resp = r.outcomes[0].response as { succeeded: boolean; responses: Array<Record<string, unknown>> };
+  assert.equal(resp.succeeded, true);
+  assert.equal(sm.kv.currentRevision, 2);
+  const range = resp.responses[2].responseRange as { kvs: Array<{ value: Buffer }> };
+  assert.equal(String(range.kvs[0].value), '2');
+  // the nested compare saw the state before the txn (version 1)
+  const nested = resp.responses[3].responseTxn as { succeeded: boolean };
+  assert.equal(nested.succeeded, true);
+  // a VALUE compare on a missing key fails
+  const miss = apply(sm, {
+    txn: { compare: [{ key: b('nope'), target: 3, result: 3, value: b('') }], success: [], failure: [] },
+  });
+  assert.equal((miss.outcomes[0].response as { succeeded: boolean }).succeeded, false);
+});
+
+test('leases: grant raises to the minimum TTL, revoke deletes keys in one revision', () => {
+  const { sm } = fresh();
+  const g = apply(sm, { leaseGrant: { ID: 7, TTL: 1 } });
+  assert.equal((g.outcomes[0].response as { TTL: number }).TTL, 2);
+  apply(sm, put('l1', 'v', 7), put('l2', 'v', 7), put('other', 'v'));
+  const missing = apply(sm, put('x', 'v', 8));
+  assert.match(missing.outcomes[0].error!.message, /requested lease not found/);
+  assert.deepEqual(sm.leases.keys(7n).map(String), ['l1', 'l2']);
+  const before = sm.kv.currentRevision;
+  const rv = apply(sm, { leaseRevoke: { ID: 7 } });
+  assert.equal(sm.kv.currentRevision, before + 1);
+  assert.equal(rv.events.length, 2);
+  assert.equal(sm.kv.get(b('l1')), undefined);
+  assert.ok(sm.kv.get(b('other')));
+  assert.equal(sm.leases.get(7n), undefined);
+  const dup = apply(sm, { leaseGrant: { ID: 9, TTL: 5 } }, { leaseGrant: { ID: 9, TTL: 5 } });
+  assert.match(dup.outcomes[1].error!.message, /lease already exists/);
+});
+
+test('state survives reopening the backend; replayed entries are skipped', async () => {
+  const { sm, backend, dir } = fresh();
+  apply(sm, put('p', '1'));
+  const applied = sm.appliedIndex;
+  await backend.close();
+  const sm2 = new StateMachine(new Backend(dir), { minLeaseTtlSeconds: 2 });
+  assert.equal(sm2.appliedIndex, applied);
+  const again = sm2.apply([{ index: applied, term: 1, request: put('p', 'replayed') }]);
+  assert.deepEqual(again.outcomes, [{}]);
+  assert.equal(String(sm2.kv.get(b('p'))!.value), '1');
+});
