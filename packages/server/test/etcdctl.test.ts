@@ -522,7 +522,7 @@ describe(`etcdctl 3.4 against ${target}`, { timeout: 240_000 }, () => {
       assert.match(
         out,
         new RegExp(
-          `^${srv.endpoint.replace(/\./g, '\\.')}, [0-9a-f]+, 3\\.4\\.\\d+, [\\d.]+ [kMG]?B, true, false, \\d+, \\d+, \\d+, \\n$`,
+          `^${srv.endpoint.replace(/\./g, '\\.')}, [0-9a-f]+, 3\\.\\d+\\.\\d+, [\\d.]+ [kMG]?B, true, false, \\d+, \\d+, \\d+, \\n$`,
         ),
       );
       const j = JSON.parse(await ok(['endpoint', 'status', '-w', 'json']));

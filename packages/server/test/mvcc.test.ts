@@ -26,22 +26,23 @@ const keys = (sm: StateMachine, q: Parameters<typeof rangeQuery>[0]) =>
 
 test('revisions, versions and historical ranges', () => {
   const { sm } = fresh();
-  apply(sm, put('a', '1'), put('b', '1'), put('a', '2')); // revs 1,2,3
-  apply(sm, { deleteRange: { key: b('b') } }); // rev 4
-  apply(sm, put('b', '9')); // rev 5, new generation
-  assert.equal(sm.kv.currentRevision, 5);
+  apply(sm, put('a', '1'), put('b', '1'), put('a', '2')); // revs 2,3,4 (a fresh store is at 1)
+  apply(sm, { deleteRange: { key: b('b') } }); // rev 5
+  apply(sm, put('b', '9')); // rev 6, new generation
+  assert.equal(sm.kv.currentRevision, 6);
   const a = sm.kv.get(b('a'))!;
-  assert.deepEqual([a.createRevision, a.modRevision, a.version], [1, 3, 2]);
+  assert.deepEqual([a.createRevision, a.modRevision, a.version], [2, 4, 2]);
   const bb = sm.kv.get(b('b'))!;
-  assert.deepEqual([bb.createRevision, bb.version], [5, 1]);
+  assert.deepEqual([bb.createRevision, bb.version], [6, 1]);
   const all = { key: b('\0'), rangeEnd: b('\0') };
-  assert.deepEqual(keys(sm, { ...all, revision: 1 }), ['a=1@1']);
-  assert.deepEqual(keys(sm, { ...all, revision: 2 }), ['a=1@1', 'b=1@2']);
-  assert.deepEqual(keys(sm, { ...all, revision: 3 }), ['a=2@3', 'b=1@2']);
-  assert.deepEqual(keys(sm, { ...all, revision: 4 }), ['a=2@3']);
-  assert.deepEqual(keys(sm, { ...all }), ['a=2@3', 'b=9@5']);
-  assert.deepEqual(keys(sm, { key: b('b'), revision: 2 }), ['b=1@2']);
-  assert.deepEqual(keys(sm, { key: b('b'), revision: 4 }), []);
+  assert.deepEqual(keys(sm, { ...all, revision: 1 }), []);
+  assert.deepEqual(keys(sm, { ...all, revision: 2 }), ['a=1@2']);
+  assert.deepEqual(keys(sm, { ...all, revision: 3 }), ['a=1@2', 'b=1@3']);
+  assert.deepEqual(keys(sm, { ...all, revision: 4 }), ['a=2@4', 'b=1@3']);
+  assert.deepEqual(keys(sm, { ...all, revision: 5 }), ['a=2@4']);
+  assert.deepEqual(keys(sm, { ...all }), ['a=2@4', 'b=9@6']);
+  assert.deepEqual(keys(sm, { key: b('b'), revision: 3 }), ['b=1@3']);
+  assert.deepEqual(keys(sm, { key: b('b'), revision: 5 }), []);
 });
 
 test('limit, more, count, sort, filters', () => {
@@ -53,7 +54,7 @@ test('limit, more, count, sort, filters', () => {
   assert.equal(r.count, 4);
   const byMod = sm.kv.range(rangeQuery({ key: b('k'), rangeEnd: b('l'), sortTarget: 3, sortOrder: 2 }));
   assert.deepEqual(byMod.kvs.map((x) => String(x.key)), ['k4', 'k2', 'k1', 'k3']);
-  const f = sm.kv.range(rangeQuery({ key: b('k'), rangeEnd: b('l'), minModRevision: 2, maxModRevision: 3 }));
+  const f = sm.kv.range(rangeQuery({ key: b('k'), rangeEnd: b('l'), minModRevision: 3, maxModRevision: 4 }));
   assert.deepEqual(f.kvs.map((x) => String(x.key)), ['k1', 'k2']);
   assert.equal(f.count, 4);
   const c = sm.kv.range(rangeQuery({ key: b('k'), rangeEnd: b('l'), countOnly: true }));
@@ -62,21 +63,21 @@ test('limit, more, count, sort, filters', () => {
 
 test('compaction keeps the live version at the compact revision', () => {
   const { sm } = fresh();
-  apply(sm, put('a', '1'), put('a', '2'), put('b', '1'), put('c', '1')); // 1..4
-  apply(sm, { deleteRange: { key: b('c') } }); // 5
-  apply(sm, put('a', '3')); // 6
-  const out = apply(sm, { compaction: { revision: 5 } });
+  apply(sm, put('a', '1'), put('a', '2'), put('b', '1'), put('c', '1')); // 2..5
+  apply(sm, { deleteRange: { key: b('c') } }); // 6
+  apply(sm, put('a', '3')); // 7
+  const out = apply(sm, { compaction: { revision: 6 } });
   assert.equal(out.outcomes[0].error, undefined);
-  assert.deepEqual(keys(sm, { key: b('\0'), rangeEnd: b('\0'), revision: 5 }), ['a=2@2', 'b=1@3']);
-  assert.throws(() => sm.kv.range(rangeQuery({ key: b('a'), revision: 4 })), /compacted/);
-  const again = apply(sm, { compaction: { revision: 5 } });
+  assert.deepEqual(keys(sm, { key: b('\0'), rangeEnd: b('\0'), revision: 6 }), ['a=2@3', 'b=1@4']);
+  assert.throws(() => sm.kv.range(rangeQuery({ key: b('a'), revision: 5 })), /compacted/);
+  const again = apply(sm, { compaction: { revision: 6 } });
   assert.ok(again.outcomes[0].error instanceof EtcdError);
   assert.match(again.outcomes[0].error!.message, /compacted/);
   const future = apply(sm, { compaction: { revision: 99 } });
   assert.match(future.outcomes[0].error!.message, /future revision/);
   // watch catch-up from the compact revision still sees revision 5's delete
-  const ev = sm.kv.eventsSince(5, 100, true);
-  assert.deepEqual(ev.events.map((e) => `${e.type}:${e.kv.key}@${e.kv.modRevision}`), ['1:c@5', '0:a@6']);
+  const ev = sm.kv.eventsSince(6, 100, true);
+  assert.deepEqual(ev.events.map((e) => `${e.type}:${e.kv.key}@${e.kv.modRevision}`), ['1:c@6', '0:a@7']);
 });
 
 test('txn: compares, nested txn, one revision, read-your-writes', () => {
@@ -100,7 +101,7 @@ test('txn: compares, nested txn, one revision, read-your-writes', () => {
   });
   const resp = r.outcomes[0].response as { succeeded: boolean; responses: Array<Record<string, unknown>> };
   assert.equal(resp.succeeded, true);
-  assert.equal(sm.kv.currentRevision, 2);
+  assert.equal(sm.kv.currentRevision, 3);
   const range = resp.responses[2].responseRange as { kvs: Array<{ value: Buffer }> };
   assert.equal(String(range.kvs[0].value), '2');
   // the nested compare saw the state before the txn (version 1)

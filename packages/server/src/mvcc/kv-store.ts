@@ -51,8 +51,11 @@ export class KvStore {
     readonly backend: Backend,
     private readonly leases?: LeaseKeyTracker,
   ) {
-    this.rev = backend.getMetaNumber(META_REVISION);
-    this.compactRev = backend.getMetaNumber(META_COMPACT);
+    // as etcd: a fresh store is at revision 1 (the first write gets 2) and has never been
+    // compacted (-1, so compacting at 0 or 1 succeeds)
+    this.rev = backend.getMeta(META_REVISION) ? backend.getMetaNumber(META_REVISION) : 1;
+    const c = backend.getMeta(META_COMPACT);
+    this.compactRev = c ? backend.getMetaNumber(META_COMPACT) : -1;
   }
 
   get currentRevision(): number {
@@ -73,9 +76,10 @@ export class KvStore {
     const rev = q.revision > 0 ? q.revision : this.rev;
     if (rev > this.rev) throw errFutureRev();
     if (q.revision > 0 && rev < this.compactRev) throw errCompacted();
+    // as etcd 3.4: only an explicit order or a filter makes it read the whole range before the
+    // limit; a non-key target with no order sorts just the first limit+1 keys
     const needAll =
       q.sortOrder !== SORT_NONE ||
-      (q.sortTarget !== TARGET_KEY && q.sortTarget !== undefined) ||
       q.minModRevision > 0 ||
       q.maxModRevision > 0 ||
       q.minCreateRevision > 0 ||

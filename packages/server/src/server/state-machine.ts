@@ -275,7 +275,7 @@ export class StateMachine {
         responses.push({ responseDeleteRange: this.deleteRange(t, op.requestDeleteRange) });
       } else if (op.requestTxn) {
         const inner = this.execTxn(t, op.requestTxn, path, cursor);
-        inner.header = { revision: t.changed ? t.revision : t.revision - 1 };
+        inner.header = {}; // etcd leaves a nested txn's header empty
         responses.push({ responseTxn: inner });
       }
     }

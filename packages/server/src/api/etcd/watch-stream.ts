@@ -21,7 +21,6 @@ interface StreamWatch {
 }
 
 const ERR_DUPLICATE_ID = 'mvcc: duplicate watch ID provided on the WatchStream';
-const ERR_COMPACTED = 'etcdserver: mvcc: required revision has been compacted';
 
 /** One client Watch stream: many watchers share it and its flow control. */
 export class WatchStream implements WatchSink {
@@ -156,13 +155,8 @@ export class WatchStream implements WatchSink {
     if (!sw) return;
     this.watches.delete(sw.id);
     this.byWatcher.delete(watcher);
-    this.write({
-      header: this.server.header(),
-      watchId: sw.id,
-      canceled: true,
-      compactRevision,
-      cancelReason: ERR_COMPACTED,
-    });
+    // etcd 3.4 sends this frame with header revision 0 and no cancel reason
+    this.write({ header: this.server.header(0), watchId: sw.id, canceled: true, compactRevision });
   }
 
   private write(resp: etcdserverpb.IWatchResponse): void {
