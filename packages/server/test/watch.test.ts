@@ -1,0 +1,119 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import pino from 'pino';
+import { etcdserverpb } from '@concord/proto';
+import { KVService, WatchService, toGrpcServiceDefinition } from '@concord/proto/grpc-services';
+import { startConcord, RunningConcord } from '../src/embed';
+
+const KvClient = grpc.makeGenericClientConstructor(toGrpcServiceDefinition(KVService) as unknown as grpc.ServiceDefinition, 'KV');
+const WatchClient = grpc.makeGenericClientConstructor(toGrpcServiceDefinition(WatchService) as unknown as grpc.ServiceDefinition, 'Watch');
+
+type WatchCall = grpc.ClientDuplexStream<etcdserverpb.IWatchRequest, etcdserverpb.WatchResponse>;
+
+let running: RunningConcord;
+let endpoint: string;
+let dir: string;
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-watch-'));
+  running = await startConcord({ dataDir: dir, listenClientUrls: ['http://127.0.0.1:0'], logger: pino({ level: 'silent' }) });
+  endpoint = running.clientUrls[0].replace('http://', '');
+});
+
+after(async () => {
+  await running.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function kv(): grpc.Client & Record<string, Function> {
+  return new KvClient(endpoint, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<string, Function>;
+}
+
+function put(c: grpc.Client & Record<string, Function>, key: string, value: Buffer | string): Promise<etcdserverpb.PutResponse> {
+  return new Promise((resolve, reject) =>
+    c.Put({ key: Buffer.from(key), value: Buffer.from(value) }, (err: Error | null, res: etcdserverpb.PutResponse) =>
+      err ? reject(err) : resolve(res),
+    ),
+  );
+}
+
+function openWatch(): { call: WatchCall; client: grpc.Client } {
+  const client = new WatchClient(endpoint, grpc.credentials.createInsecure(), {
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  }) as unknown as grpc.Client & { Watch(): WatchCall };
+  const call = (client as unknown as { Watch(): WatchCall }).Watch();
+  call.on('error', () => undefined); // closing the client at the end cancels the stream
+  return { call, client };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(t)),
+    new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))),
+  ]);
+}
+
+test('a slow watcher neither blocks writes nor loses or repeats an event', async () => {
+  const { call, client } = openWatch();
+  const seen: number[] = [];
+  let created = false;
+  call.on('data', (r: etcdserverpb.WatchResponse) => {
+    if (r.created) created = true;
+    for (const ev of r.events) seen.push(Number(ev.kv!.modRevision));
+  });
+  call.write({ createRequest: { key: Buffer.from('slow/'), rangeEnd: Buffer.from('slow0') } });
+  await withTimeout(new Promise<void>((r) => { const i = setInterval(() => { if (created) { clearInterval(i); r(); } }, 5); }), 5000, 'created');
+  call.pause(); // the client stops reading: HTTP/2 flow control pushes back on the server
+  const c = kv();
+  const value = Buffer.alloc(4096, 'x');
+  const N = 3000; // ~12 MB of events, far above the stream's buffers
+  const revs: number[] = [];
+  for (let i = 0; i < N; i += 50) {
+    const batch = await withTimeout(
+      Promise.all(Array.from({ length: 50 }, (_, j) => put(c, `slow/${i + j}`, value))),
+      20_000,
+      'writes while a watcher is stalled',
+    );
+    for (const r of batch) revs.push(Number(r.header!.revision));
+  }
+  assert.ok(running.server.watches.unsyncedCount >= 1, 'the stalled watcher fell back to catch-up');
+  call.resume();
+  await withTimeout(new Promise<void>((r) => { const i = setInterval(() => { if (seen.length >= N) { clearInterval(i); r(); } }, 10); }), 30_000, 'catch-up');
+  revs.sort((a, b) => a - b);
+  assert.deepEqual(seen, revs, 'every event once, in revision order');
+  call.end();
+  client.close();
+  c.close();
+});
+
+test('10,000 watchers on one server all get the event', async () => {
+  const streams = Array.from({ length: 4 }, () => openWatch());
+  const W = 10_000;
+  let createdCount = 0;
+  let eventCount = 0;
+  for (const { call } of streams) {
+    call.on('data', (r: etcdserverpb.WatchResponse) => {
+      if (r.created) createdCount++;
+      eventCount += r.events.length;
+    });
+  }
+  for (let i = 0; i < W; i++) {
+    streams[i % streams.length].call.write({ createRequest: { key: Buffer.from(`fan/${i % 100}`) } });
+  }
+  await withTimeout(new Promise<void>((r) => { const i = setInterval(() => { if (createdCount >= W) { clearInterval(i); r(); } }, 10); }), 30_000, 'creating 10k watchers');
+  assert.equal(running.server.watches.watcherCount, W);
+  const c = kv();
+  for (let k = 0; k < 100; k++) await put(c, `fan/${k}`, 'v');
+  await withTimeout(new Promise<void>((r) => { const i = setInterval(() => { if (eventCount >= W) { clearInterval(i); r(); } }, 10); }), 30_000, 'fan-out to 10k watchers');
+  assert.equal(eventCount, W);
+  for (const { call, client } of streams) {
+    call.end();
+    client.close();
+  }
+  c.close();
+});
