@@ -351,6 +351,8 @@ export class Connection {
       md,
       {},
     );
+    // errors are consumed by the caller's listeners; never let a cancelled stream crash the process
+    call.on('error', () => undefined);
     return { call, ep };
   }
 
@@ -368,6 +370,7 @@ export class Connection {
       md,
       callOpts,
     );
+    call.on('error', () => undefined);
     return { call, ep };
   }
 

@@ -59,8 +59,11 @@ export class LeaseKeepAlive extends EventEmitter {
     this.ttl = ttlSeconds;
     this.expiresAt = ttlSeconds > 0 ? Date.now() + ttlSeconds * 1000 : Date.now() + 5000;
     this.armExpiry();
+    this.onConnClose = () => this.stop();
+    conn.closeSignal.addEventListener('abort', this.onConnClose, { once: true });
     void this.run();
   }
+  private readonly onConnClose: () => void;
 
   get isLost(): boolean {
     return this.lostErr !== null;
@@ -158,6 +161,7 @@ export class LeaseKeepAlive extends EventEmitter {
     this.closed = true;
     if (this.sendTimer) clearTimeout(this.sendTimer);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.conn.closeSignal.removeEventListener('abort', this.onConnClose);
     const call = this.call;
     this.call = null;
     if (call) {
