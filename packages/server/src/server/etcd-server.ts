@@ -91,6 +91,7 @@ export class EtcdServer {
     const { wal, state } = await Wal.open(path.join(memberDir, 'wal'), {
       fromIndex: applied + 1,
       log: (msg) => cfg.logger.warn({ component: 'wal' }, msg),
+      onSync: (seconds) => server.metrics.walFsync.observe(seconds),
     });
     // Replay what was committed but not yet in the (lazily flushed) backend.
     const replay = state.entries.filter((e) => e.index > applied);
@@ -103,11 +104,29 @@ export class EtcdServer {
     log.onCommit = (entries) => server.applyCommitted(entries);
     server.log = log;
     for (const l of server.sm.leases.all()) server.lessor.track(l.id, l.ttl);
+    server.registerGauges();
     server.lessorTimer = setInterval(() => server.revokeExpiredLeases(), 500);
     server.lessorTimer.unref();
     server.flushTimer = setInterval(() => void server.flushBackend(wal), 1000);
     server.flushTimer.unref();
     return server;
+  }
+
+  /** Gauges read at scrape time, under etcd's metric names. */
+  private registerGauges(): void {
+    const m = this.metrics;
+    m.gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.', () => 1);
+    m.gauge('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.', () => (this.log.isLeader ? 1 : 0));
+    m.gauge('etcd_server_quota_backend_bytes', 'Current backend storage quota size in bytes.', () => this.cfg.quotaBackendBytes);
+    m.gauge('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.', () => this.backend.sizeOnDisk());
+    m.gauge('etcd_mvcc_db_total_size_in_use_in_bytes', 'Total size of the underlying database logically in use in bytes.', () => this.backend.sizeInUse());
+    m.gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.', () => (this.backend.keys.getStats() as { entryCount: number }).entryCount);
+    m.gauge('etcd_debugging_mvcc_watcher_total', 'Total number of watchers.', () => this.watches.watcherCount);
+    m.gauge('etcd_debugging_mvcc_slow_watcher_total', 'Total number of unsynced slow watchers.', () => this.watches.unsyncedCount);
+    m.gauge('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.', () => this.sm.kv.compactRevision);
+    m.gauge('etcd_server_proposals_pending', 'The current number of pending proposals to commit.', () => this.pending.size);
+    m.gauge('etcd_debugging_lease_total', 'The number of leases.', () => this.lessor.size);
+    m.gauge('etcd_server_version', 'Which version is running. 1 for server_version label with current version.', () => 1, { server_version: SERVER_VERSION });
   }
 
   // ---------------------------------------------------------------- header

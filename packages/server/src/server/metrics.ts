@@ -62,13 +62,15 @@ export class Metrics {
   }
 
   /** Registers a gauge whose value is read at scrape time. */
-  gauge(name: string, help: string, read: () => number): void {
+  gauge(name: string, help: string, read: () => number, labels?: Record<string, string>): void {
     new Gauge({
       name,
       help,
+      labelNames: labels ? Object.keys(labels) : [],
       registers: [this.registry],
       collect() {
-        this.set(read());
+        if (labels) this.set(labels, read());
+        else this.set(read());
       },
     });
   }

@@ -78,6 +78,8 @@ export interface WalOptions {
   fromIndex?: number;
   /** Receives warnings, e.g. about a repaired torn tail. */
   log?: (msg: string) => void;
+  /** Called with the duration of each fdatasync, in seconds (for metrics). */
+  onSync?: (seconds: number) => void;
 }
 
 export interface RecoveredState {
@@ -221,6 +223,7 @@ export class Wal {
 
   private constructor(
     private readonly dir: string,
+    private readonly onSync: ((seconds: number) => void) | undefined,
     private readonly segmentBytes: number,
     private readonly segments: Segment[],
     private fd: number,
@@ -294,7 +297,9 @@ export class Wal {
 
     let fd: number;
     if (segments.length === 0) {
-      const seg = await createSegment(dir, 0, 0, []);
+      // An empty log continues after what the caller already has (e.g. a data dir restored
+      // from a snapshot starts at its applied index + 1), so the gap check accepts that start.
+      const seg = await createSegment(dir, 0, Math.max(0, (opts.fromIndex ?? 1) - 1) + 1, []);
       segments.push(seg.segment);
       fd = seg.fd;
       size = seg.size;
@@ -304,6 +309,7 @@ export class Wal {
     const lastIndex = rp.lastIndex ?? 0;
     const wal = new Wal(
       dir,
+      opts.onSync,
       segmentBytes,
       segments,
       fd,
@@ -422,8 +428,10 @@ export class Wal {
       this.size = pos + written;
       failpoint('wal-after-write');
       failpoint('wal-before-fsync');
+      const syncStart = performance.now();
       fs.fdatasync(this.fd, (err2) => {
         if (err2) return this.fail(err2, b);
+        this.onSync?.((performance.now() - syncStart) / 1000);
         this.counters.syncs++;
         this.counters.batches++;
         this.counters.records += b.records;

@@ -44,7 +44,10 @@ function unary<Req, Res>(
       return;
     }
     Promise.resolve(result).then(
-      (res) => callback(null, res),
+      (res) => {
+        server.metrics.grpcHandled.inc({ grpc_type: 'unary', grpc_service: service, grpc_method: method, grpc_code: 'OK' });
+        callback(null, res);
+      },
       (err: unknown) => {
         server.metrics.grpcHandled.inc({ grpc_type: 'unary', grpc_service: service, grpc_method: method, grpc_code: codeName(err) });
         callback(toStatus(err) as grpc.ServiceError);
