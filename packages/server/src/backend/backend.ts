@@ -28,6 +28,8 @@ export class Backend {
   /** small named values: applied index, compact revision, cluster identity, ... */
   meta!: BinaryDb;
   readonly path: string;
+  /** true while defragment() swaps the environment; readers must wait */
+  busy = false;
   private flushing: Promise<void> | undefined;
 
   constructor(

@@ -63,7 +63,8 @@ export class EtcdServer {
   private flushTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private appliedWaiters: Array<{ index: number; resolve: () => void }> = [];
-  private writesPaused: Promise<void> | undefined;
+  /** set while the backend is being swapped (defragment): every backend access waits */
+  private maintenance: Promise<void> | undefined;
   readonly minLeaseTtlSeconds: number;
   private lastFlushedIndex = 0;
 
@@ -145,7 +146,7 @@ export class EtcdServer {
   /** Proposes a request through the log and waits for its outcome. */
   async propose(req: concordpb.IInternalRequest): Promise<unknown> {
     if (this.stopped) throw Errors.stopped();
-    if (this.writesPaused) await this.writesPaused;
+    if (this.maintenance) await this.maintenance;
     const id = this.proposalIdPrefix | this.nextProposalId++;
     req.id = Long.fromString(id.toString(), true);
     req.timeMs = Date.now();
@@ -221,7 +222,12 @@ export class EtcdServer {
 
   // ---------------------------------------------------------------- KV
 
+  private async backendReady(): Promise<void> {
+    while (this.maintenance) await this.maintenance;
+  }
+
   async range(r: etcdserverpb.IRangeRequest): Promise<etcdserverpb.IRangeResponse> {
+    if (this.maintenance) await this.backendReady();
     if (!r.serializable) await this.linearizableBarrier();
     const resp = this.sm.range(r);
     resp.header = this.header(num(resp.header?.revision));
@@ -261,6 +267,7 @@ export class EtcdServer {
     if (isReadOnlyTxn(r)) {
       // as etcd: a read-only txn is served locally after a linearizable barrier, not logged
       await this.linearizableBarrier();
+      if (this.maintenance) await this.backendReady();
       const t = this.sm.readTxn(r);
       t.header = this.header(num(t.header?.revision));
       return t;
@@ -308,6 +315,7 @@ export class EtcdServer {
 
   async leaseTimeToLive(r: etcdserverpb.ILeaseTimeToLiveRequest): Promise<etcdserverpb.ILeaseTimeToLiveResponse> {
     await this.linearizableBarrier();
+    await this.backendReady();
     const id = big(r.ID);
     const info = this.sm.leases.get(id);
     if (!info) return { header: this.header(), ID: long(id), TTL: -1 };
@@ -366,7 +374,8 @@ export class EtcdServer {
     return resp;
   }
 
-  hashKV(revision: number): etcdserverpb.IHashKVResponse {
+  async hashKV(revision: number): Promise<etcdserverpb.IHashKVResponse> {
+    await this.backendReady();
     const h = this.sm.kv.hashKV(revision);
     return {
       header: this.header(),
@@ -378,6 +387,7 @@ export class EtcdServer {
 
   /** Writes a consistent copy of the backend (without the WAL) to `file`. */
   async snapshotTo(file: string): Promise<void> {
+    await this.backendReady();
     await this.backend.flush();
     await this.backend.backupTo(file);
   }
@@ -387,14 +397,20 @@ export class EtcdServer {
    * shrinks on disk. Writes wait meanwhile, as they do in etcd.
    */
   async defragment(): Promise<void> {
+    while (this.maintenance) await this.maintenance;
     let release!: () => void;
-    this.writesPaused = new Promise<void>((r) => (release = r));
+    this.maintenance = new Promise<void>((r) => (release = r));
+    this.backend.busy = true;
     try {
-      await this.log.readIndex();
+      // let proposals already in the log be applied before the file is swapped
+      while (this.log.commitIndex < this.log.lastIndex || this.sm.appliedIndex < this.log.commitIndex)
+        await new Promise((r) => setTimeout(r, 1));
       await this.backend.defragment();
     } finally {
-      this.writesPaused = undefined;
+      this.backend.busy = false;
+      this.maintenance = undefined;
       release();
+      this.watches.resume();
     }
   }
 

@@ -168,6 +168,7 @@ export class WatchHub {
 
   /** One bounded round of catch-up for every unsynced watcher whose sink can take more. */
   private catchup(): void {
+    if (this.kv.backend.busy) return; // resumed by the server once the backend is back
     const compactRev = this.kv.compactRevision;
     let pending = false;
     // watchers wanting the same revision share one backend read

@@ -141,8 +141,8 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
       await server.defragment();
       return { header: server.header() };
     }),
-    Hash: u('etcdserverpb.Maintenance', 'Hash', () => {
-      const h = server.hashKV(0);
+    Hash: u('etcdserverpb.Maintenance', 'Hash', async () => {
+      const h = await server.hashKV(0);
       return { header: server.header(), hash: h.hash };
     }),
     HashKV: u('etcdserverpb.Maintenance', 'HashKV', (r: etcdserverpb.HashKVRequest) =>
