@@ -19,7 +19,11 @@ export class Auth {
     await this.call('AuthDisable', {}, options);
   }
   async status(options: CallOptions = {}): Promise<{ enabled: boolean }> {
-    const r = await this.conn.unary<any>(AuthService.AuthStatus, {}, { ...options, idempotent: true });
+    const r = await this.conn.unary<any>(
+      AuthService.AuthStatus,
+      {},
+      { ...options, idempotent: true },
+    );
     return { enabled: !!r.enabled };
   }
   async userAdd(name: string, password: string, options: CallOptions = {}): Promise<void> {
@@ -37,8 +41,18 @@ export class Auth {
   async roleDelete(name: string, options: CallOptions = {}): Promise<void> {
     await this.call('RoleDelete', { role: name }, options);
   }
-  async roleGrantPermission(role: string, perm: PermissionType, key: Bytes, range: RangeSelector = {}, options: CallOptions = {}): Promise<void> {
+  async roleGrantPermission(
+    role: string,
+    perm: PermissionType,
+    key: Bytes,
+    range: RangeSelector = {},
+    options: CallOptions = {},
+  ): Promise<void> {
     const r = rangeOf(toBuffer(key), range);
-    await this.call('RoleGrantPermission', { name: role, perm: { permType: PERM[perm], key: r.key, rangeEnd: r.rangeEnd } }, options);
+    await this.call(
+      'RoleGrantPermission',
+      { name: role, perm: { permType: PERM[perm], key: r.key, rangeEnd: r.rangeEnd } },
+      options,
+    );
   }
 }

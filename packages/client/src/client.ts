@@ -1,7 +1,17 @@
 import { Auth } from './auth';
 import { Cluster } from './cluster';
 import { CallOptions, ClientOptions, Connection } from './connection';
-import { DeleteOptions, DeleteResult, KV, KeyValue, PutOptions, PutResult, RangeOptions, RangeResult, Txn } from './kv';
+import {
+  DeleteOptions,
+  DeleteResult,
+  KV,
+  KeyValue,
+  PutOptions,
+  PutResult,
+  RangeOptions,
+  RangeResult,
+  Txn,
+} from './kv';
 import { Lease } from './lease';
 import { Maintenance } from './maintenance';
 import { Bytes } from './util';

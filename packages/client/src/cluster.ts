@@ -15,35 +15,80 @@ export interface Member {
 }
 
 function toMember(m: etcdserverpb.IMember): Member {
-  return { id: toBig(m.ID as Long), name: m.name ?? '', peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: !!m.isLearner };
+  return {
+    id: toBig(m.ID as Long),
+    name: m.name ?? '',
+    peerURLs: m.peerURLs ?? [],
+    clientURLs: m.clientURLs ?? [],
+    isLearner: !!m.isLearner,
+  };
 }
 const U = (id: bigint | string) => Long.fromString(String(id), true);
 
 export class Cluster {
   constructor(private readonly conn: Connection) {}
 
-  async memberList(options: CallOptions & { linearizable?: boolean } = {}): Promise<{ header: ResponseHeader; members: Member[] }> {
-    const r = await this.conn.unary<etcdserverpb.MemberListResponse>(ClusterService.MemberList, { linearizable: !!options.linearizable }, { ...options, idempotent: true });
+  async memberList(
+    options: CallOptions & { linearizable?: boolean } = {},
+  ): Promise<{ header: ResponseHeader; members: Member[] }> {
+    const r = await this.conn.unary<etcdserverpb.MemberListResponse>(
+      ClusterService.MemberList,
+      { linearizable: !!options.linearizable },
+      { ...options, idempotent: true },
+    );
     return { header: toHeader(r.header), members: (r.members ?? []).map(toMember) };
   }
 
-  async memberAdd(peerURLs: string[], options: CallOptions & { isLearner?: boolean } = {}): Promise<{ header: ResponseHeader; member: Member; members: Member[] }> {
-    const r = await this.conn.unary<etcdserverpb.MemberAddResponse>(ClusterService.MemberAdd, { peerURLs, isLearner: !!options.isLearner }, { ...options, idempotent: false });
-    return { header: toHeader(r.header), member: toMember(r.member ?? {}), members: (r.members ?? []).map(toMember) };
+  async memberAdd(
+    peerURLs: string[],
+    options: CallOptions & { isLearner?: boolean } = {},
+  ): Promise<{ header: ResponseHeader; member: Member; members: Member[] }> {
+    const r = await this.conn.unary<etcdserverpb.MemberAddResponse>(
+      ClusterService.MemberAdd,
+      { peerURLs, isLearner: !!options.isLearner },
+      { ...options, idempotent: false },
+    );
+    return {
+      header: toHeader(r.header),
+      member: toMember(r.member ?? {}),
+      members: (r.members ?? []).map(toMember),
+    };
   }
 
-  async memberRemove(id: bigint | string, options: CallOptions = {}): Promise<{ header: ResponseHeader; members: Member[] }> {
-    const r = await this.conn.unary<etcdserverpb.MemberRemoveResponse>(ClusterService.MemberRemove, { ID: U(id) }, { ...options, idempotent: false });
+  async memberRemove(
+    id: bigint | string,
+    options: CallOptions = {},
+  ): Promise<{ header: ResponseHeader; members: Member[] }> {
+    const r = await this.conn.unary<etcdserverpb.MemberRemoveResponse>(
+      ClusterService.MemberRemove,
+      { ID: U(id) },
+      { ...options, idempotent: false },
+    );
     return { header: toHeader(r.header), members: (r.members ?? []).map(toMember) };
   }
 
-  async memberUpdate(id: bigint | string, peerURLs: string[], options: CallOptions = {}): Promise<{ header: ResponseHeader; members: Member[] }> {
-    const r = await this.conn.unary<etcdserverpb.MemberUpdateResponse>(ClusterService.MemberUpdate, { ID: U(id), peerURLs }, { ...options, idempotent: true });
+  async memberUpdate(
+    id: bigint | string,
+    peerURLs: string[],
+    options: CallOptions = {},
+  ): Promise<{ header: ResponseHeader; members: Member[] }> {
+    const r = await this.conn.unary<etcdserverpb.MemberUpdateResponse>(
+      ClusterService.MemberUpdate,
+      { ID: U(id), peerURLs },
+      { ...options, idempotent: true },
+    );
     return { header: toHeader(r.header), members: (r.members ?? []).map(toMember) };
   }
 
-  async memberPromote(id: bigint | string, options: CallOptions = {}): Promise<{ header: ResponseHeader; members: Member[] }> {
-    const r = await this.conn.unary<etcdserverpb.MemberPromoteResponse>(ClusterService.MemberPromote, { ID: U(id) }, { ...options, idempotent: false });
+  async memberPromote(
+    id: bigint | string,
+    options: CallOptions = {},
+  ): Promise<{ header: ResponseHeader; members: Member[] }> {
+    const r = await this.conn.unary<etcdserverpb.MemberPromoteResponse>(
+      ClusterService.MemberPromote,
+      { ID: U(id) },
+      { ...options, idempotent: false },
+    );
     return { header: toHeader(r.header), members: (r.members ?? []).map(toMember) };
   }
 }

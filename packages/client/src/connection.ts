@@ -81,7 +81,17 @@ function stripScheme(ep: string): { address: string; secure: boolean } {
 }
 
 export class Connection {
-  readonly opts: Required<Pick<ClientOptions, 'defaultTimeoutMs' | 'dialTimeoutMs' | 'retries' | 'backoffBaseMs' | 'backoffMaxMs' | 'endpointCooldownMs'>> &
+  readonly opts: Required<
+    Pick<
+      ClientOptions,
+      | 'defaultTimeoutMs'
+      | 'dialTimeoutMs'
+      | 'retries'
+      | 'backoffBaseMs'
+      | 'backoffMaxMs'
+      | 'endpointCooldownMs'
+    >
+  > &
     ClientOptions;
   private endpoints: Endpoint[];
   private current = 0;
@@ -107,10 +117,16 @@ export class Connection {
     let secure = !!options.tls;
     const parsed = options.endpoints.map(stripScheme);
     if (parsed.some((p) => p.secure)) secure = true;
-    this.endpoints = parsed.map((p) => ({ address: p.address, client: null, downUntil: 0, failures: 0 }));
+    this.endpoints = parsed.map((p) => ({
+      address: p.address,
+      client: null,
+      downUntil: 0,
+      failures: 0,
+    }));
     if (secure) {
       const t = typeof options.tls === 'object' ? options.tls : {};
-      const buf = (v?: Buffer | string) => (v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
+      const buf = (v?: Buffer | string) =>
+        v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v);
       this.creds = grpc.credentials.createSsl(buf(t.ca), buf(t.key), buf(t.cert));
     } else {
       this.creds = grpc.credentials.createInsecure();
@@ -171,7 +187,8 @@ export class Connection {
     }
     if (!chosen) {
       let best = 0;
-      for (let i = 1; i < n; i++) if (this.endpoints[i].downUntil < this.endpoints[best].downUntil) best = i;
+      for (let i = 1; i < n; i++)
+        if (this.endpoints[i].downUntil < this.endpoints[best].downUntil) best = i;
       this.current = best;
       chosen = this.endpoints[best];
     }
@@ -181,9 +198,12 @@ export class Connection {
   /** Mark an endpoint unhealthy: it is avoided for a cooldown and the next one is preferred. */
   markDown(ep: Endpoint): void {
     ep.failures++;
-    ep.downUntil = Date.now() + Math.min(this.opts.endpointCooldownMs * ep.failures, this.opts.endpointCooldownMs * 5);
+    ep.downUntil =
+      Date.now() +
+      Math.min(this.opts.endpointCooldownMs * ep.failures, this.opts.endpointCooldownMs * 5);
     const idx = this.endpoints.indexOf(ep);
-    if (idx === this.current && this.endpoints.length > 1) this.current = (idx + 1) % this.endpoints.length;
+    if (idx === this.current && this.endpoints.length > 1)
+      this.current = (idx + 1) % this.endpoints.length;
   }
 
   markUp(ep: Endpoint): void {
@@ -230,12 +250,17 @@ export class Connection {
     const ch = client.getChannel();
     const end = Math.min(deadline, Date.now() + this.opts.dialTimeoutMs);
     const fail = (why: string) =>
-      new UnavailableError(`no connection established: ${why}`, grpc.status.UNAVAILABLE, `No connection established: ${why}`);
+      new UnavailableError(
+        `no connection established: ${why}`,
+        grpc.status.UNAVAILABLE,
+        `No connection established: ${why}`,
+      );
     return new Promise((resolve, reject) => {
       const check = () => {
         const st = ch.getConnectivityState(true);
         if (st === grpc.connectivityState.READY) return resolve();
-        if (st === grpc.connectivityState.TRANSIENT_FAILURE) return reject(fail('endpoint in transient failure'));
+        if (st === grpc.connectivityState.TRANSIENT_FAILURE)
+          return reject(fail('endpoint in transient failure'));
         if (st === grpc.connectivityState.SHUTDOWN) return reject(new ClientClosedError());
         if (Date.now() >= end) return reject(fail('dial timeout'));
         ch.watchConnectivityState(st, end, (err) => {
@@ -267,7 +292,12 @@ export class Connection {
     for (let attempt = 0; ; attempt++) {
       this.assertOpen();
       if (opts.signal?.aborted) throw abortReason(opts.signal);
-      if (Date.now() >= deadline) throw lastErr && !(lastErr instanceof UnavailableError) ? lastErr : new DeadlineExceededError(`deadline exceeded after ${timeout}ms${lastErr ? `: ${lastErr.message}` : ''}`);
+      if (Date.now() >= deadline)
+        throw lastErr && !(lastErr instanceof UnavailableError)
+          ? lastErr
+          : new DeadlineExceededError(
+              `deadline exceeded after ${timeout}ms${lastErr ? `: ${lastErr.message}` : ''}`,
+            );
       const { ep, client } = this.pick();
       let err: EtcdError;
       try {
@@ -286,7 +316,12 @@ export class Connection {
       lastErr = err;
       if (opts.signal?.aborted) throw abortReason(opts.signal);
       if (this.closed) throw new ClientClosedError();
-      if (err instanceof InvalidAuthTokenError && this.opts.username !== undefined && !opts.noAuth && !authRefreshed) {
+      if (
+        err instanceof InvalidAuthTokenError &&
+        this.opts.username !== undefined &&
+        !opts.noAuth &&
+        !authRefreshed
+      ) {
         authRefreshed = true;
         this.token = null;
         attempt--;
@@ -298,12 +333,22 @@ export class Connection {
       if (opts.idempotent) retryable = transport || isRejectedBeforeApply(err);
       else retryable = isNeverSent(err) || isRejectedBeforeApply(err);
       if (!retryable || attempt >= maxRetries) throw err;
-      const delay = Math.min(backoffDelay(attempt, this.opts.backoffBaseMs, this.opts.backoffMaxMs), Math.max(0, deadline - Date.now()));
+      const delay = Math.min(
+        backoffDelay(attempt, this.opts.backoffBaseMs, this.opts.backoffMaxMs),
+        Math.max(0, deadline - Date.now()),
+      );
       await sleep(delay, opts.signal);
     }
   }
 
-  rawUnary<Res>(client: grpc.Client, method: AnyMethod, req: unknown, md: grpc.Metadata, deadline: number, signal?: AbortSignal): Promise<Res> {
+  rawUnary<Res>(
+    client: grpc.Client,
+    method: AnyMethod,
+    req: unknown,
+    md: grpc.Metadata,
+    deadline: number,
+    signal?: AbortSignal,
+  ): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
       if (signal?.aborted) return reject(abortReason(signal));
       let done = false;
@@ -341,7 +386,10 @@ export class Connection {
   }
 
   /** Open a bidi stream on the picked endpoint. */
-  async bidi(method: AnyMethod, signal?: AbortSignal): Promise<{ call: grpc.ClientDuplexStream<unknown, unknown>; ep: Endpoint }> {
+  async bidi(
+    method: AnyMethod,
+    signal?: AbortSignal,
+  ): Promise<{ call: grpc.ClientDuplexStream<unknown, unknown>; ep: Endpoint }> {
     const { ep, client } = this.pick();
     const md = await this.metadata(signal);
     const call = client.makeBidiStreamRequest(
@@ -357,7 +405,11 @@ export class Connection {
   }
 
   /** Open a server stream on the picked endpoint. */
-  async serverStream(method: AnyMethod, req: unknown, opts: CallOptions = {}): Promise<{ call: grpc.ClientReadableStream<unknown>; ep: Endpoint }> {
+  async serverStream(
+    method: AnyMethod,
+    req: unknown,
+    opts: CallOptions = {},
+  ): Promise<{ call: grpc.ClientReadableStream<unknown>; ep: Endpoint }> {
     const { ep, client } = this.pick();
     const md = await this.metadata(opts.signal);
     const callOpts: grpc.CallOptions = {};

@@ -15,7 +15,12 @@ export class EtcdError extends Error {
   /** Metadata returned with the error, if any. */
   readonly metadata?: unknown;
 
-  constructor(message: string, code: number = GrpcStatus.UNKNOWN, details?: string, metadata?: unknown) {
+  constructor(
+    message: string,
+    code: number = GrpcStatus.UNKNOWN,
+    details?: string,
+    metadata?: unknown,
+  ) {
     super(message);
     this.name = new.target.name;
     this.code = code;
@@ -160,7 +165,8 @@ export function fromGrpcError(err: unknown): EtcdError {
   const code = typeof e.code === 'number' ? e.code : GrpcStatus.UNKNOWN;
   const details = e.details ?? e.message ?? String(err);
   const lower = details.toLowerCase();
-  const serverText = lower.includes('etcdserver:') || lower.includes('mvcc:') || lower.includes('concord:');
+  const serverText =
+    lower.includes('etcdserver:') || lower.includes('mvcc:') || lower.includes('concord:');
   if (serverText || code === GrpcStatus.OUT_OF_RANGE || code === GrpcStatus.NOT_FOUND) {
     for (const [needle, Cls] of MESSAGE_MAP) {
       if (lower.includes(needle)) {

@@ -122,7 +122,11 @@ export function L(n: number | undefined): Long | undefined {
 }
 
 /** Compute [key, rangeEnd] for a selector. */
-export function rangeOf(key: Bytes, sel: RangeSelector, what = 'key'): { key: Buffer; rangeEnd?: Buffer } {
+export function rangeOf(
+  key: Bytes,
+  sel: RangeSelector,
+  what = 'key',
+): { key: Buffer; rangeEnd?: Buffer } {
   if (key === undefined || key === null) throw new EmptyKeyError(`${what} is required`);
   const k = toBuffer(key);
   const n = (sel.prefix ? 1 : 0) + (sel.fromKey ? 1 : 0) + (sel.end !== undefined ? 1 : 0);
@@ -163,19 +167,25 @@ export function buildRangeRequest(key: Bytes, o: RangeOptions = {}): etcdserverp
   return req;
 }
 
-export function buildPutRequest(key: Bytes, value: Bytes | undefined, o: PutOptions = {}): etcdserverpb.IPutRequest {
+export function buildPutRequest(
+  key: Bytes,
+  value: Bytes | undefined,
+  o: PutOptions = {},
+): etcdserverpb.IPutRequest {
   if (key === undefined || key === null) throw new EmptyKeyError('key is required');
   const k = toBuffer(key);
   if (k.length === 0) throw new EmptyKeyError('key must not be empty');
   const req: etcdserverpb.IPutRequest = { key: k };
   if (o.ignoreValue) {
-    if (value !== undefined && toBuffer(value).length > 0) throw new InvalidArgumentError('value must be empty with ignoreValue');
+    if (value !== undefined && toBuffer(value).length > 0)
+      throw new InvalidArgumentError('value must be empty with ignoreValue');
   } else {
     if (value === undefined || value === null) throw new InvalidArgumentError('value is required');
     req.value = toBuffer(value);
   }
   if (o.lease !== undefined && o.lease !== 0n && o.lease !== 0 && o.lease !== '0') {
-    if (o.ignoreLease) throw new InvalidArgumentError('lease and ignoreLease are mutually exclusive');
+    if (o.ignoreLease)
+      throw new InvalidArgumentError('lease and ignoreLease are mutually exclusive');
     req.lease = toLong(o.lease);
   }
   if (o.prevKv) req.prevKv = true;
@@ -184,7 +194,10 @@ export function buildPutRequest(key: Bytes, value: Bytes | undefined, o: PutOpti
   return req;
 }
 
-export function buildDeleteRequest(key: Bytes, o: DeleteOptions = {}): etcdserverpb.IDeleteRangeRequest {
+export function buildDeleteRequest(
+  key: Bytes,
+  o: DeleteOptions = {},
+): etcdserverpb.IDeleteRangeRequest {
   const { key: k, rangeEnd } = rangeOf(key, o);
   const req: etcdserverpb.IDeleteRangeRequest = { key: k };
   if (rangeEnd) req.rangeEnd = rangeEnd;
@@ -204,7 +217,11 @@ export function toPutResult(r: etcdserverpb.IPutResponse): PutResult {
   return { header: toHeader(r.header), prevKv: r.prevKv ? KeyValue.from(r.prevKv) : null };
 }
 export function toDeleteResult(r: etcdserverpb.IDeleteRangeResponse): DeleteResult {
-  return { header: toHeader(r.header), deleted: toNum(r.deleted as Long | undefined), prevKvs: (r.prevKvs ?? []).map(KeyValue.from) };
+  return {
+    header: toHeader(r.header),
+    deleted: toNum(r.deleted as Long | undefined),
+    prevKvs: (r.prevKvs ?? []).map(KeyValue.from),
+  };
 }
 
 // ---------------------------------------------------------------- Txn
@@ -222,10 +239,21 @@ export interface Compare {
 }
 
 const CMP_RESULT: Record<CompareOp, number> = { '=': 0, '==': 0, '>': 1, '<': 2, '!=': 3 };
-const CMP_TARGET: Record<CompareTarget, number> = { version: 0, createRevision: 1, modRevision: 2, value: 3, lease: 4 };
+const CMP_TARGET: Record<CompareTarget, number> = {
+  version: 0,
+  createRevision: 1,
+  modRevision: 2,
+  value: 3,
+  lease: 4,
+};
 
 function mkCmp(target: CompareTarget) {
-  return (key: Bytes, op: CompareOp, operand: Bytes | number | bigint, range?: RangeSelector): Compare => {
+  return (
+    key: Bytes,
+    op: CompareOp,
+    operand: Bytes | number | bigint,
+    range?: RangeSelector,
+  ): Compare => {
     if (!(op in CMP_RESULT)) throw new InvalidArgumentError(`invalid compare operator ${op}`);
     return { kind: 'compare', key, target, op, operand, range };
   };
@@ -233,11 +261,36 @@ function mkCmp(target: CompareTarget) {
 
 /** Compare constructors: `cmp.value('k', '=', 'v')`, `cmp.version('k', '>', 0)`, ... */
 export const cmp = {
-  value: mkCmp('value') as (key: Bytes, op: CompareOp, value: Bytes, range?: RangeSelector) => Compare,
-  version: mkCmp('version') as (key: Bytes, op: CompareOp, version: number, range?: RangeSelector) => Compare,
-  createRevision: mkCmp('createRevision') as (key: Bytes, op: CompareOp, rev: number, range?: RangeSelector) => Compare,
-  modRevision: mkCmp('modRevision') as (key: Bytes, op: CompareOp, rev: number, range?: RangeSelector) => Compare,
-  lease: mkCmp('lease') as (key: Bytes, op: CompareOp, lease: LeaseIdLike, range?: RangeSelector) => Compare,
+  value: mkCmp('value') as (
+    key: Bytes,
+    op: CompareOp,
+    value: Bytes,
+    range?: RangeSelector,
+  ) => Compare,
+  version: mkCmp('version') as (
+    key: Bytes,
+    op: CompareOp,
+    version: number,
+    range?: RangeSelector,
+  ) => Compare,
+  createRevision: mkCmp('createRevision') as (
+    key: Bytes,
+    op: CompareOp,
+    rev: number,
+    range?: RangeSelector,
+  ) => Compare,
+  modRevision: mkCmp('modRevision') as (
+    key: Bytes,
+    op: CompareOp,
+    rev: number,
+    range?: RangeSelector,
+  ) => Compare,
+  lease: mkCmp('lease') as (
+    key: Bytes,
+    op: CompareOp,
+    lease: LeaseIdLike,
+    range?: RangeSelector,
+  ) => Compare,
 };
 
 export type Op =
@@ -249,7 +302,12 @@ export type Op =
 /** Operation constructors for txn branches. */
 export const op = {
   get: (key: Bytes, options: RangeOptions = {}): Op => ({ kind: 'get', key, options }),
-  put: (key: Bytes, value: Bytes | undefined, options: PutOptions = {}): Op => ({ kind: 'put', key, value, options }),
+  put: (key: Bytes, value: Bytes | undefined, options: PutOptions = {}): Op => ({
+    kind: 'put',
+    key,
+    value,
+    options,
+  }),
   delete: (key: Bytes, options: DeleteOptions = {}): Op => ({ kind: 'delete', key, options }),
   txn: (t: TxnSpec | Txn): Op => ({ kind: 'txn', txn: t instanceof Txn ? t.spec() : t }),
 };
@@ -274,7 +332,11 @@ export interface TxnResult {
 
 function buildCompare(c: Compare): etcdserverpb.ICompare {
   const { key, rangeEnd } = c.range ? rangeOf(c.key, c.range) : rangeOf(c.key, {});
-  const out: etcdserverpb.ICompare = { key, result: CMP_RESULT[c.op], target: CMP_TARGET[c.target] };
+  const out: etcdserverpb.ICompare = {
+    key,
+    result: CMP_RESULT[c.op],
+    target: CMP_TARGET[c.target],
+  };
   if (rangeEnd) out.rangeEnd = rangeEnd;
   switch (c.target) {
     case 'value':
@@ -312,11 +374,16 @@ function buildOp(o: Op): etcdserverpb.IRequestOp {
 }
 
 export function buildTxnRequest(t: TxnSpec): etcdserverpb.ITxnRequest {
-  return { compare: t.compare.map(buildCompare), success: t.success.map(buildOp), failure: t.failure.map(buildOp) };
+  return {
+    compare: t.compare.map(buildCompare),
+    success: t.success.map(buildOp),
+    failure: t.failure.map(buildOp),
+  };
 }
 
 export function isReadOnlyTxn(t: TxnSpec): boolean {
-  const ro = (ops: Op[]): boolean => ops.every((o) => o.kind === 'get' || (o.kind === 'txn' && isReadOnlyTxn(o.txn)));
+  const ro = (ops: Op[]): boolean =>
+    ops.every((o) => o.kind === 'get' || (o.kind === 'txn' && isReadOnlyTxn(o.txn)));
   return ro(t.success) && ro(t.failure);
 }
 
@@ -327,7 +394,8 @@ export function toTxnResult(r: etcdserverpb.ITxnResponse): TxnResult {
     responses: (r.responses ?? []).map((x): OpResponse => {
       if (x.responseRange) return { kind: 'get', get: toRangeResult(x.responseRange) };
       if (x.responsePut) return { kind: 'put', put: toPutResult(x.responsePut) };
-      if (x.responseDeleteRange) return { kind: 'delete', delete: toDeleteResult(x.responseDeleteRange) };
+      if (x.responseDeleteRange)
+        return { kind: 'delete', delete: toDeleteResult(x.responseDeleteRange) };
       if (x.responseTxn) return { kind: 'txn', txn: toTxnResult(x.responseTxn) };
       throw new InvalidArgumentError('unknown txn response op');
     }),
@@ -344,7 +412,9 @@ export class Txn {
 
   if(...compares: Compare[]): this {
     if (this.stage > 0) throw new InvalidArgumentError('txn: if() must come before then()/else()');
-    for (const c of compares) if (!c || c.kind !== 'compare') throw new InvalidArgumentError('txn: if() takes Compare values (use cmp.*)');
+    for (const c of compares)
+      if (!c || c.kind !== 'compare')
+        throw new InvalidArgumentError('txn: if() takes Compare values (use cmp.*)');
     this.cmps.push(...compares);
     return this;
   }
@@ -363,7 +433,8 @@ export class Txn {
     return { compare: [...this.cmps], success: [...this.ok], failure: [...this.ko] };
   }
   commit(options: CallOptions = {}): Promise<TxnResult> {
-    if (!this.kv) throw new InvalidArgumentError('nested txn builder cannot be committed; pass it to op.txn()');
+    if (!this.kv)
+      throw new InvalidArgumentError('nested txn builder cannot be committed; pass it to op.txn()');
     return this.kv.txnRaw(this.spec(), options);
   }
 }
@@ -374,7 +445,10 @@ export class KV {
   /** Range request with every option. */
   async range(key: Bytes, options: RangeOptions = {}): Promise<RangeResult> {
     const req = buildRangeRequest(key, options);
-    const res = await this.conn.unary<etcdserverpb.RangeResponse>(KVService.Range, req, { ...options, idempotent: true });
+    const res = await this.conn.unary<etcdserverpb.RangeResponse>(KVService.Range, req, {
+      ...options,
+      idempotent: true,
+    });
     return toRangeResult(res);
   }
 
@@ -391,18 +465,28 @@ export class KV {
 
   async put(key: Bytes, value: Bytes, options: PutOptions = {}): Promise<PutResult> {
     const req = buildPutRequest(key, value, options);
-    const res = await this.conn.unary<etcdserverpb.PutResponse>(KVService.Put, req, { ...options, idempotent: false });
+    const res = await this.conn.unary<etcdserverpb.PutResponse>(KVService.Put, req, {
+      ...options,
+      idempotent: false,
+    });
     return toPutResult(res);
   }
 
   async delete(key: Bytes, options: DeleteOptions = {}): Promise<DeleteResult> {
     const req = buildDeleteRequest(key, options);
-    const res = await this.conn.unary<etcdserverpb.DeleteRangeResponse>(KVService.DeleteRange, req, { ...options, idempotent: false });
+    const res = await this.conn.unary<etcdserverpb.DeleteRangeResponse>(
+      KVService.DeleteRange,
+      req,
+      { ...options, idempotent: false },
+    );
     return toDeleteResult(res);
   }
 
   /** Compact the key-value history up to `revision`. */
-  async compact(revision: number, options: CallOptions & { physical?: boolean } = {}): Promise<ResponseHeader> {
+  async compact(
+    revision: number,
+    options: CallOptions & { physical?: boolean } = {},
+  ): Promise<ResponseHeader> {
     const res = await this.conn.unary<etcdserverpb.CompactionResponse>(
       KVService.Compact,
       { revision: L(revision), physical: !!options.physical },
@@ -417,7 +501,10 @@ export class KV {
 
   async txnRaw(spec: TxnSpec, options: CallOptions = {}): Promise<TxnResult> {
     const req = buildTxnRequest(spec);
-    const res = await this.conn.unary<etcdserverpb.TxnResponse>(KVService.Txn, req, { ...options, idempotent: isReadOnlyTxn(spec) });
+    const res = await this.conn.unary<etcdserverpb.TxnResponse>(KVService.Txn, req, {
+      ...options,
+      idempotent: isReadOnlyTxn(spec),
+    });
     return toTxnResult(res);
   }
 }

@@ -4,7 +4,15 @@ import Long from 'long';
 import { LeaseService } from '@concord/proto/grpc-services';
 import type { etcdserverpb } from '@concord/proto';
 import type { CallOptions, Connection, Endpoint } from './connection';
-import { ClientClosedError, EtcdError, InvalidArgumentError, InvalidAuthTokenError, LeaseNotFoundError, SessionLostError, fromGrpcError } from './errors';
+import {
+  ClientClosedError,
+  EtcdError,
+  InvalidArgumentError,
+  InvalidAuthTokenError,
+  LeaseNotFoundError,
+  SessionLostError,
+  fromGrpcError,
+} from './errors';
 import { ResponseHeader, toHeader } from './kv';
 import { LeaseIdLike, asBuffer, backoffDelay, toBig, toLong, toNum } from './util';
 
@@ -82,7 +90,10 @@ export class LeaseKeepAlive extends EventEmitter {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     const ms = Math.max(0, this.expiresAt - Date.now());
     this.expiryTimer = setTimeout(() => {
-      if (Date.now() >= this.expiresAt) this.lose(new SessionLostError(`lease ${this.id} expired: keep-alive not acknowledged in time`));
+      if (Date.now() >= this.expiresAt)
+        this.lose(
+          new SessionLostError(`lease ${this.id} expired: keep-alive not acknowledged in time`),
+        );
       else this.armExpiry();
     }, ms);
     this.expiryTimer.unref?.();
@@ -119,7 +130,12 @@ export class LeaseKeepAlive extends EventEmitter {
           call.on('data', (r: etcdserverpb.LeaseKeepAliveResponse) => {
             const ttl = toNum(r.TTL as Long);
             if (ttl <= 0) {
-              this.lose(new LeaseNotFoundError(`lease ${this.id} not found (expired or revoked)`, grpc.status.NOT_FOUND));
+              this.lose(
+                new LeaseNotFoundError(
+                  `lease ${this.id} not found (expired or revoked)`,
+                  grpc.status.NOT_FOUND,
+                ),
+              );
               resolve();
               return;
             }
@@ -151,7 +167,16 @@ export class LeaseKeepAlive extends EventEmitter {
         break;
       }
       this.emit('disconnected', err);
-      await new Promise((r) => setTimeout(r, backoffDelay(attempt++, this.conn.opts.backoffBaseMs, Math.min(1000, this.conn.opts.backoffMaxMs))));
+      await new Promise((r) =>
+        setTimeout(
+          r,
+          backoffDelay(
+            attempt++,
+            this.conn.opts.backoffBaseMs,
+            Math.min(1000, this.conn.opts.backoffMaxMs),
+          ),
+        ),
+      );
     }
   }
 
@@ -179,21 +204,37 @@ export class Lease {
    * Grant a lease. Retried on transient failures (a duplicate grant only leaks a lease that
    * expires by itself, as etcd's own client does).
    */
-  async grant(ttlSeconds: number, options: CallOptions & { id?: LeaseIdLike } = {}): Promise<LeaseGrantResult> {
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new InvalidArgumentError(`lease TTL must be a positive integer (seconds), got ${ttlSeconds}`);
+  async grant(
+    ttlSeconds: number,
+    options: CallOptions & { id?: LeaseIdLike } = {},
+  ): Promise<LeaseGrantResult> {
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0)
+      throw new InvalidArgumentError(
+        `lease TTL must be a positive integer (seconds), got ${ttlSeconds}`,
+      );
     const req: etcdserverpb.ILeaseGrantRequest = { TTL: Long.fromNumber(ttlSeconds) };
     if (options.id !== undefined) req.ID = toLong(options.id);
-    const r = await this.conn.unary<etcdserverpb.LeaseGrantResponse>(LeaseService.LeaseGrant, req, { ...options, idempotent: options.id === undefined });
+    const r = await this.conn.unary<etcdserverpb.LeaseGrantResponse>(LeaseService.LeaseGrant, req, {
+      ...options,
+      idempotent: options.id === undefined,
+    });
     if (r.error) throw new EtcdError(r.error);
     return { header: toHeader(r.header), id: toBig(r.ID as Long), ttl: toNum(r.TTL as Long) };
   }
 
   async revoke(id: LeaseIdLike, options: CallOptions = {}): Promise<ResponseHeader> {
-    const r = await this.conn.unary<etcdserverpb.LeaseRevokeResponse>(LeaseService.LeaseRevoke, { ID: toLong(id) }, { ...options, idempotent: false });
+    const r = await this.conn.unary<etcdserverpb.LeaseRevokeResponse>(
+      LeaseService.LeaseRevoke,
+      { ID: toLong(id) },
+      { ...options, idempotent: false },
+    );
     return toHeader(r.header);
   }
 
-  async timeToLive(id: LeaseIdLike, options: CallOptions & { keys?: boolean } = {}): Promise<LeaseTimeToLiveResult> {
+  async timeToLive(
+    id: LeaseIdLike,
+    options: CallOptions & { keys?: boolean } = {},
+  ): Promise<LeaseTimeToLiveResult> {
     const r = await this.conn.unary<etcdserverpb.LeaseTimeToLiveResponse>(
       LeaseService.LeaseTimeToLive,
       { ID: toLong(id), keys: !!options.keys },
@@ -209,12 +250,19 @@ export class Lease {
   }
 
   async leases(options: CallOptions = {}): Promise<LeaseId[]> {
-    const r = await this.conn.unary<etcdserverpb.LeaseLeasesResponse>(LeaseService.LeaseLeases, {}, { ...options, idempotent: true });
+    const r = await this.conn.unary<etcdserverpb.LeaseLeasesResponse>(
+      LeaseService.LeaseLeases,
+      {},
+      { ...options, idempotent: true },
+    );
     return (r.leases ?? []).map((l) => toBig(l.ID as Long));
   }
 
   /** Refresh once; returns the new TTL. Throws LeaseNotFoundError if the lease is gone. */
-  async keepAliveOnce(id: LeaseIdLike, options: CallOptions = {}): Promise<{ id: LeaseId; ttl: number }> {
+  async keepAliveOnce(
+    id: LeaseIdLike,
+    options: CallOptions = {},
+  ): Promise<{ id: LeaseId; ttl: number }> {
     const timeout = options.timeoutMs ?? this.conn.opts.defaultTimeoutMs;
     const { call } = await this.conn.bidi(LeaseService.LeaseKeepAlive, options.signal);
     return new Promise((resolve, reject) => {
@@ -230,16 +278,29 @@ export class Lease {
         if (e) reject(e);
         else resolve(v!);
       };
-      const timer = setTimeout(() => finish(fromGrpcError({ code: grpc.status.DEADLINE_EXCEEDED, details: 'keepAliveOnce deadline exceeded' })), timeout);
-      const onAbort = () => finish(fromGrpcError({ code: grpc.status.CANCELLED, details: 'aborted' }));
+      const timer = setTimeout(
+        () =>
+          finish(
+            fromGrpcError({
+              code: grpc.status.DEADLINE_EXCEEDED,
+              details: 'keepAliveOnce deadline exceeded',
+            }),
+          ),
+        timeout,
+      );
+      const onAbort = () =>
+        finish(fromGrpcError({ code: grpc.status.CANCELLED, details: 'aborted' }));
       options.signal?.addEventListener('abort', onAbort, { once: true });
       call.on('data', (r: etcdserverpb.LeaseKeepAliveResponse) => {
         const ttl = toNum(r.TTL as Long);
-        if (ttl <= 0) finish(new LeaseNotFoundError(`lease ${String(id)} not found`, grpc.status.NOT_FOUND));
+        if (ttl <= 0)
+          finish(new LeaseNotFoundError(`lease ${String(id)} not found`, grpc.status.NOT_FOUND));
         else finish(null, { id: toBig(r.ID as Long), ttl });
       });
       call.on('error', (e) => finish(fromGrpcError(e)));
-      call.on('end', () => finish(fromGrpcError({ code: grpc.status.UNAVAILABLE, details: 'keepalive stream ended' })));
+      call.on('end', () =>
+        finish(fromGrpcError({ code: grpc.status.UNAVAILABLE, details: 'keepalive stream ended' })),
+      );
       call.write({ ID: toLong(id) });
     });
   }

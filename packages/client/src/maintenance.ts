@@ -32,7 +32,11 @@ export class Maintenance {
   constructor(private readonly conn: Connection) {}
 
   async status(options: CallOptions = {}): Promise<StatusResult> {
-    const r = await this.conn.unary<etcdserverpb.StatusResponse>(MaintenanceService.Status, {}, { ...options, idempotent: true });
+    const r = await this.conn.unary<etcdserverpb.StatusResponse>(
+      MaintenanceService.Status,
+      {},
+      { ...options, idempotent: true },
+    );
     return {
       header: toHeader(r.header),
       version: r.version ?? '',
@@ -48,23 +52,50 @@ export class Maintenance {
   }
 
   /** Hash of the MVCC key space up to `revision` (0 = latest). */
-  async hashKV(revision = 0, options: CallOptions = {}): Promise<{ header: ResponseHeader; hash: number; compactRevision: number }> {
-    const r = await this.conn.unary<etcdserverpb.HashKVResponse>(MaintenanceService.HashKV, { revision: L(revision) }, { ...options, idempotent: true });
-    return { header: toHeader(r.header), hash: r.hash >>> 0, compactRevision: toNum(r.compactRevision as Long) };
+  async hashKV(
+    revision = 0,
+    options: CallOptions = {},
+  ): Promise<{ header: ResponseHeader; hash: number; compactRevision: number }> {
+    const r = await this.conn.unary<etcdserverpb.HashKVResponse>(
+      MaintenanceService.HashKV,
+      { revision: L(revision) },
+      { ...options, idempotent: true },
+    );
+    return {
+      header: toHeader(r.header),
+      hash: r.hash >>> 0,
+      compactRevision: toNum(r.compactRevision as Long),
+    };
   }
 
   async defragment(options: CallOptions = {}): Promise<ResponseHeader> {
-    const r = await this.conn.unary<etcdserverpb.DefragmentResponse>(MaintenanceService.Defragment, {}, { timeoutMs: 60_000, ...options, idempotent: true });
+    const r = await this.conn.unary<etcdserverpb.DefragmentResponse>(
+      MaintenanceService.Defragment,
+      {},
+      { timeoutMs: 60_000, ...options, idempotent: true },
+    );
     return toHeader(r.header);
   }
 
-  private async alarm(action: number, memberId: bigint, alarm: AlarmType, options: CallOptions): Promise<AlarmMember[]> {
+  private async alarm(
+    action: number,
+    memberId: bigint,
+    alarm: AlarmType,
+    options: CallOptions,
+  ): Promise<AlarmMember[]> {
     const r = await this.conn.unary<etcdserverpb.AlarmResponse>(
       MaintenanceService.Alarm,
-      { action, memberID: Long.fromString(memberId.toString(), true), alarm: ALARM_NAMES.indexOf(alarm) },
+      {
+        action,
+        memberID: Long.fromString(memberId.toString(), true),
+        alarm: ALARM_NAMES.indexOf(alarm),
+      },
       { ...options, idempotent: true },
     );
-    return (r.alarms ?? []).map((a) => ({ memberId: toBig(a.memberID as Long), alarm: ALARM_NAMES[a.alarm ?? 0] ?? 'none' }));
+    return (r.alarms ?? []).map((a) => ({
+      memberId: toBig(a.memberID as Long),
+      alarm: ALARM_NAMES[a.alarm ?? 0] ?? 'none',
+    }));
   }
 
   /** List active alarms. */
@@ -78,7 +109,11 @@ export class Maintenance {
   }
 
   /** Activate an alarm on a member (mostly for testing). */
-  activateAlarm(alarm: AlarmType, memberId: bigint, options: CallOptions = {}): Promise<AlarmMember[]> {
+  activateAlarm(
+    alarm: AlarmType,
+    memberId: bigint,
+    options: CallOptions = {},
+  ): Promise<AlarmMember[]> {
     return this.alarm(1, memberId, alarm, options);
   }
 

@@ -85,7 +85,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function abortReason(signal: AbortSignal): EtcdError {
   const r = signal.reason;
   if (r instanceof CancelledError || r instanceof DeadlineExceededError) return r;
-  if (r && (r as Error).name === 'TimeoutError') return new DeadlineExceededError('operation timed out');
+  if (r && (r as Error).name === 'TimeoutError')
+    return new DeadlineExceededError('operation timed out');
   if (r instanceof Error && r.name !== 'AbortError') {
     const e = new CancelledError(`operation aborted: ${r.message}`);
     (e as { cause?: unknown }).cause = r;
@@ -101,7 +102,10 @@ export function backoffDelay(attempt: number, baseMs = 50, maxMs = 2000): number
 }
 
 /** Combine signals (any abort aborts the result). Returns the signal and a dispose fn. */
-export function combineSignals(...signals: Array<AbortSignal | undefined>): { signal: AbortSignal; dispose: () => void } {
+export function combineSignals(...signals: Array<AbortSignal | undefined>): {
+  signal: AbortSignal;
+  dispose: () => void;
+} {
   const ctrl = new AbortController();
   const cleanups: Array<() => void> = [];
   for (const s of signals) {
@@ -132,10 +136,20 @@ export function parseDuration(s: string): number {
     consumed = m.index + m[0].length;
     const n = Number(m[1]);
     const unit = m[2];
-    const mult: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000, d: 86400000 };
+    const mult: Record<string, number> = {
+      ns: 1e-6,
+      us: 1e-3,
+      µs: 1e-3,
+      ms: 1,
+      s: 1000,
+      m: 60000,
+      h: 3600000,
+      d: 86400000,
+    };
     total += n * mult[unit];
   }
-  if (consumed !== body.length || consumed === 0) throw new InvalidArgumentError(`invalid duration: ${s}`);
+  if (consumed !== body.length || consumed === 0)
+    throw new InvalidArgumentError(`invalid duration: ${s}`);
   return neg ? -total : total;
 }
 

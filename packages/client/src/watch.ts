@@ -173,8 +173,15 @@ export class Watcher extends EventEmitter implements AsyncIterable<WatchEvent> {
         this.finish(err);
         break;
       } else if (ep && (!err || err.code === grpc.status.UNAVAILABLE)) this.conn.markDown(ep);
-      this.emit('disconnected', err ?? new EtcdError('watch stream ended by server', grpc.status.UNAVAILABLE));
-      const delay = backoffDelay(attempt++, this.conn.opts.backoffBaseMs, this.conn.opts.backoffMaxMs);
+      this.emit(
+        'disconnected',
+        err ?? new EtcdError('watch stream ended by server', grpc.status.UNAVAILABLE),
+      );
+      const delay = backoffDelay(
+        attempt++,
+        this.conn.opts.backoffBaseMs,
+        this.conn.opts.backoffMaxMs,
+      );
       await new Promise((r) => setTimeout(r, delay));
     }
   }
@@ -204,7 +211,13 @@ export class Watcher extends EventEmitter implements AsyncIterable<WatchEvent> {
         e.compactRevision = compact;
         this.finish(e);
       } else {
-        this.finish(new WatchCancelledError(`watch cancelled by server${resp.cancelReason ? `: ${resp.cancelReason}` : ''}`, grpc.status.CANCELLED, resp.cancelReason ?? ''));
+        this.finish(
+          new WatchCancelledError(
+            `watch cancelled by server${resp.cancelReason ? `: ${resp.cancelReason}` : ''}`,
+            grpc.status.CANCELLED,
+            resp.cancelReason ?? '',
+          ),
+        );
       }
       return false;
     }
@@ -212,7 +225,11 @@ export class Watcher extends EventEmitter implements AsyncIterable<WatchEvent> {
     if (rawEvents.length > 0 || resp.fragment) {
       for (const ev of rawEvents) {
         const kv = KeyValue.from(ev.kv ?? {});
-        this.fragments.push({ type: ev.type === 1 ? 'delete' : 'put', kv, prevKv: ev.prevKv ? KeyValue.from(ev.prevKv) : null });
+        this.fragments.push({
+          type: ev.type === 1 ? 'delete' : 'put',
+          kv,
+          prevKv: ev.prevKv ? KeyValue.from(ev.prevKv) : null,
+        });
       }
       if (resp.fragment) return true;
       const events = this.fragments.filter((e) => e.kv.modRevision >= this.nextRev);
@@ -227,7 +244,8 @@ export class Watcher extends EventEmitter implements AsyncIterable<WatchEvent> {
       // (watch id -1 = broadcast reply to a manual progress request, which etcd 3.4 may
       // send before all events up to that revision were delivered).
       const wid = resp.watchId as Long | null;
-      if (wid && this.watchId && wid.equals(this.watchId) && header.revision + 1 > this.nextRev) this.nextRev = header.revision + 1;
+      if (wid && this.watchId && wid.equals(this.watchId) && header.revision + 1 > this.nextRev)
+        this.nextRev = header.revision + 1;
       this.emit('progress', header.revision);
     }
     return true;
@@ -237,7 +255,12 @@ export class Watcher extends EventEmitter implements AsyncIterable<WatchEvent> {
     this.emit('events', batch);
     for (const ev of batch.events) {
       this.emit(ev.type, ev);
-      if (this.iterating || this.listenerCount('events') + this.listenerCount('put') + this.listenerCount('delete') === 0) this.queue.push(ev);
+      if (
+        this.iterating ||
+        this.listenerCount('events') + this.listenerCount('put') + this.listenerCount('delete') ===
+          0
+      )
+        this.queue.push(ev);
     }
     this.wake();
   }
@@ -262,7 +285,10 @@ export class Watcher extends EventEmitter implements AsyncIterable<WatchEvent> {
       call.on('error', () => undefined);
       call.cancel();
     }
-    if (!this.everCreated) this.readyD.reject(err ?? new WatchCancelledError('watch cancelled before creation', grpc.status.CANCELLED));
+    if (!this.everCreated)
+      this.readyD.reject(
+        err ?? new WatchCancelledError('watch cancelled before creation', grpc.status.CANCELLED),
+      );
     if (err && !(err instanceof ClientClosedError && this.listenerCount('error') === 0)) {
       if (this.listenerCount('error') > 0) this.emit('error', err);
     }
@@ -300,7 +326,8 @@ export class Watcher extends EventEmitter implements AsyncIterable<WatchEvent> {
           continue;
         }
         if (this.closed) {
-          if (this.terminalError && !(this.terminalError instanceof ClientClosedError)) throw this.terminalError;
+          if (this.terminalError && !(this.terminalError instanceof ClientClosedError))
+            throw this.terminalError;
           return;
         }
         await new Promise<void>((r) => this.waiters.push(r));

@@ -1,6 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Barrier, CancelledError, Client, DeadlineExceededError, DoubleBarrier, Queue, Session } from '../src';
+import {
+  Barrier,
+  CancelledError,
+  Client,
+  DeadlineExceededError,
+  DoubleBarrier,
+  Queue,
+  Session,
+} from '../src';
 import { TestServer, newClient, startServer, uniq, withTimeout } from './harness';
 
 let server: TestServer;
@@ -40,7 +48,9 @@ describe('double barrier', () => {
   it('enter blocks until N participants, leave blocks until all left', async () => {
     const key = uniq('dbar') + 'b';
     const N = 3;
-    const sessions = await Promise.all(Array.from({ length: N }, () => Session.create(client, { ttl: 10 })));
+    const sessions = await Promise.all(
+      Array.from({ length: N }, () => Session.create(client, { ttl: 10 })),
+    );
     try {
       const bars = sessions.map((s) => new DoubleBarrier(s, key, N));
       let entered = 0;
@@ -76,7 +86,10 @@ describe('queue', () => {
     await new Promise((r) => setTimeout(r, 100));
     await q.enqueue('c');
     assert.equal((await withTimeout(pending, 5000, 'blocking dequeue')).valueString, 'c');
-    await assert.rejects(q.dequeue({ timeoutMs: 200 }), (e: unknown) => e instanceof DeadlineExceededError || e instanceof CancelledError);
+    await assert.rejects(
+      q.dequeue({ timeoutMs: 200 }),
+      (e: unknown) => e instanceof DeadlineExceededError || e instanceof CancelledError,
+    );
 
     const M = 30;
     for (let i = 0; i < M; i++) await q.enqueue(String(i));
@@ -100,7 +113,9 @@ describe('queue', () => {
       const all = got.flat();
       assert.equal(all.length, M);
       assert.equal(new Set(all).size, M);
-      for (const mine of got) for (let i = 1; i < mine.length; i++) assert.ok(Number(mine[i]) > Number(mine[i - 1]), 'each consumer sees FIFO order');
+      for (const mine of got)
+        for (let i = 1; i < mine.length; i++)
+          assert.ok(Number(mine[i]) > Number(mine[i - 1]), 'each consumer sees FIFO order');
     } finally {
       consumers.forEach((c) => c.close());
     }

@@ -82,14 +82,24 @@ describe('config client', () => {
       await client.put(base + 'db/pool', '30');
       await waitFor(() => cfg.getInt('db/pool', 0) === 30, 10_000, 'pool=30');
       assert.equal(prefixChanges.length, 3);
-      await waitFor(() => JSON.parse(fs.readFileSync(cacheFile, 'utf8')).values['db/pool'] === '30', 5000, 'cache file updated');
+      await waitFor(
+        () => JSON.parse(fs.readFileSync(cacheFile, 'utf8')).values['db/pool'] === '30',
+        5000,
+        'cache file updated',
+      );
     } finally {
       await cfg.close();
     }
 
     // cluster unreachable: starts from the local cache
     const dead = new Client({ endpoints: [`127.0.0.1:${await freePort()}`], retries: 1 });
-    const offline = new ConfigClient(dead, { prefix: root, env: 'prod', app: 'orders', cacheFile, startTimeoutMs: 500 });
+    const offline = new ConfigClient(dead, {
+      prefix: root,
+      env: 'prod',
+      app: 'orders',
+      cacheFile,
+      startTimeoutMs: 500,
+    });
     try {
       await offline.start();
       assert.equal(offline.source, 'cache');
@@ -107,11 +117,20 @@ describe('config client', () => {
     await client.put(`${root}/dev/app/k`, 'live');
     const other = new TestServer();
     // a cache pointing at the same prefix
-    fs.writeFileSync(cacheFile, JSON.stringify({ prefix: `${root}/dev/app/`, values: { k: 'cached' } }));
+    fs.writeFileSync(
+      cacheFile,
+      JSON.stringify({ prefix: `${root}/dev/app/`, values: { k: 'cached' } }),
+    );
     // endpoint that is down at first, then a real server appears on it
     other.clientPort = await freePort();
     const c = new Client({ endpoints: [other.endpoint], retries: 0, backoffMaxMs: 200 });
-    const cfg = new ConfigClient(c, { prefix: root, env: 'dev', app: 'app', cacheFile, startTimeoutMs: 300 });
+    const cfg = new ConfigClient(c, {
+      prefix: root,
+      env: 'dev',
+      app: 'app',
+      cacheFile,
+      startTimeoutMs: 300,
+    });
     try {
       await cfg.start();
       assert.equal(cfg.source, 'cache');

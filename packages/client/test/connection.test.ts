@@ -19,7 +19,17 @@ import {
   InvalidAuthTokenError,
   isRejectedBeforeApply,
 } from '../src';
-import { TARGET, TestServer, freePort, newClient, startCluster, startServer, uniq, waitFor, withTimeout } from './harness';
+import {
+  TARGET,
+  TestServer,
+  freePort,
+  newClient,
+  startCluster,
+  startServer,
+  uniq,
+  waitFor,
+  withTimeout,
+} from './harness';
 
 let server: TestServer;
 let client: Client;
@@ -36,7 +46,9 @@ after(async () => {
 describe('errors', () => {
   it('maps server messages to error classes', () => {
     const m = (code: number, details: string) => fromGrpcError({ code, details });
-    assert.ok(m(11, 'etcdserver: mvcc: required revision has been compacted') instanceof CompactedError);
+    assert.ok(
+      m(11, 'etcdserver: mvcc: required revision has been compacted') instanceof CompactedError,
+    );
     assert.ok(m(9, 'etcdserver: not leader') instanceof NotLeaderError);
     assert.ok(m(8, 'etcdserver: mvcc: database space exceeded') instanceof NoSpaceError);
     assert.ok(m(5, 'etcdserver: requested lease not found') instanceof LeaseNotFoundError);
@@ -64,7 +76,10 @@ describe('deadlines and cancellation', () => {
       const p = c.put('k', 'v', { signal: ac.signal });
       setTimeout(() => ac.abort(), 100);
       await assert.rejects(p, CancelledError);
-      await assert.rejects(c.get('k', { signal: AbortSignal.timeout(200) }), (e: unknown) => e instanceof DeadlineExceededError || e instanceof CancelledError);
+      await assert.rejects(
+        c.get('k', { signal: AbortSignal.timeout(200) }),
+        (e: unknown) => e instanceof DeadlineExceededError || e instanceof CancelledError,
+      );
       const pending = c.get('k', { timeoutMs: 10_000 });
       c.close();
       await assert.rejects(pending, ClientClosedError);
@@ -90,10 +105,17 @@ describe('failover', () => {
   });
 
   it('all endpoints down: writes fail with UnavailableError, not retried forever', async () => {
-    const c = new Client({ endpoints: [`127.0.0.1:${await freePort()}`], retries: 2, backoffBaseMs: 10 });
+    const c = new Client({
+      endpoints: [`127.0.0.1:${await freePort()}`],
+      retries: 2,
+      backoffBaseMs: 10,
+    });
     try {
       await assert.rejects(c.put('k', 'v', { timeoutMs: 5000 }), UnavailableError);
-      await assert.rejects(c.get('k', { timeoutMs: 5000 }), (e: unknown) => e instanceof UnavailableError || e instanceof DeadlineExceededError);
+      await assert.rejects(
+        c.get('k', { timeoutMs: 5000 }),
+        (e: unknown) => e instanceof UnavailableError || e instanceof DeadlineExceededError,
+      );
     } finally {
       c.close();
     }
@@ -110,7 +132,9 @@ describe('3-member cluster failover', { skip: TARGET !== 'etcd' }, () => {
       const w = c.watch(p, { prefix: true });
       const start = await w.ready;
       const got: string[] = [];
-      w.on('events', (b: WatchBatch) => got.push(...b.events.map((e) => `${e.kv.modRevision}:${e.kv.valueString}`)));
+      w.on('events', (b: WatchBatch) =>
+        got.push(...b.events.map((e) => `${e.kv.modRevision}:${e.kv.valueString}`)),
+      );
       let last = 0;
       for (let i = 0; i < 10; i++) last = (await c.put(p + 'k', String(i))).header.revision;
       await waitFor(() => w.lastRevision >= last, 10_000, 'events before kill');
@@ -179,7 +203,10 @@ describe('auth', () => {
       const w = c.watch('/secret/', { prefix: true });
       await w.ready;
       await c.put('/secret/k2', 'v2');
-      const ev = await withTimeout(new Promise<string>((r) => w.once('put', (e) => r(e.kv.valueString))), 10_000);
+      const ev = await withTimeout(
+        new Promise<string>((r) => w.once('put', (e) => r(e.kv.valueString))),
+        10_000,
+      );
       assert.equal(ev, 'v2');
       await w.cancel();
       // token invalidated server-side (simulated): client re-authenticates transparently

@@ -24,11 +24,28 @@ describe('service registry and discovery', () => {
     assert.deepEqual(disc.instances(), []);
     assert.throws(() => disc.pick(), NoInstanceError);
     const changes: string[] = [];
-    const unsub = disc.onChange((_list, ch) => changes.push(...ch.map((c) => `${c.type}:${c.instance.id}`)));
+    const unsub = disc.onChange((_list, ch) =>
+      changes.push(...ch.map((c) => `${c.type}:${c.instance.id}`)),
+    );
     try {
-      await reg.register({ service: 'orders', id: 'o1', address: '10.0.0.1:80', metadata: { weight: 1, zone: 'a' } });
-      await reg.register({ service: 'orders', id: 'o2', address: '10.0.0.2:80', metadata: { weight: 0 } });
-      await reg.register({ service: 'orders', id: 'o3', address: '10.0.0.3:80', metadata: { weight: 3 } });
+      await reg.register({
+        service: 'orders',
+        id: 'o1',
+        address: '10.0.0.1:80',
+        metadata: { weight: 1, zone: 'a' },
+      });
+      await reg.register({
+        service: 'orders',
+        id: 'o2',
+        address: '10.0.0.2:80',
+        metadata: { weight: 0 },
+      });
+      await reg.register({
+        service: 'orders',
+        id: 'o3',
+        address: '10.0.0.3:80',
+        metadata: { weight: 3 },
+      });
       await reg.register({ service: 'billing', id: 'b1', address: '10.0.1.1:80' });
       await waitFor(() => disc.instances().length === 3, 10_000, 'three instances');
       const o1 = disc.instances()[0];
@@ -36,7 +53,10 @@ describe('service registry and discovery', () => {
       assert.deepEqual(o1.metadata, { weight: 1, zone: 'a' });
       assert.equal(o1.lease, reg.leaseId);
       // round-robin cycles through all instances in order
-      assert.deepEqual([0, 1, 2, 3, 4, 5].map(() => disc.pick('round-robin').id), ['o1', 'o2', 'o3', 'o1', 'o2', 'o3']);
+      assert.deepEqual(
+        [0, 1, 2, 3, 4, 5].map(() => disc.pick('round-robin').id),
+        ['o1', 'o2', 'o3', 'o1', 'o2', 'o3'],
+      );
       const counts: Record<string, number> = { o1: 0, o2: 0, o3: 0 };
       for (let i = 0; i < 400; i++) counts[disc.pick('weighted').id]++;
       assert.equal(counts.o2, 0, 'weight 0 is never picked');
@@ -90,7 +110,11 @@ describe('service registry and discovery', () => {
       await removed;
       const newLease = await rereg;
       assert.notEqual(newLease, firstLease);
-      await waitFor(() => disc.instances().length === 1 && disc.instances()[0].lease === newLease, 10_000, 'rediscovered');
+      await waitFor(
+        () => disc.instances().length === 1 && disc.instances()[0].lease === newLease,
+        10_000,
+        'rediscovered',
+      );
       assert.deepEqual(disc.instances()[0].metadata, { v: 1 });
     } finally {
       await disc.close();

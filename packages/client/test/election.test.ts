@@ -1,6 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, Election, KeyValue, NoElectionLeaderError, NotLeaderOfElectionError, Session } from '../src';
+import {
+  Client,
+  Election,
+  KeyValue,
+  NoElectionLeaderError,
+  NotLeaderOfElectionError,
+  Session,
+} from '../src';
 import { TestServer, newClient, once, startServer, uniq, waitFor, withTimeout } from './harness';
 
 let server: TestServer;
@@ -45,7 +52,10 @@ describe('election', () => {
       await withTimeout(c2, 10_000, 'e2 elected after resign');
       assert.equal((await e1.leader()).valueString, 'node-2');
       await waitFor(() => seen[seen.length - 1] === 'node-2', 10_000, 'observer sees node-2');
-      assert.deepEqual(seen.filter((v, i) => seen.indexOf(v) === i), [null, 'node-1', 'node-1b', 'node-2']);
+      assert.deepEqual(
+        seen.filter((v, i) => seen.indexOf(v) === i),
+        [null, 'node-1', 'node-1b', 'node-2'],
+      );
       await e2.resign();
       await waitFor(() => seen[seen.length - 1] === null, 10_000, 'observer sees no leader');
     } finally {

@@ -3,7 +3,7 @@
  * Every test file starts its own server on free loopback ports with a temp data dir and must
  * call `stop()` in `after`.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -33,6 +33,8 @@ export class TestServer {
   private logs: string[] = [];
   private stopped = false;
 
+  /** TLS for client URLs (PEM file paths). With `clientCa`, client certificates are required. */
+  tls?: { cert: string; key: string; ca: string; clientCa?: boolean };
   /** member name and full --initial-cluster (etcd multi-member clusters) */
   name = 't';
   initialCluster?: string;
@@ -42,13 +44,13 @@ export class TestServer {
   }
 
   get endpoint(): string {
-    return `127.0.0.1:${this.clientPort}`;
+    return `${this.tls ? 'https://' : ''}127.0.0.1:${this.clientPort}`;
   }
 
   async start(): Promise<void> {
     if (!this.clientPort) this.clientPort = await freePort();
     if (!this.peerPort) this.peerPort = await freePort();
-    const c = `http://127.0.0.1:${this.clientPort}`;
+    const c = `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.clientPort}`;
     const p = `http://127.0.0.1:${this.peerPort}`;
     let cmd: string;
     let args: string[];
@@ -86,6 +88,10 @@ export class TestServer {
         '--log-level',
         'warn',
       ];
+      if (this.tls) {
+        args.push('--cert-file', this.tls.cert, '--key-file', this.tls.key);
+        if (this.tls.clientCa) args.push('--client-cert-auth', '--trusted-ca-file', this.tls.ca);
+      }
     }
     const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
@@ -106,7 +112,13 @@ export class TestServer {
 
   private async waitReadyImpl(exited: () => boolean): Promise<void> {
     const deadline = Date.now() + 30_000;
-    const client = new Client({ endpoints: [this.endpoint], dialTimeoutMs: 1000, defaultTimeoutMs: 1000, retries: 0 });
+    const client = new Client({
+      endpoints: [this.endpoint],
+      dialTimeoutMs: 1000,
+      defaultTimeoutMs: 1000,
+      retries: 0,
+      tls: this.tlsClientOptions(),
+    });
     try {
       while (Date.now() < deadline) {
         if (exited()) throw new Error(`server exited during startup:\n${this.logs.join('')}`);
@@ -121,6 +133,19 @@ export class TestServer {
     } finally {
       client.close();
     }
+  }
+
+  /** Client TLS options matching this server (CA, plus a client cert if required). */
+  tlsClientOptions(): ClientOptions['tls'] {
+    if (!this.tls) return undefined;
+    const ca = fs.readFileSync(this.tls.ca);
+    if (!this.tls.clientCa) return { ca };
+    const dir = path.dirname(this.tls.ca);
+    return {
+      ca,
+      cert: fs.readFileSync(path.join(dir, 'client.crt')),
+      key: fs.readFileSync(path.join(dir, 'client.key')),
+    };
   }
 
   /** Kill the process (SIGKILL) and wait for it to exit. */
@@ -209,13 +234,86 @@ export async function startServer(): Promise<TestServer> {
   return s;
 }
 
-export function newClient(server: TestServer | TestServer[], opts: Partial<ClientOptions> = {}): Client {
+/** Create a throwaway CA, a server cert for 127.0.0.1 and a client cert (openssl). */
+export function makeCerts(dir: string): { ca: string; cert: string; key: string } {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=concord-test-ca',
+  ]);
+  fs.writeFileSync(
+    path.join(dir, 'server.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
+  );
+  fs.writeFileSync(path.join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+  for (const n of ['server', 'client']) {
+    run([
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${n}.key`,
+      '-out',
+      `${n}.csr`,
+      '-subj',
+      `/CN=${n === 'server' ? 'localhost' : 'root'}`,
+    ]);
+    run([
+      'x509',
+      '-req',
+      '-in',
+      `${n}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${n}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${n}.ext`,
+    ]);
+  }
+  return {
+    ca: path.join(dir, 'ca.crt'),
+    cert: path.join(dir, 'server.crt'),
+    key: path.join(dir, 'server.key'),
+  };
+}
+
+export function newClient(
+  server: TestServer | TestServer[],
+  opts: Partial<ClientOptions> = {},
+): Client {
   const servers = Array.isArray(server) ? server : [server];
-  return new Client({ endpoints: servers.map((s) => s.endpoint), defaultTimeoutMs: 10_000, ...opts });
+  return new Client({
+    endpoints: servers.map((s) => s.endpoint),
+    defaultTimeoutMs: 10_000,
+    tls: servers[0].tlsClientOptions(),
+    ...opts,
+  });
 }
 
 /** Wait for a condition with a timeout (polling). */
-export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await cond()) return;

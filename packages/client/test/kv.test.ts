@@ -64,7 +64,11 @@ describe('kv put/get', () => {
     const lease = await client.lease.grant(60);
     await client.put(p + 'k', 'v3', { lease: lease.id });
     assert.equal((await client.get(p + 'k'))!.lease, lease.id);
-    await client.put(p + 'k', '', { ignoreValue: true, ignoreLease: false, lease: lease.id.toString() });
+    await client.put(p + 'k', '', {
+      ignoreValue: true,
+      ignoreLease: false,
+      lease: lease.id.toString(),
+    });
     let kv = await client.get(p + 'k');
     assert.equal(kv!.valueString, 'v3');
     await client.put(p + 'k', 'v4', { ignoreLease: true });
@@ -79,14 +83,22 @@ describe('kv put/get', () => {
   it('range options', async () => {
     const p = uniq('range');
     const revs: number[] = [];
-    for (const k of ['a', 'b', 'c', 'd', 'e']) revs.push((await client.put(p + k, 'val-' + k)).header.revision);
+    for (const k of ['a', 'b', 'c', 'd', 'e'])
+      revs.push((await client.put(p + k, 'val-' + k)).header.revision);
     await client.put(p + 'b', 'val-b2');
     await client.put('/t/other', 'x');
 
-    assert.deepEqual(keys((await client.range(p, { prefix: true })).kvs), ['a', 'b', 'c', 'd', 'e'].map((k) => p + k));
+    assert.deepEqual(
+      keys((await client.range(p, { prefix: true })).kvs),
+      ['a', 'b', 'c', 'd', 'e'].map((k) => p + k),
+    );
     assert.deepEqual(keys((await client.range(p + 'b', { end: p + 'd' })).kvs), [p + 'b', p + 'c']);
     const fk = await client.range(p + 'd', { fromKey: true });
-    assert.ok(keys(fk.kvs).includes(p + 'd') && keys(fk.kvs).includes(p + 'e') && !keys(fk.kvs).includes(p + 'c'));
+    assert.ok(
+      keys(fk.kvs).includes(p + 'd') &&
+        keys(fk.kvs).includes(p + 'e') &&
+        !keys(fk.kvs).includes(p + 'c'),
+    );
 
     const lim = await client.range(p, { prefix: true, limit: 2 });
     assert.equal(lim.kvs.length, 2);
@@ -97,14 +109,30 @@ describe('kv put/get', () => {
     assert.equal(old.kvs[0].valueString, 'val-b');
 
     const desc = await client.range(p, { prefix: true, sort: { target: 'key', order: 'descend' } });
-    assert.deepEqual(keys(desc.kvs), ['e', 'd', 'c', 'b', 'a'].map((k) => p + k));
-    const byMod = await client.range(p, { prefix: true, sort: { target: 'mod', order: 'descend' }, limit: 1 });
+    assert.deepEqual(
+      keys(desc.kvs),
+      ['e', 'd', 'c', 'b', 'a'].map((k) => p + k),
+    );
+    const byMod = await client.range(p, {
+      prefix: true,
+      sort: { target: 'mod', order: 'descend' },
+      limit: 1,
+    });
     assert.equal(byMod.kvs[0].keyString, p + 'b');
-    const byVal = await client.range(p, { prefix: true, sort: { target: 'value', order: 'ascend' } });
+    const byVal = await client.range(p, {
+      prefix: true,
+      sort: { target: 'value', order: 'ascend' },
+    });
     assert.equal(byVal.kvs[0].valueString, 'val-a');
-    const byVer = await client.range(p, { prefix: true, sort: { target: 'version', order: 'descend' } });
+    const byVer = await client.range(p, {
+      prefix: true,
+      sort: { target: 'version', order: 'descend' },
+    });
     assert.equal(byVer.kvs[0].keyString, p + 'b');
-    const byCreate = await client.range(p, { prefix: true, sort: { target: 'create', order: 'descend' } });
+    const byCreate = await client.range(p, {
+      prefix: true,
+      sort: { target: 'create', order: 'descend' },
+    });
     assert.equal(byCreate.kvs[0].keyString, p + 'e');
 
     const ko = await client.range(p, { prefix: true, keysOnly: true });
@@ -125,7 +153,10 @@ describe('kv put/get', () => {
 
     const ser = await client.range(p, { prefix: true, serializable: true });
     assert.equal(ser.kvs.length, 5);
-    assert.deepEqual(await client.getPrefix(p).then(keys), ['a', 'b', 'c', 'd', 'e'].map((k) => p + k));
+    assert.deepEqual(
+      await client.getPrefix(p).then(keys),
+      ['a', 'b', 'c', 'd', 'e'].map((k) => p + k),
+    );
     const all = await client.range('', { prefix: true, countOnly: true });
     assert.ok(all.count >= 6);
   });
@@ -155,7 +186,12 @@ describe('txn', () => {
     const put = await client.put(p + 'k', 'b');
     const rev = put.header.revision;
     const check = async (c: ReturnType<typeof cmp.value>, expected: boolean) => {
-      const r = await client.txn().if(c).then(op.get(p + 'k')).else().commit();
+      const r = await client
+        .txn()
+        .if(c)
+        .then(op.get(p + 'k'))
+        .else()
+        .commit();
       assert.equal(r.succeeded, expected, `${c.target} ${c.op} ${String(c.operand)}`);
     };
     await check(cmp.value(p + 'k', '=', 'b'), true);
@@ -185,7 +221,11 @@ describe('txn', () => {
         op.get(p + 'a'),
         op.delete(p + 'a', { prevKv: true }),
         // etcd evaluates nested compares against the state before the outer txn applies
-        op.txn({ compare: [cmp.version(p + 'b', '=', 0)], success: [op.put(p + 'c', '3')], failure: [] }),
+        op.txn({
+          compare: [cmp.version(p + 'b', '=', 0)],
+          success: [op.put(p + 'c', '3')],
+          failure: [],
+        }),
       )
       .else(op.put(p + 'fail', 'x'))
       .commit();
@@ -195,11 +235,18 @@ describe('txn', () => {
     const g = r.responses[1];
     assert.ok(g.kind === 'get' && g.get.kvs[0].valueString === '1');
     const d = r.responses[2];
-    assert.ok(d.kind === 'delete' && d.delete.deleted === 1 && d.delete.prevKvs[0].valueString === '1');
+    assert.ok(
+      d.kind === 'delete' && d.delete.deleted === 1 && d.delete.prevKvs[0].valueString === '1',
+    );
     const n = r.responses[3];
     assert.ok(n.kind === 'txn' && n.txn.succeeded);
     assert.equal((await client.get(p + 'c'))!.valueString, '3');
-    const r2 = await client.txn().if(cmp.value(p + 'a', '=', '1')).then(op.put(p + 'x', '1')).else(op.put(p + 'fail', 'y'), op.get(p + 'fail')).commit();
+    const r2 = await client
+      .txn()
+      .if(cmp.value(p + 'a', '=', '1'))
+      .then(op.put(p + 'x', '1'))
+      .else(op.put(p + 'fail', 'y'), op.get(p + 'fail'))
+      .commit();
     assert.equal(r2.succeeded, false);
     const fg = r2.responses[1];
     assert.ok(fg.kind === 'get' && fg.get.kvs[0].valueString === 'y');
@@ -208,10 +255,29 @@ describe('txn', () => {
 
   it('server-side txn errors map to error classes', async () => {
     const p = uniq('txn3');
-    await assert.rejects(client.txn().then(op.put(p + 'a', '1'), op.put(p + 'a', '2')).commit(), DuplicateKeyError);
+    await assert.rejects(
+      client
+        .txn()
+        .then(op.put(p + 'a', '1'), op.put(p + 'a', '2'))
+        .commit(),
+      DuplicateKeyError,
+    );
     const many = Array.from({ length: 200 }, (_, i) => op.put(p + i, 'v'));
-    await assert.rejects(client.txn().then(...many).commit(), TooManyOpsError);
-    assert.throws(() => client.txn().then(op.put(p, 'x')).if(cmp.value(p, '=', 'x')), InvalidArgumentError);
+    await assert.rejects(
+      client
+        .txn()
+        .then(...many)
+        .commit(),
+      TooManyOpsError,
+    );
+    assert.throws(
+      () =>
+        client
+          .txn()
+          .then(op.put(p, 'x'))
+          .if(cmp.value(p, '=', 'x')),
+      InvalidArgumentError,
+    );
   });
 });
 
@@ -233,7 +299,10 @@ describe('errors and compaction', () => {
     assert.ok(e instanceof EtcdError);
     assert.equal(e.code, 11);
     assert.match(e.message, /compacted/);
-    await assert.rejects(client.get(p + 'k', { revision: r2.header.revision + 1000 }), FutureRevisionError);
+    await assert.rejects(
+      client.get(p + 'k', { revision: r2.header.revision + 1000 }),
+      FutureRevisionError,
+    );
     await assert.rejects(client.compact(r1.header.revision), CompactedError);
   });
 

@@ -47,7 +47,10 @@ describe('maintenance', () => {
     await client.maintenance.activateAlarm('nospace', s.header.memberId);
     const list = await client.maintenance.alarms();
     assert.deepEqual(list, [{ memberId: s.header.memberId, alarm: 'nospace' }]);
-    await assert.rejects(client.put(uniq('alarm') + 'k', 'v'), (e: unknown) => e instanceof EtcdError && /space/.test(e.message));
+    await assert.rejects(
+      client.put(uniq('alarm') + 'k', 'v'),
+      (e: unknown) => e instanceof EtcdError && /space/.test(e.message),
+    );
     await client.maintenance.disarmAlarm('nospace', s.header.memberId);
     assert.deepEqual(await client.maintenance.alarms(), []);
     await client.put(uniq('alarm') + 'k', 'v');
@@ -82,16 +85,23 @@ describe('cluster', () => {
     assert.deepEqual(m.clientURLs, [`http://${server.endpoint}`]);
   });
 
-  it('memberAdd learner, promote (not in sync -> error), remove', { skip: TARGET !== 'etcd' }, async () => {
-    const url = `http://127.0.0.1:${await freePort()}`;
-    const added = await client.cluster.memberAdd([url], { isLearner: true });
-    assert.equal(added.member.isLearner, true);
-    assert.deepEqual(added.member.peerURLs, [url]);
-    assert.equal(added.members.length, 2);
-    await assert.rejects(client.cluster.memberPromote(added.member.id), (e: unknown) => e instanceof EtcdError);
-    await assert.rejects(client.cluster.memberAdd([url]), MemberError);
-    const removed = await client.cluster.memberRemove(added.member.id);
-    assert.equal(removed.members.length, 1);
-    await assert.rejects(client.cluster.memberRemove(added.member.id), MemberError);
-  });
+  it(
+    'memberAdd learner, promote (not in sync -> error), remove',
+    { skip: TARGET !== 'etcd' },
+    async () => {
+      const url = `http://127.0.0.1:${await freePort()}`;
+      const added = await client.cluster.memberAdd([url], { isLearner: true });
+      assert.equal(added.member.isLearner, true);
+      assert.deepEqual(added.member.peerURLs, [url]);
+      assert.equal(added.members.length, 2);
+      await assert.rejects(
+        client.cluster.memberPromote(added.member.id),
+        (e: unknown) => e instanceof EtcdError,
+      );
+      await assert.rejects(client.cluster.memberAdd([url]), MemberError);
+      const removed = await client.cluster.memberRemove(added.member.id);
+      assert.equal(removed.members.length, 1);
+      await assert.rejects(client.cluster.memberRemove(added.member.id), MemberError);
+    },
+  );
 });

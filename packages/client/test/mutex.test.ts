@@ -1,6 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CancelledError, Client, LockNotHeldError, LockTimeoutError, Mutex, RWMutex, Session, SessionLostError, cmp, op } from '../src';
+import {
+  CancelledError,
+  Client,
+  LockNotHeldError,
+  LockTimeoutError,
+  Mutex,
+  RWMutex,
+  Session,
+  SessionLostError,
+  cmp,
+  op,
+} from '../src';
 import { TestServer, newClient, once, startServer, uniq, withTimeout } from './harness';
 
 let server: TestServer;
@@ -50,7 +61,11 @@ describe('mutex', () => {
       assert.equal(await b.tryLock(), false);
       assert.equal((await client.getPrefix(name)).length, 1, 'tryLock cleaned up its key');
       // fenced write succeeds only for the holder
-      const ok = await client.txn().if(a.ownerCompare()).then(op.put(name.slice(0, -1) + '-data', 'a')).commit();
+      const ok = await client
+        .txn()
+        .if(a.ownerCompare())
+        .then(op.put(name.slice(0, -1) + '-data', 'a'))
+        .commit();
       assert.ok(ok.succeeded);
       await a.unlock();
       assert.equal(a.isHeld, false);
@@ -162,9 +177,14 @@ describe('mutex', () => {
       );
       assert.equal(maxHolders, 1);
       assert.equal(tokens.length, N * ROUNDS);
-      for (let i = 1; i < tokens.length; i++) assert.ok(tokens[i] > tokens[i - 1], `token ${tokens[i]} after ${tokens[i - 1]}`);
+      for (let i = 1; i < tokens.length; i++)
+        assert.ok(tokens[i] > tokens[i - 1], `token ${tokens[i]} after ${tokens[i - 1]}`);
       // a stale holder's fenced write is rejected
-      const stale = await client.txn().if(cmp.createRevision(name.slice(0, -1) + '-nonexistent', '=', tokens[0])).then(op.put(name.slice(0, -1) + '-fenced', 'stale')).commit();
+      const stale = await client
+        .txn()
+        .if(cmp.createRevision(name.slice(0, -1) + '-nonexistent', '=', tokens[0]))
+        .then(op.put(name.slice(0, -1) + '-fenced', 'stale'))
+        .commit();
       assert.equal(stale.succeeded, false);
     } finally {
       await Promise.all(sessions.map((s) => s.close()));

@@ -16,7 +16,12 @@ after(async () => {
 });
 
 type Rec = { key: string; value: string; rev: number; type: string };
-const rec = (e: WatchEvent): Rec => ({ key: e.kv.keyString, value: e.kv.valueString, rev: e.kv.modRevision, type: e.type });
+const rec = (e: WatchEvent): Rec => ({
+  key: e.kv.keyString,
+  value: e.kv.valueString,
+  rev: e.kv.modRevision,
+  type: e.type,
+});
 
 /** Collect history from `from` up to `to` (inclusive) with a fresh watcher: the oracle. */
 async function history(c: Client, prefix: string, from: number, to: number): Promise<Rec[]> {
@@ -40,7 +45,11 @@ async function history(c: Client, prefix: string, from: number, to: number): Pro
 }
 
 function assertStrictlyIncreasing(evs: Rec[]): void {
-  for (let i = 1; i < evs.length; i++) assert.ok(evs[i].rev > evs[i - 1].rev, `revisions not increasing at ${i}: ${evs[i - 1].rev} then ${evs[i].rev}`);
+  for (let i = 1; i < evs.length; i++)
+    assert.ok(
+      evs[i].rev > evs[i - 1].rev,
+      `revisions not increasing at ${i}: ${evs[i - 1].rev} then ${evs[i].rev}`,
+    );
 }
 
 describe('watch', () => {
@@ -89,7 +98,11 @@ describe('watch', () => {
     await client.put(p + 'k', 'v1');
     await client.put(p + 'k', 'v2');
     const d = await client.delete(p + 'k');
-    await waitFor(() => dels.length === 1 && onlyDels.length === 1 && onlyPuts.length === 2, 10_000, 'events');
+    await waitFor(
+      () => dels.length === 1 && onlyDels.length === 1 && onlyPuts.length === 2,
+      10_000,
+      'events',
+    );
     assert.equal(puts.length, 2);
     assert.equal(puts[1].prevKv?.valueString, 'v1');
     assert.equal(dels[0].prevKv?.valueString, 'v2');
@@ -215,7 +228,11 @@ describe('watch fault tolerance', () => {
 
   it('server paused (SIGSTOP) until keepalive fails, then resumed (SIGCONT): no lost, no duplicated events', async () => {
     const p = uniq('w-stop');
-    const wc = newClient(server, { keepaliveTimeMs: 6000, keepaliveTimeoutMs: 1500, backoffMaxMs: 500 });
+    const wc = newClient(server, {
+      keepaliveTimeMs: 6000,
+      keepaliveTimeoutMs: 1500,
+      backoffMaxMs: 500,
+    });
     const writer = newClient(server);
     const w = wc.watch(p, { prefix: true });
     const start = await w.ready;

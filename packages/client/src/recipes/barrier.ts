@@ -17,7 +17,11 @@ export class Barrier {
   }
   /** Raise the barrier. Returns false if it was already raised. */
   async hold(): Promise<boolean> {
-    const r = await this.client.txn().if(cmp.createRevision(this.key, '=', 0)).then(op.put(this.key, '')).commit();
+    const r = await this.client
+      .txn()
+      .if(cmp.createRevision(this.key, '=', 0))
+      .then(op.put(this.key, ''))
+      .commit();
     return r.succeeded;
   }
   async release(): Promise<void> {
@@ -43,7 +47,8 @@ export class DoubleBarrier {
     readonly count: number,
   ) {
     if (!key) throw new InvalidArgumentError('barrier key must not be empty');
-    if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('count must be a positive integer');
+    if (!Number.isInteger(count) || count < 1)
+      throw new InvalidArgumentError('count must be a positive integer');
   }
   private get client(): Client {
     return this.session.client;
@@ -67,7 +72,11 @@ export class DoubleBarrier {
       return;
     }
     // wait for the ready key
-    const w = this.client.watch(this.readyKey, { startRevision: r.header.revision + 1, noDelete: true, signal: options.signal });
+    const w = this.client.watch(this.readyKey, {
+      startRevision: r.header.revision + 1,
+      noDelete: true,
+      signal: options.signal,
+    });
     try {
       const again = await this.client.get(this.readyKey);
       if (again) return;
@@ -85,7 +94,10 @@ export class DoubleBarrier {
     if (!this.myKey) throw new InvalidArgumentError('not entered');
     const me = this.myKey;
     for (;;) {
-      const r = await this.client.range(this.waiters, { prefix: true, sort: { target: 'create', order: 'ascend' } });
+      const r = await this.client.range(this.waiters, {
+        prefix: true,
+        sort: { target: 'create', order: 'ascend' },
+      });
       const kvs = r.kvs;
       if (kvs.length === 0) break;
       const lowest = kvs[0];

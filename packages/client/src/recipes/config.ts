@@ -84,7 +84,10 @@ export class ConfigClient extends EventEmitter {
     const f = this.options.cacheFile;
     if (!f || !fs.existsSync(f)) return false;
     try {
-      const data = JSON.parse(fs.readFileSync(f, 'utf8')) as { prefix?: string; values: Record<string, string> };
+      const data = JSON.parse(fs.readFileSync(f, 'utf8')) as {
+        prefix?: string;
+        values: Record<string, string>;
+      };
       if (data.prefix && data.prefix !== this.keyPrefix) return false;
       this.values = new Map(Object.entries(data.values ?? {}));
       this.sourceV = 'cache';
@@ -101,7 +104,18 @@ export class ConfigClient extends EventEmitter {
     try {
       fs.mkdirSync(path.dirname(f), { recursive: true });
       const tmp = `${f}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ prefix: this.keyPrefix, savedAt: new Date().toISOString(), values: Object.fromEntries(this.values) }, null, 2));
+      fs.writeFileSync(
+        tmp,
+        JSON.stringify(
+          {
+            prefix: this.keyPrefix,
+            savedAt: new Date().toISOString(),
+            values: Object.fromEntries(this.values),
+          },
+          null,
+          2,
+        ),
+      );
       fs.renameSync(tmp, f);
     } catch (e) {
       if (this.listenerCount('error')) this.emit('error', e);
@@ -128,13 +142,18 @@ export class ConfigClient extends EventEmitter {
     for (const kv of r.kvs) next.set(kv.keyString.slice(this.keyPrefix.length), kv.valueString);
     const old = this.values;
     this.values = next;
-    for (const [k, v] of next) if (old.get(k) !== v) this.fire({ key: k, value: v, previous: old.get(k) });
-    for (const [k, v] of old) if (!next.has(k)) this.fire({ key: k, value: undefined, previous: v });
+    for (const [k, v] of next)
+      if (old.get(k) !== v) this.fire({ key: k, value: v, previous: old.get(k) });
+    for (const [k, v] of old)
+      if (!next.has(k)) this.fire({ key: k, value: undefined, previous: v });
     this.sourceV = 'cluster';
     this.saveCache();
     this.syncedD.resolve();
     this.emit('synced', 'cluster');
-    const w = this.client.watch(this.keyPrefix, { prefix: true, startRevision: r.header.revision + 1 });
+    const w = this.client.watch(this.keyPrefix, {
+      prefix: true,
+      startRevision: r.header.revision + 1,
+    });
     this.w = w;
     w.on('events', (b: WatchBatch) => {
       for (const ev of b.events) {

@@ -62,7 +62,14 @@ export class ServiceDiscovery extends EventEmitter {
   private parse(kv: KeyValue): DiscoveredInstance | null {
     try {
       const v = kv.json<ServiceInstance>();
-      return { service: this.service, id: v.id ?? kv.keyString.slice(this.keyPrefix.length), address: v.address, metadata: v.metadata ?? {}, lease: kv.lease, modRevision: kv.modRevision };
+      return {
+        service: this.service,
+        id: v.id ?? kv.keyString.slice(this.keyPrefix.length),
+        address: v.address,
+        metadata: v.metadata ?? {},
+        lease: kv.lease,
+        modRevision: kv.modRevision,
+      };
     } catch {
       return null;
     }
@@ -82,7 +89,8 @@ export class ServiceDiscovery extends EventEmitter {
         seen.add(k);
         const old = this.map.get(k);
         if (!old) changes.push({ type: 'added', instance: inst });
-        else if (old.modRevision !== inst.modRevision) changes.push({ type: 'updated', instance: inst });
+        else if (old.modRevision !== inst.modRevision)
+          changes.push({ type: 'updated', instance: inst });
         this.map.set(k, inst);
       }
       for (const [k, inst] of this.map) {
@@ -93,7 +101,10 @@ export class ServiceDiscovery extends EventEmitter {
       }
       this.readyD.resolve();
       if (changes.length) this.emit('change', changes, this.instances());
-      const w = this.client.watch(this.keyPrefix, { prefix: true, startRevision: r.header.revision + 1 });
+      const w = this.client.watch(this.keyPrefix, {
+        prefix: true,
+        startRevision: r.header.revision + 1,
+      });
       this.w = w;
       w.on('events', (b: WatchBatch) => this.apply(b));
       w.on('error', (e: EtcdError) => {

@@ -1,6 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Client } from '../client';
-import { EtcdError, InvalidArgumentError, NoElectionLeaderError, NotLeaderOfElectionError } from '../errors';
+import {
+  EtcdError,
+  InvalidArgumentError,
+  NoElectionLeaderError,
+  NotLeaderOfElectionError,
+} from '../errors';
 import { KeyValue, cmp, op } from '../kv';
 import { Bytes, abortReason } from '../util';
 import type { Watcher } from '../watch';
@@ -67,7 +72,11 @@ export class Election extends EventEmitter {
       const kv = g.kind === 'get' ? g.get.kvs[0] : undefined;
       if (kv) {
         rev = kv.createRevision;
-        await this.client.txn().if(cmp.createRevision(key, '=', rev)).then(op.put(key, value, { lease: this.session.leaseId })).commit();
+        await this.client
+          .txn()
+          .if(cmp.createRevision(key, '=', rev))
+          .then(op.put(key, value, { lease: this.session.leaseId }))
+          .commit();
       }
     }
     const ts = timeoutSignal(options.timeoutMs, options.signal);
@@ -75,8 +84,17 @@ export class Election extends EventEmitter {
       await waitDeletes(this.client, this.prefix, rev - 1, ts.signal, this.session);
     } catch (e) {
       // withdraw the candidacy
-      await this.client.txn().if(cmp.createRevision(key, '=', rev)).then(op.delete(key)).commit().catch(() => undefined);
-      if (ts.timedOut()) throw Object.assign(new NotLeaderOfElectionError(`not elected within ${options.timeoutMs}ms`), { code: 4 });
+      await this.client
+        .txn()
+        .if(cmp.createRevision(key, '=', rev))
+        .then(op.delete(key))
+        .commit()
+        .catch(() => undefined);
+      if (ts.timedOut())
+        throw Object.assign(
+          new NotLeaderOfElectionError(`not elected within ${options.timeoutMs}ms`),
+          { code: 4 },
+        );
       if (ts.signal?.aborted && !(e instanceof EtcdError)) throw abortReason(ts.signal);
       throw e;
     } finally {
@@ -150,7 +168,11 @@ export class Election extends EventEmitter {
     this.leaderKey = null;
     this.leaderRev = 0;
     this.disarmGuard();
-    await this.client.txn().if(cmp.createRevision(key, '=', rev)).then(op.delete(key)).commit();
+    await this.client
+      .txn()
+      .if(cmp.createRevision(key, '=', rev))
+      .then(op.delete(key))
+      .commit();
   }
 
   /** Current leader's key-value. Throws NoElectionLeaderError if there is none. */
@@ -167,7 +189,11 @@ export class Election extends EventEmitter {
 }
 
 async function leaderOf(client: Client, prefix: string): Promise<KeyValue | null> {
-  const r = await client.range(prefix, { prefix: true, sort: { target: 'create', order: 'ascend' }, limit: 1 });
+  const r = await client.range(prefix, {
+    prefix: true,
+    sort: { target: 'create', order: 'ascend' },
+    limit: 1,
+  });
   return r.kvs[0] ?? null;
 }
 
@@ -199,10 +225,17 @@ export class LeaderObserver extends EventEmitter implements AsyncIterable<KeyVal
 
   private async start(): Promise<void> {
     try {
-      const r = await this.client.range(this.prefix, { prefix: true, sort: { target: 'create', order: 'ascend' }, limit: 1 });
+      const r = await this.client.range(this.prefix, {
+        prefix: true,
+        sort: { target: 'create', order: 'ascend' },
+        limit: 1,
+      });
       if (this.closed) return;
       this.update(r.kvs[0] ?? null);
-      this.w = this.client.watch(this.prefix, { prefix: true, startRevision: r.header.revision + 1 });
+      this.w = this.client.watch(this.prefix, {
+        prefix: true,
+        startRevision: r.header.revision + 1,
+      });
       this.w.on('events', () => void this.refresh());
       this.w.on('error', (e) => {
         if (this.listenerCount('error')) this.emit('error', e);
@@ -227,7 +260,10 @@ export class LeaderObserver extends EventEmitter implements AsyncIterable<KeyVal
 
   private update(kv: KeyValue | null): void {
     const c = this.current;
-    const same = c !== undefined && ((c === null && kv === null) || (c !== null && kv !== null && c.key.equals(kv.key) && c.modRevision === kv.modRevision));
+    const same =
+      c !== undefined &&
+      ((c === null && kv === null) ||
+        (c !== null && kv !== null && c.key.equals(kv.key) && c.modRevision === kv.modRevision));
     if (same) return;
     this.current = kv;
     this.emit('leader', kv);

@@ -1,5 +1,12 @@
 import type { Client } from '../client';
-import { CancelledError, DeadlineExceededError, EtcdError, InvalidArgumentError, LockNotHeldError, LockTimeoutError } from '../errors';
+import {
+  CancelledError,
+  DeadlineExceededError,
+  EtcdError,
+  InvalidArgumentError,
+  LockNotHeldError,
+  LockTimeoutError,
+} from '../errors';
 import { Compare, cmp, op } from '../kv';
 import { abortReason } from '../util';
 import type { Session } from './session';
@@ -59,13 +66,29 @@ export class Mutex {
   }
 
   /** Create our key (or find it) and return [our create revision, owner create revision, header revision]. */
-  private async tryAcquire(signal?: AbortSignal): Promise<{ myRev: number; ownerRev: number; headerRev: number }> {
+  private async tryAcquire(
+    signal?: AbortSignal,
+  ): Promise<{ myRev: number; ownerRev: number; headerRev: number }> {
     this.session.assertAlive();
     const r = await this.client
       .txn()
       .if(cmp.createRevision(this.key, '=', 0))
-      .then(op.put(this.key, '', { lease: this.session.leaseId }), op.get(this.prefix, { prefix: true, sort: { target: 'create', order: 'ascend' }, limit: 1 }))
-      .else(op.get(this.key), op.get(this.prefix, { prefix: true, sort: { target: 'create', order: 'ascend' }, limit: 1 }))
+      .then(
+        op.put(this.key, '', { lease: this.session.leaseId }),
+        op.get(this.prefix, {
+          prefix: true,
+          sort: { target: 'create', order: 'ascend' },
+          limit: 1,
+        }),
+      )
+      .else(
+        op.get(this.key),
+        op.get(this.prefix, {
+          prefix: true,
+          sort: { target: 'create', order: 'ascend' },
+          limit: 1,
+        }),
+      )
       .commit({ signal });
     let myRev = r.header.revision;
     if (!r.succeeded) {
@@ -111,7 +134,10 @@ export class Mutex {
       this.rev = myRev;
       return myRev;
     } catch (e) {
-      if (ts.timedOut()) throw new LockTimeoutError(`lock ${this.prefix} not acquired within ${options.timeoutMs}ms`);
+      if (ts.timedOut())
+        throw new LockTimeoutError(
+          `lock ${this.prefix} not acquired within ${options.timeoutMs}ms`,
+        );
       if (e instanceof EtcdError) throw e;
       if (ts.signal?.aborted) throw abortReason(ts.signal);
       throw e;
@@ -125,12 +151,20 @@ export class Mutex {
     if (!this.rev) throw new LockNotHeldError(`lock ${this.prefix} is not held`);
     const rev = this.rev;
     this.rev = 0;
-    const r = await this.client.txn().if(cmp.createRevision(this.key, '=', rev)).then(op.delete(this.key)).commit();
-    if (!r.succeeded) throw new LockNotHeldError(`lock ${this.prefix} was lost before unlock (session expired?)`);
+    const r = await this.client
+      .txn()
+      .if(cmp.createRevision(this.key, '=', rev))
+      .then(op.delete(this.key))
+      .commit();
+    if (!r.succeeded)
+      throw new LockNotHeldError(`lock ${this.prefix} was lost before unlock (session expired?)`);
   }
 
   /** Run fn while holding the lock. */
-  async withLock<T>(fn: (fencingToken: number) => Promise<T> | T, options: LockOptions = {}): Promise<T> {
+  async withLock<T>(
+    fn: (fencingToken: number) => Promise<T> | T,
+    options: LockOptions = {},
+  ): Promise<T> {
     const token = await this.lock(options);
     try {
       return await fn(token);

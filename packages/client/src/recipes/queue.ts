@@ -21,7 +21,11 @@ export class Queue {
   async enqueue(value: Bytes): Promise<string> {
     for (;;) {
       const key = `${this.prefix}${process.hrtime.bigint().toString().padStart(20, '0')}-${process.pid}-${this.seq++}`;
-      const r = await this.client.txn().if(cmp.createRevision(key, '=', 0)).then(op.put(key, value)).commit();
+      const r = await this.client
+        .txn()
+        .if(cmp.createRevision(key, '=', 0))
+        .then(op.put(key, value))
+        .commit();
       if (r.succeeded) return key;
     }
   }
@@ -34,32 +38,64 @@ export class Queue {
   /** Remove and return the oldest item, or null if empty. */
   async tryDequeue(): Promise<KeyValue | null> {
     for (;;) {
-      const r = await this.client.range(this.prefix, { prefix: true, sort: { target: 'create', order: 'ascend' }, limit: 1 });
+      const r = await this.client.range(this.prefix, {
+        prefix: true,
+        sort: { target: 'create', order: 'ascend' },
+        limit: 1,
+      });
       const kv = r.kvs[0];
       if (!kv) return null;
-      const d = await this.client.txn().if(cmp.modRevision(kv.key, '=', kv.modRevision)).then(op.delete(kv.key)).commit();
+      const d = await this.client
+        .txn()
+        .if(cmp.modRevision(kv.key, '=', kv.modRevision))
+        .then(op.delete(kv.key))
+        .commit();
       if (d.succeeded) return kv;
     }
   }
 
   /** Remove and return the oldest item, waiting for one if the queue is empty. */
   async dequeue(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<KeyValue> {
-    const signal = options.timeoutMs !== undefined ? AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(options.timeoutMs)]) : options.signal;
+    const signal =
+      options.timeoutMs !== undefined
+        ? AbortSignal.any([
+            options.signal ?? new AbortController().signal,
+            AbortSignal.timeout(options.timeoutMs),
+          ])
+        : options.signal;
     for (;;) {
       if (signal?.aborted) throw abortReason(signal);
-      const r = await this.client.range(this.prefix, { prefix: true, sort: { target: 'create', order: 'ascend' }, limit: 1, signal });
+      const r = await this.client.range(this.prefix, {
+        prefix: true,
+        sort: { target: 'create', order: 'ascend' },
+        limit: 1,
+        signal,
+      });
       const kv = r.kvs[0];
       if (kv) {
-        const d = await this.client.txn().if(cmp.modRevision(kv.key, '=', kv.modRevision)).then(op.delete(kv.key)).commit();
+        const d = await this.client
+          .txn()
+          .if(cmp.modRevision(kv.key, '=', kv.modRevision))
+          .then(op.delete(kv.key))
+          .commit();
         if (d.succeeded) return kv;
         continue;
       }
-      const w = this.client.watch(this.prefix, { prefix: true, startRevision: r.header.revision + 1, noDelete: true, signal });
+      const w = this.client.watch(this.prefix, {
+        prefix: true,
+        startRevision: r.header.revision + 1,
+        noDelete: true,
+        signal,
+      });
       try {
         await new Promise<void>((resolve, reject) => {
           w.once('put', () => resolve());
           w.once('error', reject);
-          w.once('end', () => reject(signal?.aborted ? abortReason(signal) : new InvalidArgumentError('queue watch ended')));
+          w.once('end', () =>
+            reject(
+              signal?.aborted ? abortReason(signal) : new InvalidArgumentError('queue watch ended'),
+            ),
+          );
         });
       } finally {
         await w.cancel();

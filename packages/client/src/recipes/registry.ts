@@ -91,8 +91,15 @@ export class ServiceRegistry extends EventEmitter {
   }
 
   private async write(s: Session, inst: ServiceInstance): Promise<void> {
-    const value = JSON.stringify({ id: inst.id, service: inst.service, address: inst.address, metadata: inst.metadata ?? {} });
-    await this.client.put(instanceKey(this.prefix, inst.service, inst.id), value, { lease: s.leaseId });
+    const value = JSON.stringify({
+      id: inst.id,
+      service: inst.service,
+      address: inst.address,
+      metadata: inst.metadata ?? {},
+    });
+    await this.client.put(instanceKey(this.prefix, inst.service, inst.id), value, {
+      lease: s.leaseId,
+    });
   }
 
   async register(instance: ServiceInstance): Promise<void> {
@@ -100,7 +107,8 @@ export class ServiceRegistry extends EventEmitter {
     if (!instance?.service || !instance.id || typeof instance.address !== 'string') {
       throw new InvalidArgumentError('service, id and address are required');
     }
-    if (/\//.test(instance.service) || /\//.test(instance.id)) throw new InvalidArgumentError('service and id must not contain "/"');
+    if (/\//.test(instance.service) || /\//.test(instance.id))
+      throw new InvalidArgumentError('service and id must not contain "/"');
     const s = await this.ensureSession();
     const k = `${instance.service}/${instance.id}`;
     this.instances.set(k, { ...instance });
@@ -132,7 +140,9 @@ export class ServiceRegistry extends EventEmitter {
     this.session = null;
     if (!this.client.isClosed) {
       for (const inst of this.instances.values()) {
-        await this.client.delete(instanceKey(this.prefix, inst.service, inst.id)).catch(() => undefined);
+        await this.client
+          .delete(instanceKey(this.prefix, inst.service, inst.id))
+          .catch(() => undefined);
       }
     }
     this.instances.clear();

@@ -42,7 +42,13 @@ export class RWMutex {
     const ts = timeoutSignal(options.timeoutMs, options.signal);
     try {
       for (;;) {
-        const r = await this.client.range(waitOn, { prefix: true, maxCreateRevision: rev - 1, sort: { target: 'create', order: 'descend' }, limit: 1, signal: ts.signal });
+        const r = await this.client.range(waitOn, {
+          prefix: true,
+          maxCreateRevision: rev - 1,
+          sort: { target: 'create', order: 'descend' },
+          limit: 1,
+          signal: ts.signal,
+        });
         if (r.kvs.length === 0) break;
         await waitDelete(this.client, r.kvs[0].key, r.header.revision, ts.signal, this.session);
       }
@@ -51,7 +57,10 @@ export class RWMutex {
       return rev;
     } catch (e) {
       await this.client.delete(key).catch(() => undefined);
-      if (ts.timedOut()) throw new LockTimeoutError(`${kind} lock ${this.prefix} not acquired within ${options.timeoutMs}ms`);
+      if (ts.timedOut())
+        throw new LockTimeoutError(
+          `${kind} lock ${this.prefix} not acquired within ${options.timeoutMs}ms`,
+        );
       throw e;
     } finally {
       ts.dispose();
@@ -73,7 +82,11 @@ export class RWMutex {
     const rev = this.myRev;
     this.myKey = null;
     this.myRev = 0;
-    const r = await this.client.txn().if(cmp.createRevision(key, '=', rev)).then(op.delete(key)).commit();
+    const r = await this.client
+      .txn()
+      .if(cmp.createRevision(key, '=', rev))
+      .then(op.delete(key))
+      .commit();
     if (!r.succeeded) throw new LockNotHeldError(`rwmutex ${this.prefix} was lost before unlock`);
   }
   rUnlock(): Promise<void> {

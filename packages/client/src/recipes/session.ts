@@ -33,7 +33,10 @@ export class Session extends EventEmitter {
     this.ka = client.lease.keepAlive(leaseId, ttl, { intervalMs: opts.keepAliveIntervalMs });
     this.ka.on('lost', (err: EtcdError) => {
       if (this.closed) return;
-      this.lostErr = err instanceof SessionLostError ? err : Object.assign(new SessionLostError(`session lost: ${err.message}`), { cause: err });
+      this.lostErr =
+        err instanceof SessionLostError
+          ? err
+          : Object.assign(new SessionLostError(`session lost: ${err.message}`), { cause: err });
       this.doneD.resolve(this.lostErr);
       this.emit('lost', this.lostErr);
     });
