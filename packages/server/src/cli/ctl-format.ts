@@ -11,7 +11,9 @@ const BIG = '\u0000BIG:';
  * uint64 and do not fit a double; etcdctl prints them as numbers).
  */
 export function toJson(v: unknown): string {
-  const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${BIG}${x.toString()}` : x));
+  const s = JSON.stringify(v, (_k, x: unknown) =>
+    typeof x === 'bigint' ? `${BIG}${x.toString()}` : x,
+  );
   return s.replace(/"\\u0000BIG:(-?\d+)"/g, '$1');
 }
 
@@ -104,7 +106,13 @@ export function renderTable(headers: string[], rows: string[][]): string {
   const line = (cells: string[], fmt: (s: string, n: number) => string) =>
     '| ' + cells.map((c, i) => fmt(c, w[i])).join(' | ') + ' |';
   const out = [sep, line(headers, center), sep];
-  for (const r of rows) out.push(line(r.map((c) => c ?? ''), (s, n) => s.padStart(n)));
+  for (const r of rows)
+    out.push(
+      line(
+        r.map((c) => c ?? ''),
+        (s, n) => s.padStart(n),
+      ),
+    );
   out.push(sep);
   return out.join('\n') + '\n';
 }
