@@ -4,6 +4,7 @@ import { EtcdServer, ServerConfig } from './server/etcd-server';
 import { addEtcdServices } from './api/etcd/services';
 import { ClientListener } from './api/client-listener';
 import { createHttpApi, GatewayHandler } from './api/http/http-api';
+import { jsonGateway } from './api/http/gateway';
 import { Limits } from './server/errors';
 
 export interface ConcordOptions {
@@ -65,7 +66,7 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
     maxRequestBytes,
     progressNotifyIntervalMs: o.progressNotifyIntervalMs ?? 10 * 60 * 1000,
   });
-  const httpApi = createHttpApi(server, o.gateway ? o.gateway(server) : undefined);
+  const httpApi = createHttpApi(server, (o.gateway ?? jsonGateway({ progressNotifyIntervalMs: o.progressNotifyIntervalMs }))(server));
   const listeners: ClientListener[] = [];
   const clientUrls: string[] = [];
   for (const u of listen) {
