@@ -77,6 +77,8 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
     listeners.push(l);
     clientUrls.push(`http://${url.hostname}:${l.address().port}`);
   }
+  // advertise the real ports when the caller let the OS pick them
+  if (!o.advertiseClientUrls) cfg.advertiseClientUrls = clientUrls;
   logger.info({ name: cfg.name, dataDir: cfg.dataDir, clientUrls, memberId: server.memberId.toString(16) }, 'ready to serve client requests');
   return {
     server,
