@@ -5,6 +5,7 @@ import { WatchService } from '@concord/proto/grpc-services';
 import type { etcdserverpb } from '@concord/proto';
 import type { Connection, Endpoint } from './connection';
 import {
+  CancelledError,
   ClientClosedError,
   CompactedError,
   EtcdError,
@@ -190,7 +191,7 @@ export class Watcher extends EventEmitter implements AsyncIterable<WatchEvent> {
   private onResponse(resp: etcdserverpb.WatchResponse): boolean {
     if (this.closed) return false;
     const header = toHeader(resp.header);
-    if (resp.created) {
+    if (resp.created && !resp.canceled) {
       this.watchId = resp.watchId as Long;
       if (this.nextRev === 0) this.nextRev = header.revision + 1;
       if (!this.everCreated) {
@@ -211,12 +212,18 @@ export class Watcher extends EventEmitter implements AsyncIterable<WatchEvent> {
         e.compactRevision = compact;
         this.finish(e);
       } else {
+        const reason = resp.cancelReason ?? '';
+        const mapped = /etcdserver:|mvcc:/.test(reason)
+          ? fromGrpcError({ code: grpc.status.CANCELLED, details: reason })
+          : null;
         this.finish(
-          new WatchCancelledError(
-            `watch cancelled by server${resp.cancelReason ? `: ${resp.cancelReason}` : ''}`,
-            grpc.status.CANCELLED,
-            resp.cancelReason ?? '',
-          ),
+          mapped && !(mapped instanceof CancelledError)
+            ? mapped
+            : new WatchCancelledError(
+                `watch cancelled by server${reason ? `: ${reason}` : ''}`,
+                grpc.status.CANCELLED,
+                reason,
+              ),
         );
       }
       return false;

@@ -229,6 +229,9 @@ describe('auth', () => {
       assert.equal((await alice.get('/pub/x'))!.valueString, 'public');
       await assert.rejects(alice.put('/pub/x', 'no'), PermissionDeniedError);
       await assert.rejects(alice.get('/secret/k'), PermissionDeniedError);
+      const w = alice.watch('/secret/', { prefix: true });
+      await assert.rejects(w.ready, PermissionDeniedError);
+      await withTimeout(w.done, 5000, 'denied watch ends');
     } finally {
       alice.close();
     }
