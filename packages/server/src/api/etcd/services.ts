@@ -125,7 +125,7 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
 
   g.addService(toGrpcServiceDefinition(ClusterService) as unknown as grpc.ServiceDefinition, {
     MemberList: u('etcdserverpb.Cluster', 'MemberList', () => ({
-      header: server.header(),
+      header: server.header(0), // etcd's cluster responses carry no revision
       members: server.memberList(),
     })),
     MemberAdd: u('etcdserverpb.Cluster', 'MemberAdd', unimplemented('adding members')),
@@ -139,7 +139,7 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     Status: u('etcdserverpb.Maintenance', 'Status', () => server.status()),
     Defragment: u('etcdserverpb.Maintenance', 'Defragment', async () => {
       await server.defragment();
-      return { header: server.header() };
+      return {}; // etcd answers with an empty response
     }),
     Hash: u('etcdserverpb.Maintenance', 'Hash', async () => {
       const h = await server.hashKV(0);
@@ -198,15 +198,15 @@ async function streamSnapshot(
     const size = fs.statSync(file).size;
     const hash = crypto.createHash('sha256');
     let sent = 0;
-    const total = size + 32;
+    // as etcd: remaining_bytes counts the database only; the hash follows in the last message
     for await (const chunk of fs.createReadStream(file, { highWaterMark: SNAPSHOT_CHUNK })) {
       const b = chunk as Buffer;
       hash.update(b);
       sent += b.length;
-      const ok = call.write({ header: server.header(), remainingBytes: total - sent, blob: b });
+      const ok = call.write({ remainingBytes: size - sent, blob: b });
       if (!ok) await new Promise((r) => call.once('drain', r));
     }
-    call.write({ header: server.header(), remainingBytes: 0, blob: hash.digest() });
+    call.write({ remainingBytes: 0, blob: hash.digest() });
     call.end();
   } catch (err) {
     call.destroy(Object.assign(new Error(String(err)), toStatus(err)));
