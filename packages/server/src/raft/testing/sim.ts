@@ -1,0 +1,633 @@
+/**
+ * Deterministic Raft cluster simulator (test support, in the spirit of etcd's rafttest and
+ * FoundationDB's simulation). Everything — network delays, loss, duplication, partitions, disk
+ * latency, crashes, client requests and election jitter — is drawn from one seeded PRNG, so a
+ * failing seed replays exactly.
+ *
+ * Time advances in ticks. Each node follows the Ready contract literally: a Ready is "on disk"
+ * only once its (simulated) write completes; a crash before that loses its entries, hardState
+ * and messages, and the restarted node sees only what its MemoryStorage holds.
+ *
+ * Safety checks run continuously (SimInvariantError on violation):
+ *  - election safety: at most one leader per term;
+ *  - leader completeness: a new leader's log holds every entry known committed;
+ *  - committed entries never change (every node's committed prefix agrees, across crashes);
+ *  - state machine safety: every node applies the same entry at each index, in order;
+ *  - log matching (pairwise, periodically): same (index, term) => identical prefixes;
+ *  - ReadIndex: a read point is >= every commit index observed before the read was issued.
+ */
+import { RawNode } from '../rawnode';
+import { MemoryStorage } from '../storage';
+import { decodeConfChange, Entry, Message, NodeId, ProposalDroppedError, Ready, ReadState, Snapshot } from '../types';
+import { Prng } from './prng';
+
+export class SimInvariantError extends Error {
+  constructor(msg: string) {
+    super(msg);
+    this.name = 'SimInvariantError';
+  }
+}
+
+export interface SimOptions {
+  seed: number;
+  /** voters 1..nodes */
+  nodes: number;
+  preVote?: boolean;
+  checkQuorum?: boolean;
+  electionTick?: number;
+  heartbeatTick?: number;
+  lossRate?: number;
+  dupRate?: number;
+  /** message delay in ticks, uniform in [minDelay, maxDelay]; different delays reorder */
+  minDelay?: number;
+  maxDelay?: number;
+  /** a Ready's write completes after uniform [0, diskDelayMax] ticks */
+  diskDelayMax?: number;
+  /** compact once this many applied entries sit in the log; 0 = never */
+  snapshotThreshold?: number;
+  maxSizePerMsg?: number;
+  maxInflightMsgs?: number;
+  /** keep the last N events for failure reports */
+  trace?: number;
+}
+
+export interface SimStats {
+  ticks: number;
+  elections: number;
+  messages: number;
+  dropped: number;
+  duplicated: number;
+  partitions: number;
+  crashes: number;
+  crashesLosingWrites: number;
+  snapshotsSent: number;
+  snapshotsInstalled: number;
+  compactions: number;
+  proposals: number;
+  committed: number;
+  reads: number;
+  transfers: number;
+}
+
+interface InFlight {
+  at: number;
+  key: number;
+  m: Message;
+}
+
+export class SimNode {
+  raw?: RawNode;
+  pending?: { rd: Ready; doneAt: number };
+  /** state machine: sm[i - 1] is the value applied at index i */
+  sm: string[] = [];
+  applied = 0;
+  checkedCommit = 0;
+  constructor(
+    readonly id: NodeId,
+    readonly storage: MemoryStorage,
+    readonly rng: Prng,
+  ) {}
+}
+
+function valueOf(e: Entry): string {
+  if (e.type === 'confChange') return `cc:${e.data.toString()}`;
+  return e.data.toString();
+}
+
+function fmtMsg(m: Message): string {
+  let extra = '';
+  switch (m.type) {
+    case 'MsgApp':
+      extra = ` i=${m.index} lt=${m.logTerm} n=${m.entries.length} c=${m.commit}`;
+      break;
+    case 'MsgAppResp':
+      extra = ` i=${m.index}${m.reject ? ` REJ hint=${m.rejectHint} lt=${m.logTerm}` : ''}`;
+      break;
+    case 'MsgVote':
+    case 'MsgPreVote':
+      extra = ` i=${m.index} lt=${m.logTerm}${m.force ? ' force' : ''}`;
+      break;
+    case 'MsgVoteResp':
+    case 'MsgPreVoteResp':
+      extra = m.reject ? ' REJ' : ' ok';
+      break;
+    case 'MsgHeartbeat':
+      extra = ` c=${m.commit}${m.context ? ` ctx=${m.context}` : ''}`;
+      break;
+    case 'MsgSnap':
+      extra = ` si=${m.snapshot.meta.index} st=${m.snapshot.meta.term}`;
+      break;
+    default:
+      break;
+  }
+  return `${m.from}->${m.to} ${m.type} t=${m.term}${extra}`;
+}
+
+export class Cluster {
+  now = 0;
+  readonly nodes = new Map<NodeId, SimNode>();
+  readonly ids: NodeId[];
+  readonly rng: Prng;
+  readonly opts: Required<Omit<SimOptions, 'trace'>> & { trace: number };
+  private net: InFlight[] = [];
+  /** "from>to" links that drop everything */
+  private blocked = new Set<string>();
+  /** index -> committed entry as first observed anywhere */
+  readonly committed = new Map<number, { term: number; value: string }>();
+  private leaders = new Map<number, NodeId>();
+  maxCommit = 0;
+  private readBounds = new Map<string, number>();
+  private seq = 0;
+  private traceBuf: string[] = [];
+  readonly stats: SimStats = {
+    ticks: 0,
+    elections: 0,
+    messages: 0,
+    dropped: 0,
+    duplicated: 0,
+    partitions: 0,
+    crashes: 0,
+    crashesLosingWrites: 0,
+    snapshotsSent: 0,
+    snapshotsInstalled: 0,
+    compactions: 0,
+    proposals: 0,
+    committed: 0,
+    reads: 0,
+    transfers: 0,
+  };
+  /** read contexts answered (context -> index) */
+  readonly readResults = new Map<string, number>();
+
+  constructor(o: SimOptions) {
+    this.opts = {
+      preVote: true,
+      checkQuorum: true,
+      electionTick: 10,
+      heartbeatTick: 1,
+      lossRate: 0,
+      dupRate: 0,
+      minDelay: 0,
+      maxDelay: 0,
+      diskDelayMax: 0,
+      snapshotThreshold: 0,
+      maxSizePerMsg: Infinity,
+      maxInflightMsgs: 256,
+      trace: 0,
+      ...o,
+    };
+    this.rng = new Prng(o.seed);
+    this.ids = Array.from({ length: o.nodes }, (_, i) => i + 1);
+    for (const id of this.ids) {
+      const n = new SimNode(id, new MemoryStorage({ voters: this.ids, learners: [] }), this.rng.fork());
+      this.nodes.set(id, n);
+      this.start(n);
+    }
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  private start(n: SimNode): void {
+    const snap = n.storage.snapshot();
+    n.raw = new RawNode({
+      id: n.id,
+      storage: n.storage,
+      electionTick: this.opts.electionTick,
+      heartbeatTick: this.opts.heartbeatTick,
+      applied: snap.meta.index,
+      preVote: this.opts.preVote,
+      checkQuorum: this.opts.checkQuorum,
+      maxSizePerMsg: this.opts.maxSizePerMsg,
+      maxInflightMsgs: this.opts.maxInflightMsgs,
+      random: () => n.rng.next(),
+    });
+    n.sm = snap.data.length > 0 ? (JSON.parse(snap.data.toString()) as string[]) : [];
+    n.applied = snap.meta.index;
+    n.checkedCommit = 0;
+    this.checkSnapshotState(n, snap);
+    this.observe(n);
+  }
+
+  /** Kills node id. afterPersist: its in-progress write completes but nothing is sent or applied. */
+  crash(id: NodeId, afterPersist = false): void {
+    const n = this.node(id);
+    if (!n.raw) return;
+    if (n.pending) {
+      if (afterPersist) this.persist(n, n.pending.rd);
+      else if (n.pending.rd.entries.length > 0 || n.pending.rd.hardState) this.stats.crashesLosingWrites++;
+    }
+    this.trace(`crash ${id}${afterPersist ? ' (after persist)' : ''}`);
+    n.raw = undefined;
+    n.pending = undefined;
+    n.sm = [];
+    this.stats.crashes++;
+  }
+
+  restart(id: NodeId): void {
+    const n = this.node(id);
+    if (n.raw) return;
+    this.trace(`restart ${id}`);
+    this.start(n);
+  }
+
+  isUp(id: NodeId): boolean {
+    return this.node(id).raw !== undefined;
+  }
+
+  node(id: NodeId): SimNode {
+    const n = this.nodes.get(id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  raw(id: NodeId): RawNode {
+    const r = this.node(id).raw;
+    if (!r) throw new Error(`node ${id} is down`);
+    return r;
+  }
+
+  // ---- network --------------------------------------------------------------------------
+
+  /** Blocks from -> to (one way). */
+  cut(from: NodeId, to: NodeId): void {
+    this.blocked.add(`${from}>${to}`);
+  }
+
+  /** Cuts every link between the two groups, both ways. */
+  partition(a: NodeId[], b: NodeId[]): void {
+    this.stats.partitions++;
+    this.trace(`partition [${a}] | [${b}]`);
+    for (const x of a)
+      for (const y of b) {
+        this.cut(x, y);
+        this.cut(y, x);
+      }
+  }
+
+  isolate(id: NodeId): void {
+    this.partition(
+      [id],
+      this.ids.filter((x) => x !== id),
+    );
+  }
+
+  heal(): void {
+    if (this.blocked.size > 0) this.trace('heal');
+    this.blocked.clear();
+  }
+
+  setFaults(f: { lossRate?: number; dupRate?: number }): void {
+    Object.assign(this.opts, f);
+  }
+
+  private linkUp(from: NodeId, to: NodeId): boolean {
+    return !this.blocked.has(`${from}>${to}`);
+  }
+
+  private send(m: Message): void {
+    this.stats.messages++;
+    if (!this.linkUp(m.from, m.to) || this.rng.chance(this.opts.lossRate)) {
+      this.drop(m);
+      return;
+    }
+    const copies = this.rng.chance(this.opts.dupRate) ? 2 : 1;
+    if (copies === 2) this.stats.duplicated++;
+    for (let i = 0; i < copies; i++) {
+      this.net.push({ at: this.now + this.rng.range(this.opts.minDelay, this.opts.maxDelay), key: this.rng.next(), m });
+    }
+  }
+
+  private drop(m: Message): void {
+    this.stats.dropped++;
+    if (m.type === 'MsgSnap') this.nodes.get(m.from)?.raw?.reportSnapshot(m.to, false);
+  }
+
+  private deliver(m: Message): void {
+    const dest = this.nodes.get(m.to);
+    if (!dest || !dest.raw || !this.linkUp(m.from, m.to)) {
+      this.drop(m);
+      return;
+    }
+    if (this.opts.trace) this.trace(fmtMsg(m));
+    if (m.type === 'MsgSnap') {
+      this.stats.snapshotsSent++;
+      this.nodes.get(m.from)?.raw?.reportSnapshot(m.to, true);
+    }
+    dest.raw.step(m);
+    this.drain(dest);
+  }
+
+  // ---- time -----------------------------------------------------------------------------
+
+  /** One tick of simulated time: every live node ticks, then due messages and writes complete. */
+  tick(): void {
+    this.now++;
+    this.stats.ticks++;
+    for (const n of this.nodes.values()) {
+      if (!n.raw) continue;
+      n.raw.tick();
+      this.drain(n);
+    }
+    this.settle();
+    if (this.now % 16 === 0) this.checkLogMatching();
+  }
+
+  ticks(k: number): void {
+    for (let i = 0; i < k; i++) this.tick();
+  }
+
+  /** Delivers every message and completes every write that is due now (bounded). */
+  settle(): void {
+    for (let round = 0; round < 10_000; round++) {
+      let progressed = false;
+      for (const n of this.nodes.values()) {
+        this.drain(n);
+        if (n.pending && n.pending.doneAt <= this.now) {
+          const rd = n.pending.rd;
+          n.pending = undefined;
+          this.complete(n, rd);
+          this.drain(n);
+          progressed = true;
+        }
+      }
+      const due: InFlight[] = [];
+      const later: InFlight[] = [];
+      for (const f of this.net) (f.at <= this.now ? due : later).push(f);
+      this.net = later;
+      due.sort((a, b) => a.at - b.at || a.key - b.key);
+      for (const f of due) this.deliver(f.m);
+      if (!progressed && due.length === 0) return;
+    }
+    throw new SimInvariantError('settle did not quiesce (message storm?)');
+  }
+
+  /** Ticks until pred() holds; throws after maxTicks. */
+  runUntil(pred: () => boolean, maxTicks: number, what = 'condition'): void {
+    this.settle();
+    for (let i = 0; i < maxTicks; i++) {
+      if (pred()) return;
+      this.tick();
+    }
+    if (!pred()) throw new SimInvariantError(`${what} not reached within ${maxTicks} ticks`);
+  }
+
+  // ---- Ready processing -----------------------------------------------------------------
+
+  private drain(n: SimNode): void {
+    for (let i = 0; i < 1000 && n.raw && !n.pending; i++) {
+      const rd = n.raw.ready();
+      if (!rd) break;
+      const delay = this.opts.diskDelayMax > 0 ? this.rng.int(this.opts.diskDelayMax + 1) : 0;
+      if (delay === 0) this.complete(n, rd);
+      else n.pending = { rd, doneAt: this.now + delay };
+    }
+    if (n.raw) this.observe(n);
+  }
+
+  private persist(n: SimNode, rd: Ready): void {
+    if (rd.snapshot) n.storage.applySnapshot(rd.snapshot);
+    n.storage.append(rd.entries);
+    if (rd.hardState) n.storage.setHardState(rd.hardState);
+  }
+
+  private complete(n: SimNode, rd: Ready): void {
+    const raw = n.raw!;
+    this.persist(n, rd);
+    for (const m of rd.messages) this.send(m);
+    if (rd.snapshot) this.installSnapshot(n, rd.snapshot);
+    for (const e of rd.committedEntries) this.apply(n, e);
+    for (const rs of rd.readStates) this.checkRead(n, rs);
+    raw.advance(rd);
+    this.maybeCompact(n);
+  }
+
+  private installSnapshot(n: SimNode, s: Snapshot): void {
+    this.stats.snapshotsInstalled++;
+    this.trace(`node ${n.id} installs snapshot ${s.meta.index}/${s.meta.term}`);
+    n.sm = JSON.parse(s.data.toString()) as string[];
+    n.applied = s.meta.index;
+    this.checkSnapshotState(n, s);
+  }
+
+  private apply(n: SimNode, e: Entry): void {
+    if (e.index <= n.applied) {
+      throw new SimInvariantError(`node ${n.id} applied index ${e.index} again (applied ${n.applied})`);
+    }
+    if (e.index !== n.applied + 1) {
+      throw new SimInvariantError(`node ${n.id} applied ${e.index} after ${n.applied}: gap`);
+    }
+    const value = valueOf(e);
+    this.recordCommitted(n.id, e.index, e.term, value, 'applied');
+    n.sm.push(value);
+    n.applied = e.index;
+    if (e.type === 'confChange') n.raw!.applyConfChange(decodeConfChange(e.data));
+  }
+
+  private maybeCompact(n: SimNode): void {
+    const t = this.opts.snapshotThreshold;
+    if (t <= 0 || !n.raw) return;
+    const snapIndex = n.storage.firstIndex() - 1;
+    if (n.applied - snapIndex < t) return;
+    const data = Buffer.from(JSON.stringify(n.sm.slice(0, n.applied)));
+    n.storage.createSnapshot(n.applied, n.raw.raft.trk.confState(), data);
+    // keep a few entries so slightly-behind followers still catch up from the log
+    n.storage.compact(n.applied - this.rng.int(3));
+    this.stats.compactions++;
+  }
+
+  // ---- clients --------------------------------------------------------------------------
+
+  /** Proposes a unique value at node id; returns it, or undefined if the proposal was dropped. */
+  propose(id: NodeId, value?: string): string | undefined {
+    const n = this.node(id);
+    if (!n.raw) return undefined;
+    const v = value ?? `v${++this.seq}`;
+    this.stats.proposals++;
+    try {
+      n.raw.propose(Buffer.from(v));
+    } catch (e) {
+      if (e instanceof ProposalDroppedError) return undefined;
+      throw e;
+    }
+    this.drain(n);
+    return v;
+  }
+
+  /** Issues a ReadIndex request; returns its context, or undefined if dropped. */
+  read(id: NodeId): string | undefined {
+    const n = this.node(id);
+    if (!n.raw) return undefined;
+    const ctx = `r${++this.seq}`;
+    this.readBounds.set(ctx, this.maxCommit);
+    try {
+      n.raw.readIndex(ctx);
+    } catch (e) {
+      if (e instanceof ProposalDroppedError) return undefined;
+      throw e;
+    }
+    this.drain(n);
+    return ctx;
+  }
+
+  transferLeader(to: NodeId): void {
+    const l = this.leader();
+    if (l === undefined || !this.isUp(to)) return;
+    this.trace(`transfer ${l} -> ${to}`);
+    this.raw(l).transferLeader(to);
+    this.drain(this.node(l));
+  }
+
+  /** The live leader with the highest term, if any. */
+  leader(): NodeId | undefined {
+    let best: NodeId | undefined;
+    let bestTerm = -1;
+    for (const n of this.nodes.values()) {
+      const r = n.raw?.raft;
+      if (r && r.state === 'leader' && r.term > bestTerm) {
+        best = n.id;
+        bestTerm = r.term;
+      }
+    }
+    return best;
+  }
+
+  // ---- checks ---------------------------------------------------------------------------
+
+  private fail(msg: string): never {
+    throw new SimInvariantError(`t=${this.now}: ${msg}`);
+  }
+
+  private recordCommitted(id: NodeId, index: number, term: number, value: string, how: string): void {
+    const c = this.committed.get(index);
+    if (!c) {
+      this.committed.set(index, { term, value });
+      this.stats.committed = Math.max(this.stats.committed, index);
+    } else if (c.term !== term || c.value !== value) {
+      this.fail(
+        `node ${id} ${how} index ${index} as term ${term} "${value}", but it was committed as term ${c.term} "${c.value}"`,
+      );
+    }
+  }
+
+  private checkSnapshotState(n: SimNode, s: Snapshot): void {
+    if (n.sm.length !== s.meta.index) this.fail(`node ${n.id} snapshot ${s.meta.index} holds ${n.sm.length} values`);
+    for (let i = 1; i <= n.sm.length; i++) {
+      const c = this.committed.get(i);
+      if (c && c.value !== n.sm[i - 1])
+        this.fail(`node ${n.id} snapshot has "${n.sm[i - 1]}" at ${i}, committed "${c.value}"`);
+    }
+  }
+
+  private checkRead(n: SimNode, rs: ReadState): void {
+    const bound = this.readBounds.get(rs.context);
+    if (bound === undefined) this.fail(`node ${n.id} got unknown read context ${rs.context}`);
+    if (rs.index < bound)
+      this.fail(`node ${n.id} read ${rs.context} at index ${rs.index}, but ${bound} was committed before it was issued`);
+    if (rs.index > this.maxCommit) this.fail(`read index ${rs.index} beyond any commit ${this.maxCommit}`);
+    this.readResults.set(rs.context, rs.index);
+    this.stats.reads++;
+  }
+
+  /** Called after every change to node n's state. */
+  private observe(n: SimNode): void {
+    const r = n.raw!.raft;
+    if (r.state === 'leader') {
+      const l = this.leaders.get(r.term);
+      if (l === undefined) {
+        this.leaders.set(r.term, n.id);
+        this.stats.elections++;
+        this.trace(`node ${n.id} leader of term ${r.term}`);
+        this.checkLeaderCompleteness(n);
+      } else if (l !== n.id) {
+        this.fail(`two leaders in term ${r.term}: ${l} and ${n.id}`);
+      }
+    }
+    const c = r.log.committed;
+    if (c > this.maxCommit) this.maxCommit = c;
+    if (c > n.checkedCommit) {
+      const lo = Math.max(n.checkedCommit + 1, r.log.firstIndex());
+      const ents = lo <= c ? (r.log.slice(lo, c + 1) ?? []) : [];
+      for (const e of ents) this.recordCommitted(n.id, e.index, e.term, valueOf(e), 'committed');
+      n.checkedCommit = c;
+    }
+  }
+
+  private checkLeaderCompleteness(n: SimNode): void {
+    const log = n.raw!.raft.log;
+    const first = log.firstIndex();
+    for (const [i, c] of this.committed) {
+      if (i < first) continue; // inside its snapshot, checked when the snapshot was taken
+      const t = log.term(i);
+      if (t !== c.term)
+        this.fail(`leader completeness: new leader ${n.id} has term ${t} at ${i}, committed term ${c.term}`);
+    }
+  }
+
+  /** Pairwise: if two logs hold the same (index, term), they agree on every earlier entry. */
+  checkLogMatching(): void {
+    const live = [...this.nodes.values()].filter((n) => n.raw);
+    for (let a = 0; a < live.length; a++) {
+      for (let b = a + 1; b < live.length; b++) {
+        const la = live[a].raw!.raft.log;
+        const lb = live[b].raw!.raft.log;
+        const lo = Math.max(la.firstIndex(), lb.firstIndex());
+        const hi = Math.min(la.lastIndex(), lb.lastIndex());
+        if (lo > hi) continue;
+        const ea = la.slice(lo, hi + 1)!;
+        const eb = lb.slice(lo, hi + 1)!;
+        let k = -1;
+        for (let i = ea.length - 1; i >= 0; i--)
+          if (ea[i].term === eb[i].term) {
+            k = i;
+            break;
+          }
+        for (let i = 0; i <= k; i++) {
+          if (ea[i].term !== eb[i].term || valueOf(ea[i]) !== valueOf(eb[i]))
+            this.fail(
+              `log matching: nodes ${live[a].id} and ${live[b].id} agree at ${ea[k].index}/${ea[k].term} but differ at ${ea[i].index}`,
+            );
+        }
+      }
+    }
+  }
+
+  /** Every node up, applied the same sequence through the same index. */
+  converged(): boolean {
+    let ref: SimNode | undefined;
+    for (const n of this.nodes.values()) {
+      if (!n.raw) return false;
+      if (n.applied < this.maxCommit) return false;
+      if (!ref) ref = n;
+      else if (n.applied !== ref.applied) return false;
+    }
+    return true;
+  }
+
+  /** Final check once converged: identical state machines covering everything ever committed. */
+  checkConvergedState(): void {
+    const ns = [...this.nodes.values()];
+    const ref = ns[0];
+    const maxCommitted = Math.max(0, ...this.committed.keys());
+    if (ref.sm.length < maxCommitted) this.fail(`committed index ${maxCommitted} lost: state has ${ref.sm.length}`);
+    for (const n of ns) {
+      if (n.sm.length !== ref.sm.length) this.fail(`node ${n.id} state length ${n.sm.length} != ${ref.sm.length}`);
+      for (let i = 0; i < ref.sm.length; i++)
+        if (n.sm[i] !== ref.sm[i]) this.fail(`node ${n.id} state differs at ${i + 1}`);
+    }
+    for (const [i, c] of this.committed) {
+      if (ref.sm[i - 1] !== c.value) this.fail(`committed "${c.value}" at ${i} missing from final state`);
+    }
+  }
+
+  // ---- tracing --------------------------------------------------------------------------
+
+  trace(line: string): void {
+    if (!this.opts.trace) return;
+    this.traceBuf.push(`[${this.now}] ${line}`);
+    if (this.traceBuf.length > this.opts.trace * 2) this.traceBuf = this.traceBuf.slice(-this.opts.trace);
+  }
+
+  recentTrace(): string[] {
+    return this.traceBuf.slice(-this.opts.trace);
+  }
+}
