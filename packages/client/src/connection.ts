@@ -179,7 +179,13 @@ export class Connection {
     for (let i = 0; i < n; i++) {
       const idx = (this.current + i) % n;
       const ep = this.endpoints[idx];
-      if (ep.downUntil <= now) {
+      // health-aware: skip endpoints in cooldown or whose channel is failing to connect
+      const failing =
+        n > 1 &&
+        ep.client !== null &&
+        ep.client.getChannel().getConnectivityState(false) ===
+          grpc.connectivityState.TRANSIENT_FAILURE;
+      if (ep.downUntil <= now && !failing) {
         this.current = idx;
         chosen = ep;
         break;

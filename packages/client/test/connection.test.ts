@@ -202,11 +202,9 @@ describe('auth', () => {
       assert.equal((await c.get('/secret/k'))!.valueString, 'v');
       const w = c.watch('/secret/', { prefix: true });
       await w.ready;
+      const got = new Promise<string>((r) => w.once('put', (e) => r(e.kv.valueString)));
       await c.put('/secret/k2', 'v2');
-      const ev = await withTimeout(
-        new Promise<string>((r) => w.once('put', (e) => r(e.kv.valueString))),
-        10_000,
-      );
+      const ev = await withTimeout(got, 10_000);
       assert.equal(ev, 'v2');
       await w.cancel();
       // token invalidated server-side (simulated): client re-authenticates transparently

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   CancelledError,
   Client,
+  LeaseNotFoundError,
   LockNotHeldError,
   LockTimeoutError,
   Mutex,
@@ -43,6 +44,17 @@ describe('session', () => {
     assert.throws(() => s2.assertAlive(), SessionLostError);
     assert.ok((await s2.done) instanceof SessionLostError);
     await s2.close();
+  });
+});
+
+describe('session from an existing lease', () => {
+  it('adopts the lease TTL; unknown lease is rejected', async () => {
+    const l = await client.lease.grant(7);
+    const s = await Session.create(client, { leaseId: l.id.toString() });
+    assert.equal(s.leaseId, l.id);
+    assert.equal(s.ttl, 7);
+    await s.close();
+    await assert.rejects(Session.create(client, { leaseId: l.id }), LeaseNotFoundError);
   });
 });
 

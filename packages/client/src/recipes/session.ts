@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Client } from '../client';
-import { ClientClosedError, EtcdError, SessionLostError } from '../errors';
+import { ClientClosedError, EtcdError, LeaseNotFoundError, SessionLostError } from '../errors';
 import type { LeaseId, LeaseKeepAlive } from '../lease';
 import { LeaseIdLike, deferred, toBig } from '../util';
 
@@ -11,6 +11,9 @@ export interface SessionOptions {
   leaseId?: LeaseIdLike;
   /** Keep-alive interval (ms); default TTL/3. */
   keepAliveIntervalMs?: number;
+  /** Deadline / abort for creating the session. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -49,12 +52,16 @@ export class Session extends EventEmitter {
   }
 
   static async create(client: Client, opts: SessionOptions = {}): Promise<Session> {
-    const ttl = opts.ttl ?? 60;
+    let ttl = opts.ttl ?? 60;
     let id: LeaseId;
+    const call = { signal: opts.signal, timeoutMs: opts.timeoutMs };
     if (opts.leaseId !== undefined) {
       id = toBig(opts.leaseId);
+      const t = await client.lease.timeToLive(id, call);
+      if (t.ttl <= 0) throw new LeaseNotFoundError(`lease ${id} not found`, 5);
+      ttl = t.grantedTtl;
     } else {
-      id = (await client.lease.grant(ttl)).id;
+      id = (await client.lease.grant(ttl, call)).id;
     }
     return new Session(client, id, ttl, opts);
   }
