@@ -433,11 +433,6 @@ describe('corrupt data on disk', () => {
 
   test(
     'truncated WAL tail → after the repair, new writes survive the next restart',
-    {
-      todo:
-        'BUG: after a torn-tail repair drops entries the backend already applied, the next append ' +
-        'leaves an index gap and the following start fails with "entry index gap" (see report)',
-    },
     async () => {
       const s = await seededDataDir(20);
       dirs.push(s.dataDir);
@@ -507,7 +502,6 @@ describe('corrupt data on disk', () => {
   for (const bc of backendCases) {
     test(
       `backend file member/db/data.mdb ${bc.name} → refuses to start with a message naming the file`,
-      { todo: 'BUG: Concord dies with SIGSEGV/SIGBUS inside LMDB and prints nothing (see report)' },
       async () => {
         const s = await seededDataDir(300, 1000);
         dirs.push(s.dataDir);
@@ -561,9 +555,6 @@ describe('corrupt data on disk', () => {
   test(
     'backend file lost (truncated to 0 bytes) after the WAL released its first segment → refuses to start (no silent loss)',
     {
-      todo:
-        'BUG: starts with an empty backend and replays only the WAL segments still present: the keys ' +
-        'written before them are silently gone (see report)',
       timeout: 120_000,
     },
     async () => {
@@ -715,7 +706,6 @@ describe('corrupt data on disk', () => {
         const body = Buffer.alloc(16 * 1024, 0xab);
         return Buffer.concat([body, crypto.createHash('sha256').update(body).digest()]);
       },
-      'BUG: restore verifies the SHA-256 only, then opens the garbage with LMDB and dies with SIGSEGV (see report)',
     );
   });
 });

@@ -425,11 +425,6 @@ test('fuzz: nested txns down to the decoder depth limit are validated without a 
 
 test(
   'a nested txn the decoder accepts is answered properly over gRPC (not INTERNAL)',
-  {
-    todo:
-      'BUG: a txn 50 TxnRequests deep (within the decoder limit) gets INTERNAL "max depth exceeded" when written ' +
-      '(InternalRequest.encode adds a level) and INTERNAL "Error serializing response" when read-only (see report)',
-  },
   async () => {
     const dataDir = makeTemp('concord-fuzz-deep-');
     const [port] = await freePorts(1);

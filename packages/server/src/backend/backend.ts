@@ -15,6 +15,65 @@ export interface BackendOptions {
 
 export type BinaryDb = Database<Buffer, Buffer>;
 
+export class BackendCorruptionError extends Error {
+  readonly code = 'BACKEND_CORRUPT';
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`backend corrupted: ${file}: ${reason}`);
+    this.name = 'BackendCorruptionError';
+  }
+}
+
+// Meta page layout of the LMDB build inside lmdb-js (page header 24 bytes): magic, version,
+// address, map size, then the free DB record whose first field holds the page size.
+const LMDB_MAGIC = 0xbeefc0de;
+const META_MAGIC_OFFSET = 24;
+const META_PAGE_SIZE_OFFSET = 48;
+const META_LAST_PAGE_OFFSET = 144;
+const META_TXNID_OFFSET = 152;
+
+/**
+ * LMDB maps the file and trusts it: a truncated or overwritten file makes it crash the process
+ * (SIGBUS/SIGSEGV) instead of returning an error. So check what LMDB would rely on first:
+ * both meta pages, and that the file holds every page the newest meta page points to.
+ */
+export function checkBackendFile(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return; // no file yet: LMDB creates it
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) throw new BackendCorruptionError(file, 'empty file');
+    const head = Buffer.alloc(256);
+    if (fs.readSync(fd, head, 0, 256, 0) < 256) throw new BackendCorruptionError(file, 'truncated (shorter than a meta page)');
+    if (head.readUInt32LE(META_MAGIC_OFFSET) !== LMDB_MAGIC)
+      throw new BackendCorruptionError(file, 'meta page 0 has no LMDB magic (not an LMDB file, or overwritten)');
+    const pageSize = head.readUInt32LE(META_PAGE_SIZE_OFFSET);
+    if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0)
+      throw new BackendCorruptionError(file, `meta page 0 has an invalid page size ${pageSize}`);
+    const metas = [head];
+    const second = Buffer.alloc(256);
+    if (fs.readSync(fd, second, 0, 256, pageSize) < 256) throw new BackendCorruptionError(file, 'truncated (second meta page missing)');
+    if (second.readUInt32LE(META_MAGIC_OFFSET) !== LMDB_MAGIC)
+      throw new BackendCorruptionError(file, 'meta page 1 has no LMDB magic (overwritten)');
+    metas.push(second);
+    const newest = metas.reduce((a, b) =>
+      b.readBigUInt64LE(META_TXNID_OFFSET) > a.readBigUInt64LE(META_TXNID_OFFSET) ? b : a,
+    );
+    const lastPage = Number(newest.readBigUInt64LE(META_LAST_PAGE_OFFSET));
+    const needed = (lastPage + 1) * pageSize;
+    if (size < needed)
+      throw new BackendCorruptionError(file, `truncated: ${size} bytes, the last committed transaction needs ${needed}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export class Backend {
   env: RootDatabase;
   /** user key → pointer (12 bytes: main revision, sub revision) to its latest record in `revs` */
@@ -42,8 +101,10 @@ export class Backend {
   }
 
   private openEnv(): RootDatabase {
+    checkBackendFile(path.join(this.path, 'data.mdb'));
     const env = open({
       path: this.path,
+      noSubdir: false, // lmdb-js would treat a path ending like "x.y" as a file
       noSync: true,
       mapSize: this.opts.mapSizeBytes ?? 16 * 1024 ** 3,
       maxDbs: 16,

@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Backend } from '../backend/backend';
+import { Backend, BackendCorruptionError, checkBackendFile } from '../backend/backend';
 import { KvStore } from '../mvcc/kv-store';
 import { humanBytes, renderTable, toJson } from './ctl-format';
 
@@ -118,9 +118,21 @@ export async function snapshotStatus(file: string): Promise<SnapshotInfo> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-snapstatus-'));
   try {
     const { size } = await verifySnapshotFile(file, path.join(tmp, 'data.mdb'));
+    checkSnapshotBody(file, path.join(tmp, 'data.mdb'));
     return { ...(await inspectDb(tmp)), totalSize: size };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** A hash can match a body that is no database at all: check it before LMDB maps it. */
+function checkSnapshotBody(file: string, body: string): void {
+  try {
+    checkBackendFile(body);
+  } catch (e) {
+    if (e instanceof BackendCorruptionError)
+      throw new SnapshotFileError(`snapshot file ${file} does not hold a Concord database: ${e.message.replace(/^.*?: .*?: /, '')}`);
+    throw e;
   }
 }
 
@@ -157,6 +169,7 @@ export async function snapshotRestore(file: string, o: RestoreOptions): Promise<
   try {
     const tmpFile = path.join(dbDir, 'data.mdb.tmp');
     const { size } = await verifySnapshotFile(file, tmpFile);
+    checkSnapshotBody(file, tmpFile);
     fs.renameSync(tmpFile, path.join(dbDir, 'data.mdb'));
     fsyncDir(dbDir);
     const backend = new Backend(dbDir);

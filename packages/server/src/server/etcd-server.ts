@@ -94,6 +94,23 @@ export class EtcdServer {
       log: (msg) => cfg.logger.warn({ component: 'wal' }, msg),
       onSync: (seconds) => server.metrics.walFsync.observe(seconds),
     });
+    // The WAL must continue the backend: if its first entry is beyond applied+1, the backend
+    // lost entries the WAL no longer has (a lost or replaced data.mdb). Refuse rather than
+    // serve a store with a hole in its history.
+    const first = state.entries.length > 0 ? state.entries[0].index : state.lastIndex + 1;
+    if (first > applied + 1 && state.lastIndex > applied) {
+      await wal.close();
+      throw new Error(
+        `backend ${path.join(memberDir, 'db', 'data.mdb')} is at applied index ${applied} but the WAL in ` +
+          `${path.join(memberDir, 'wal')} starts at ${first}: entries ${applied + 1}-${first - 1} are lost ` +
+          '(backend file lost or replaced); restore the member from a snapshot',
+      );
+    }
+    // A torn record that the backend had already applied leaves the WAL behind the backend:
+    // mark the applied index so the next entry (applied+1) continues the log without a gap.
+    if (state.lastIndex < applied) {
+      await wal.append([{ kind: 'snapshot', index: applied, term: server.sm.appliedTermValue || 1 }]);
+    }
     // Replay what was committed but not yet in the (lazily flushed) backend.
     const replay = state.entries.filter((e) => e.index > applied);
     if (replay.length > 0) {

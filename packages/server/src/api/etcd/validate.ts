@@ -1,5 +1,5 @@
 import { etcdserverpb } from '@concord/proto';
-import { Errors, Limits } from '../../server/errors';
+import { Code, EtcdError, Errors, Limits } from '../../server/errors';
 import { buf, num } from '../../server/pb';
 
 /** Request checks etcd makes before a request reaches the server (v3rpc's key.go). */
@@ -24,7 +24,15 @@ export function checkDeleteRange(r: etcdserverpb.IDeleteRangeRequest): void {
   if (buf(r.key).length === 0) throw Errors.emptyKey();
 }
 
-export function checkTxn(r: etcdserverpb.ITxnRequest, maxTxnOps: number): void {
+/**
+ * Nesting limit for txns: the protobuf runtime stops at 100 message levels and each txn level
+ * is two (TxnRequest, RequestOp), plus the log entry around it. etcd has no explicit limit.
+ */
+export const MAX_TXN_DEPTH = 32;
+
+export function checkTxn(r: etcdserverpb.ITxnRequest, maxTxnOps: number, depth = 1): void {
+  if (depth > MAX_TXN_DEPTH)
+    throw new EtcdError(Code.INVALID_ARGUMENT, `etcdserver: txn nested more than ${MAX_TXN_DEPTH} levels deep`);
   const tooMany = (n: number | undefined): boolean => (n ?? 0) > maxTxnOps;
   if (tooMany(r.compare?.length) || tooMany(r.success?.length) || tooMany(r.failure?.length))
     throw Errors.tooManyOps();
@@ -33,7 +41,7 @@ export function checkTxn(r: etcdserverpb.ITxnRequest, maxTxnOps: number): void {
     if (op.requestRange) checkRange(op.requestRange);
     else if (op.requestPut) checkPut(op.requestPut);
     else if (op.requestDeleteRange) checkDeleteRange(op.requestDeleteRange);
-    else if (op.requestTxn) checkTxn(op.requestTxn, maxTxnOps);
+    else if (op.requestTxn) checkTxn(op.requestTxn, maxTxnOps, depth + 1);
   }
   checkIntervals(r.success ?? []);
   checkIntervals(r.failure ?? []);
