@@ -177,6 +177,11 @@ export function fromGrpcError(err: unknown): EtcdError {
     }
   }
   let out: EtcdError;
+  if (/larger than max|message too large|exceeds maximum/i.test(details)) {
+    out = new RequestTooLargeError(details, code, details);
+    (out as { metadata?: unknown }).metadata = e.metadata;
+    return out;
+  }
   switch (code) {
     case GrpcStatus.UNAVAILABLE:
       out = new UnavailableError(details, code, details);

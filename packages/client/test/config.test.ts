@@ -139,7 +139,11 @@ describe('config client', () => {
       const oc = newClient(other);
       await oc.put(`${root}/dev/app/k`, 'from-cluster');
       oc.close();
-      await waitFor(() => cfg.source === 'cluster', 20_000, 'synced with cluster');
+      await waitFor(
+        () => cfg.source === 'cluster' && cfg.getString('k') === 'from-cluster',
+        20_000,
+        'synced with cluster',
+      );
       assert.equal(cfg.getString('k'), 'from-cluster');
     } finally {
       await cfg.close();

@@ -11,6 +11,7 @@ import {
   InvalidArgumentError,
   KeyValue,
   LeaseNotFoundError,
+  RequestTooLargeError,
   TooManyOpsError,
   cmp,
   op,
@@ -287,6 +288,15 @@ describe('errors and compaction', () => {
     await assert.rejects(client.get(''), EmptyKeyError);
     await assert.rejects(client.delete(Buffer.alloc(0)), EmptyKeyError);
     assert.throws(() => client.watch(''), EmptyKeyError);
+  });
+
+  it('too large requests map to RequestTooLargeError', async () => {
+    const p = uniq('big');
+    // over etcd's --max-request-bytes (1.5 MiB) but under the gRPC limit: etcd's own error
+    await assert.rejects(client.put(p + 'a', Buffer.alloc(1700 * 1024)), RequestTooLargeError);
+    // over the server's gRPC message limit
+    await assert.rejects(client.put(p + 'b', Buffer.alloc(3 * 1024 * 1024)), RequestTooLargeError);
+    await client.put(p + 'c', Buffer.alloc(1024 * 1024));
   });
 
   it('compacted and future revisions', async () => {
