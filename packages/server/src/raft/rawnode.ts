@@ -137,10 +137,9 @@ export class RawNode {
   hasReady(): boolean {
     const r = this.raft;
     if (this.outstanding) return false;
-    const soft = r.softState();
-    if (soft.lead !== this.prevSoft.lead || soft.state !== this.prevSoft.state) return true;
-    const hs = r.hardState();
-    if (!hardStateEqual(hs, this.prevHard) && hs.term !== 0) return true;
+    if (r.lead !== this.prevSoft.lead || r.state !== this.prevSoft.state) return true;
+    const ph = this.prevHard;
+    if (r.term !== ph.term || r.vote !== ph.vote || r.log.committed !== ph.commit) return true;
     return (
       r.log.unstable.snapshot !== undefined ||
       r.log.unstable.entries.length > 0 ||

@@ -135,7 +135,9 @@ export class MemoryStorage implements Storage {
     if (es.length === 0) return;
     const first = es[0].index;
     invariant(first <= this.lastIndex() + 1, () => `append at ${first} leaves a gap after ${this.lastIndex()}`);
-    this.ents = this.ents.slice(0, first - this.offset).concat(es);
+    // truncate a conflicting suffix in place, then append (no copy of the retained prefix)
+    this.ents.length = first - this.offset;
+    for (const e of es) this.ents.push(e);
   }
 }
 

@@ -129,7 +129,8 @@ export class Cluster {
   readonly ids: NodeId[];
   readonly rng: Prng;
   readonly opts: Required<Omit<SimOptions, 'trace'>> & { trace: number };
-  private net: InFlight[] = [];
+  /** in-flight messages by delivery tick */
+  private net = new Map<number, InFlight[]>();
   /** "from>to" links that drop everything */
   private blocked = new Set<string>();
   /** index -> committed entry as first observed anywhere */
@@ -293,7 +294,11 @@ export class Cluster {
     const copies = this.rng.chance(this.opts.dupRate) ? 2 : 1;
     if (copies === 2) this.stats.duplicated++;
     for (let i = 0; i < copies; i++) {
-      this.net.push({ at: this.now + this.rng.range(this.opts.minDelay, this.opts.maxDelay), key: this.rng.next(), m });
+      const at = this.now + this.rng.range(this.opts.minDelay, this.opts.maxDelay);
+      const f: InFlight = { at, key: this.rng.next(), m };
+      const bucket = this.net.get(at);
+      if (bucket) bucket.push(f);
+      else this.net.set(at, [f]);
     }
   }
 
@@ -350,11 +355,10 @@ export class Cluster {
           progressed = true;
         }
       }
-      const due: InFlight[] = [];
-      const later: InFlight[] = [];
-      for (const f of this.net) (f.at <= this.now ? due : later).push(f);
-      this.net = later;
-      due.sort((a, b) => a.at - b.at || a.key - b.key);
+      // delays are >= 0 and every tick settles, so nothing is ever due before now
+      const due = this.net.get(this.now) ?? [];
+      this.net.delete(this.now);
+      due.sort((a, b) => a.key - b.key);
       for (const f of due) this.deliver(f.m);
       if (!progressed && due.length === 0) return;
     }
@@ -582,6 +586,7 @@ export class Cluster {
             break;
           }
         for (let i = 0; i <= k; i++) {
+          if (ea[i] === eb[i]) continue; // the same entry object, replicated by reference
           if (ea[i].term !== eb[i].term || valueOf(ea[i]) !== valueOf(eb[i]))
             this.fail(
               `log matching: nodes ${live[a].id} and ${live[b].id} agree at ${ea[k].index}/${ea[k].term} but differ at ${ea[i].index}`,
