@@ -3,7 +3,17 @@ import { KVService } from '@concord/proto/grpc-services';
 import type { etcdserverpb, mvccpb } from '@concord/proto';
 import type { CallOptions, Connection } from './connection';
 import { EmptyKeyError, InvalidArgumentError } from './errors';
-import { Bytes, LeaseIdLike, asBuffer, prefixEnd, toBig, toBuffer, toLong, toNum } from './util';
+import {
+  Bytes,
+  LeaseIdLike,
+  asBuffer,
+  prefixEnd,
+  toBig,
+  toBuffer,
+  toLeaseId,
+  toLong,
+  toNum,
+} from './util';
 
 /** Response header. Revisions are JS numbers; cluster/member ids are bigint (uint64). */
 export interface ResponseHeader {
@@ -50,7 +60,7 @@ export class KeyValue {
       toNum(kv.createRevision as Long | undefined),
       toNum(kv.modRevision as Long | undefined),
       toNum(kv.version as Long | undefined),
-      toBig(kv.lease as Long | undefined),
+      toLeaseId(kv.lease as Long | undefined),
     );
   }
 }

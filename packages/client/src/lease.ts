@@ -14,10 +14,10 @@ import {
   fromGrpcError,
 } from './errors';
 import { ResponseHeader, toHeader } from './kv';
-import { LeaseIdLike, asBuffer, backoffDelay, toBig, toLong, toNum } from './util';
+import { LeaseIdLike, asBuffer, backoffDelay, toLeaseId, toLong, toNum } from './util';
 
 /**
- * Lease IDs are exposed as `bigint` (all 64 bits preserved) and accepted as
+ * Lease IDs are exposed as unsigned 64-bit `bigint` (all 64 bits preserved) and accepted as
  * bigint, decimal string, or safe-integer number.
  */
 export type LeaseId = bigint;
@@ -219,7 +219,7 @@ export class Lease {
       idempotent: options.id === undefined,
     });
     if (r.error) throw new EtcdError(r.error);
-    return { header: toHeader(r.header), id: toBig(r.ID as Long), ttl: toNum(r.TTL as Long) };
+    return { header: toHeader(r.header), id: toLeaseId(r.ID as Long), ttl: toNum(r.TTL as Long) };
   }
 
   async revoke(id: LeaseIdLike, options: CallOptions = {}): Promise<ResponseHeader> {
@@ -242,7 +242,7 @@ export class Lease {
     );
     return {
       header: toHeader(r.header),
-      id: toBig(r.ID as Long),
+      id: toLeaseId(r.ID as Long),
       ttl: toNum(r.TTL as Long),
       grantedTtl: toNum(r.grantedTTL as Long),
       keys: (r.keys ?? []).map((k) => asBuffer(k)),
@@ -255,7 +255,7 @@ export class Lease {
       {},
       { ...options, idempotent: true },
     );
-    return (r.leases ?? []).map((l) => toBig(l.ID as Long));
+    return (r.leases ?? []).map((l) => toLeaseId(l.ID as Long));
   }
 
   /** Refresh once; returns the new TTL. Throws LeaseNotFoundError if the lease is gone. */
@@ -295,7 +295,7 @@ export class Lease {
         const ttl = toNum(r.TTL as Long);
         if (ttl <= 0)
           finish(new LeaseNotFoundError(`lease ${String(id)} not found`, grpc.status.NOT_FOUND));
-        else finish(null, { id: toBig(r.ID as Long), ttl });
+        else finish(null, { id: toLeaseId(r.ID as Long), ttl });
       });
       call.on('error', (e) => finish(fromGrpcError(e)));
       call.on('end', () =>
@@ -311,6 +311,6 @@ export class Lease {
    */
   keepAlive(id: LeaseIdLike, ttlSeconds = 0, options: KeepAliveOptions = {}): LeaseKeepAlive {
     if (this.conn.isClosed) throw new ClientClosedError();
-    return new LeaseKeepAlive(this.conn, toBig(id), ttlSeconds, options);
+    return new LeaseKeepAlive(this.conn, toLeaseId(id), ttlSeconds, options);
   }
 }

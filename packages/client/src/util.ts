@@ -168,3 +168,11 @@ export function deferred<T>(): Deferred<T> {
   });
   return { promise, resolve, reject };
 }
+
+/**
+ * Lease id as an unsigned 64-bit bigint. The wire field is int64; ids with the top bit set
+ * are reinterpreted (two's complement) so every id is in [0, 2^64).
+ */
+export function toLeaseId(v: LongLike | LeaseIdLike): bigint {
+  return BigInt.asUintN(64, toBig(v as LongLike));
+}

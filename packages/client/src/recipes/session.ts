@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Client } from '../client';
 import { ClientClosedError, EtcdError, LeaseNotFoundError, SessionLostError } from '../errors';
 import type { LeaseId, LeaseKeepAlive } from '../lease';
-import { LeaseIdLike, deferred, toBig } from '../util';
+import { LeaseIdLike, deferred, toLeaseId } from '../util';
 
 export interface SessionOptions {
   /** Lease TTL in seconds (default 60). */
@@ -56,7 +56,7 @@ export class Session extends EventEmitter {
     let id: LeaseId;
     const call = { signal: opts.signal, timeoutMs: opts.timeoutMs };
     if (opts.leaseId !== undefined) {
-      id = toBig(opts.leaseId);
+      id = toLeaseId(opts.leaseId);
       const t = await client.lease.timeToLive(id, call);
       if (t.ttl <= 0) throw new LeaseNotFoundError(`lease ${id} not found`, 5);
       ttl = t.grantedTtl;
