@@ -462,3 +462,48 @@ test('leader transfer: a forwarded request from a follower works; an unreachable
   c.settle();
   c.runUntil(() => c.leader() === a, 20, 'transfer to a');
 });
+
+// ---- membership ----------------------------------------------------------------------------
+
+test('membership: add a learner, promote it, remove a voter and then the leader (one at a time)', () => {
+  const c = new Cluster({ seed: 51, nodes: 4, initialVoters: [1, 2, 3] });
+  c.runUntil(() => c.leader() !== undefined, 100, 'leader');
+  assert.notEqual(c.leader(), 4, 'a node outside the cluster never campaigns');
+  for (let i = 0; i < 5; i++) c.propose(c.leader()!);
+  c.settle();
+
+  const confOf = (id: number) => c.raw(id).raft.trk.confState();
+  const applied = (cc: string) => (id: number) => c.node(id).sm.includes(`cc:${cc}`);
+
+  // learner: receives the log, does not vote, does not count for commit
+  const addLearner = { type: 'addLearner', nodeId: 4 } as const;
+  assert.ok(c.proposeConfChange(c.leader()!, addLearner));
+  c.runUntil(() => [1, 2, 3, 4].every(applied(JSON.stringify(addLearner))), 50, 'learner added');
+  assert.deepEqual(confOf(c.leader()!), { voters: [1, 2, 3], learners: [4] });
+  assert.equal(c.raw(4).raft.promotable(), false);
+  // a second change is refused while one is pending
+  const l = c.leader()!;
+  c.proposeConfChange(l, { type: 'addNode', nodeId: 4 });
+  const dup = c.proposeConfChange(l, { type: 'removeNode', nodeId: 2 });
+  assert.ok(dup);
+  c.runUntil(() => [1, 2, 3, 4].every(applied(JSON.stringify({ type: 'addNode', nodeId: 4 }))), 50, 'promoted');
+  c.ticks(5);
+  assert.deepEqual(confOf(c.leader()!), { voters: [1, 2, 3, 4], learners: [] }, 'second change was dropped');
+
+  // remove a follower
+  const follower = [1, 2, 3].find((id) => id !== c.leader())!;
+  assert.ok(c.proposeConfChange(c.leader()!, { type: 'removeNode', nodeId: follower }));
+  c.ticks(10);
+  const rest = [1, 2, 3, 4].filter((id) => id !== follower);
+  assert.deepEqual(confOf(c.leader()!).voters, rest);
+
+  // remove the leader: it steps down, the others elect a new one and keep committing
+  const oldLeader = c.leader()!;
+  assert.ok(c.proposeConfChange(oldLeader, { type: 'removeNode', nodeId: oldLeader }));
+  c.runUntil(() => c.leader() !== undefined && c.leader() !== oldLeader, 100, 'new leader');
+  const remaining = rest.filter((id) => id !== oldLeader);
+  assert.deepEqual(confOf(c.leader()!).voters, remaining);
+  const v = c.propose(c.leader()!)!;
+  c.runUntil(() => remaining.every((id) => c.node(id).sm.includes(v)), 50, 'commit after removals');
+  c.checkLogMatching();
+});

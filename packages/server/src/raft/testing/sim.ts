@@ -18,7 +18,7 @@
  */
 import { RawNode } from '../rawnode';
 import { MemoryStorage } from '../storage';
-import { decodeConfChange, Entry, Message, NodeId, ProposalDroppedError, Ready, ReadState, Snapshot } from '../types';
+import { ConfChange, decodeConfChange, Entry, Message, NodeId, ProposalDroppedError, Ready, ReadState, Snapshot } from '../types';
 import { Prng } from './prng';
 
 export class SimInvariantError extends Error {
@@ -30,8 +30,10 @@ export class SimInvariantError extends Error {
 
 export interface SimOptions {
   seed: number;
-  /** voters 1..nodes */
+  /** nodes 1..nodes, all voters unless initialVoters is given */
   nodes: number;
+  /** initial membership; the other nodes start outside the cluster, waiting to be added */
+  initialVoters?: NodeId[];
   preVote?: boolean;
   checkQuorum?: boolean;
   electionTick?: number;
@@ -175,12 +177,14 @@ export class Cluster {
       maxSizePerMsg: Infinity,
       maxInflightMsgs: 256,
       trace: 0,
+      initialVoters: [],
       ...o,
     };
     this.rng = new Prng(o.seed);
     this.ids = Array.from({ length: o.nodes }, (_, i) => i + 1);
     for (const id of this.ids) {
-      const n = new SimNode(id, new MemoryStorage({ voters: this.ids, learners: [] }), this.rng.fork());
+      const voters = o.initialVoters ?? this.ids;
+      const n = new SimNode(id, new MemoryStorage({ voters, learners: [] }), this.rng.fork());
       this.nodes.set(id, n);
       this.start(n);
     }
@@ -455,6 +459,20 @@ export class Cluster {
     }
     this.drain(n);
     return v;
+  }
+
+  /** Proposes a membership change at node id; false if dropped. */
+  proposeConfChange(id: NodeId, cc: ConfChange): boolean {
+    const n = this.node(id);
+    if (!n.raw) return false;
+    try {
+      n.raw.proposeConfChange(cc);
+    } catch (e) {
+      if (e instanceof ProposalDroppedError) return false;
+      throw e;
+    }
+    this.drain(n);
+    return true;
   }
 
   /** Issues a ReadIndex request; returns its context, or undefined if dropped. */
