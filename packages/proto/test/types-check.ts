@@ -6,7 +6,8 @@ import * as grpc from '@grpc/grpc-js';
 const put: etcdserverpb.IPutRequest = { key: Buffer.from('a'), value: Buffer.from('b'), lease: Long.fromString('7') };
 const bytes: Uint8Array = KVService.Put.requestType.encode(put).finish();
 const dec: etcdserverpb.PutRequest = KVService.Put.requestType.decode(bytes);
-const l: Long = dec.lease;
+// int64 fields are typed number | Long (decode yields Long; callers may pass numbers)
+const l: number | Long = dec.lease;
 const s: true = WatchService.Watch.requestStream;
 const kv: mvccpb.IKeyValue = { modRevision: Long.ONE };
 const ir = concordpb.InternalRequest.create({ id: Long.UZERO, put });
