@@ -40,7 +40,7 @@ export interface ClientOptions {
   defaultTimeoutMs?: number;
   /** Time to wait for a connection to an endpoint before failing over (ms). Default 3000. */
   dialTimeoutMs?: number;
-  /** Maximum retries for retry-safe failures. Default 5. */
+  /** Maximum retries for retry-safe failures (always bounded by the deadline). Default 8. */
   retries?: number;
   /** Backoff base / cap (ms). Defaults 50 / 2000. */
   backoffBaseMs?: number;
@@ -108,7 +108,7 @@ export class Connection {
     this.opts = {
       defaultTimeoutMs: 10_000,
       dialTimeoutMs: 3_000,
-      retries: 5,
+      retries: 8,
       backoffBaseMs: 50,
       backoffMaxMs: 2_000,
       endpointCooldownMs: 2_000,

@@ -67,7 +67,7 @@ describe('deadlines and cancellation', () => {
   it('timeoutMs and AbortSignal on calls against a paused server', async () => {
     const c = newClient(server, { retries: 0 });
     await c.put(uniq('dl') + 'k', 'v');
-    server.pause();
+    await server.pause();
     try {
       const t0 = Date.now();
       await assert.rejects(c.get('k', { timeoutMs: 300 }), DeadlineExceededError);

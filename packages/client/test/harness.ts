@@ -170,8 +170,22 @@ export class TestServer {
     await this.start();
   }
 
-  pause(): void {
-    this.proc?.kill('SIGSTOP');
+  /** SIGSTOP the server and wait until it is actually stopped (state T in /proc). */
+  async pause(): Promise<void> {
+    const pid = this.proc?.pid;
+    if (!pid) return;
+    this.proc!.kill('SIGSTOP');
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+        if (state === 'T' || state === 't') return;
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
   resume(): void {
     this.proc?.kill('SIGCONT');

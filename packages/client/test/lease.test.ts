@@ -78,7 +78,7 @@ describe('lease', () => {
     const ka = client.lease.keepAlive(l.id, l.ttl);
     await once(ka, 'keepalive');
     const lost = once<Error>(ka, 'lost', 15_000);
-    server.pause();
+    await server.pause();
     try {
       const err = await lost;
       assert.match(err.message, /expired|not found/);

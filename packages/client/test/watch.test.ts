@@ -243,7 +243,7 @@ describe('watch fault tolerance', () => {
       for (let i = 0; i < 5; i++) lastRev = (await writer.put(p + i, 'a' + i)).header.revision;
       await waitFor(() => w.lastRevision >= lastRev, 10_000, 'first events');
       const disc = once(w, 'disconnected', 20_000);
-      server.pause();
+      await server.pause();
       try {
         await disc;
       } finally {
