@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# bench/compare.sh — side-by-side: real etcd 3.4 (Debian etcd-server) vs Concord,
+# same loadgen workloads, one server at a time on loopback, interleaved
+# A B A B (etcd, Concord, etcd, Concord, ...), then a Markdown table with
+# medians and the Concord/etcd ratio.
+#
+# Usage (from anywhere):
+#   bench/compare.sh                 # full: ~15-20 min on the 2-core dev machine
+#   QUICK=1 bench/compare.sh         # smoke: fewer clients, short runs (~3 min)
+#
+# Environment:
+#   LOADGEN      loadgen binary (default /tmp/loadgen/loadgen; built there from
+#                $LOADGEN_SRC with Debian's Go if missing — see
+#                shared/tools/loadgen/README.md for the apt packages)
+#   LOADGEN_SRC  loadgen sources (default /work/shared/tools/loadgen)
+#   ETCD_BIN     etcd binary (default /usr/bin/etcd)
+#   ETCDCTL      etcdctl (readiness probe; default /usr/bin/etcdctl)
+#   CONCORD_MAIN Concord CLI. Default: packages/server/dist (built with tsc if
+#                missing) is copied to $OUTDIR/concord at start and run from
+#                there, so every round measures the same build even when
+#                others rebuild the tree meanwhile (node_modules is symlinked)
+#   NODE_FLAGS   extra node flags for Concord (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+#   SERVERS      order inside a round (default "etcd concord")
+#   ROUNDS       interleaved rounds (default 2)
+#   WORKLOADS    subset of: put txn range watch (default all)
+#   CPORT PPORT  client/peer port used by both servers (default: a free pair
+#                picked at start, from 23791 up; other people's servers on this
+#                machine may hold ports — the script checks the listener is ours)
+#   OUTDIR       where results.jsonl, table.md and server logs go
+#                (default /tmp/bench-compare.<timestamp>; kept)
+#   QUICK=1      quick mode (see below)
+#   QUIET_PCT QUIET_MAX  before each measured run wait (up to QUIET_MAX s,
+#                default 10) until the whole machine is below QUIET_PCT % of one
+#                core busy (default 30) over 1 s: the dev machine is shared
+#
+# Workloads (as shared/BASELINE.md; 8-byte keys, 256-byte values):
+#   write phase, fresh server: warm-up 20k puts (64/4, unreported), then
+#     put 16/1, 64/4, 256/16 (key space 100k, total 50000, bound 30 s),
+#     txn-put CAS 64/4 (key space 1000)
+#   read phase, fresh server: bulk load 100k keys (--prepopulate-only), then
+#     range linearizable and serializable, 1 key, 64/4 and 256/16,
+#     watch-latency 1000 watchers (100 puts @ 10/s)
+# Server CPU/RSS via loadgen --server-pids (utime+stime, VmHWM reset per phase).
+
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+LOADGEN="${LOADGEN:-/tmp/loadgen/loadgen}"
+LOADGEN_SRC="${LOADGEN_SRC:-/work/shared/tools/loadgen}"
+ETCD_BIN="${ETCD_BIN:-/usr/bin/etcd}"
+ETCDCTL="${ETCDCTL:-/usr/bin/etcdctl}"
+CONCORD_MAIN="${CONCORD_MAIN:-}"
+NODE_FLAGS="${NODE_FLAGS:-}"
+SERVERS="${SERVERS:-etcd concord}"
+ROUNDS="${ROUNDS:-2}"
+WORKLOADS="${WORKLOADS:-put txn range watch}"
+port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
+if [ -z "${CPORT:-}" ]; then
+  CPORT=23791
+  while ! port_free "$CPORT" || ! port_free "$((CPORT + 1))"; do CPORT=$((CPORT + 2)); done
+fi
+PPORT="${PPORT:-$((CPORT + 1))}"
+OUTDIR="${OUTDIR:-/tmp/bench-compare.$(date +%Y%m%d-%H%M%S)}"
+QUICK="${QUICK:-0}"
+
+if [ "$QUICK" = 1 ]; then
+  PUT_CLIENTS="16 64"; RANGE_CLIENTS="64"; TOTAL=5000; BOUND=10s
+  KEY_SPACE=10000; WARMUP=2000; WATCHERS=100; WATCH_PUTS=20
+else
+  PUT_CLIENTS="16 64 256"; RANGE_CLIENTS="64 256"; TOTAL=50000; BOUND=30s
+  KEY_SPACE=100000; WARMUP=20000; WATCHERS=1000; WATCH_PUTS=100
+fi
+PUT_CLIENTS="${PUT_CLIENTS_OVERRIDE:-$PUT_CLIENTS}"
+RANGE_CLIENTS="${RANGE_CLIENTS_OVERRIDE:-$RANGE_CLIENTS}"
+TOTAL="${TOTAL_OVERRIDE:-$TOTAL}"
+BOUND="${BOUND_OVERRIDE:-$BOUND}"
+VAL_SIZE=256
+WATCH_RATE=10
+EP="127.0.0.1:$CPORT"
+
+mkdir -p "$OUTDIR"
+RESULTS="$OUTDIR/results.jsonl"
+: >"$RESULTS"
+SERVER_PID=""
+DATA=""
+
+log() { echo "[compare $(date +%H:%M:%S)] $*" >&2; }
+
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    local i
+    for i in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+      log "pid $SERVER_PID ignored SIGTERM for 10 s; SIGKILL"
+      kill -9 "$SERVER_PID" 2>/dev/null || true
+    fi
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+  if [ -n "$DATA" ]; then rm -rf "$DATA"; DATA=""; fi
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- setup ----
+if [ ! -x "$LOADGEN" ]; then
+  log "building loadgen from $LOADGEN_SRC into $(dirname "$LOADGEN")"
+  command -v go >/dev/null || { log "no Go: apt-get install -y golang-go golang-etcd-server-dev golang-github-samuel-go-zookeeper-dev"; exit 1; }
+  mkdir -p "$(dirname "$LOADGEN")"
+  tmpsrc="$(mktemp -d)"; cp "$LOADGEN_SRC"/*.go "$tmpsrc"/
+  (cd "$tmpsrc" && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= go build -o "$LOADGEN" .)
+  rm -rf "$tmpsrc"
+fi
+[ -x "$ETCD_BIN" ] || { log "no $ETCD_BIN: apt-get install -y etcd-server etcd-client"; exit 1; }
+if [ -z "$CONCORD_MAIN" ]; then
+  if [ ! -f "$ROOT/packages/server/dist/src/cli/main.js" ]; then
+    log "building Concord (tsc)"
+    (cd "$ROOT/packages/server" && npx tsc -p tsconfig.json)
+  fi
+  mkdir -p "$OUTDIR/concord/packages/server"
+  cp -r "$ROOT/packages/server/dist" "$ROOT/packages/server/package.json" "$OUTDIR/concord/packages/server/"
+  ln -sfn "$ROOT/node_modules" "$OUTDIR/concord/node_modules"
+  CONCORD_MAIN="$OUTDIR/concord/packages/server/dist/src/cli/main.js"
+fi
+
+# -------------------------------------------------------------- servers ----
+start_server() { # start_server etcd|concord TAG
+  local kind="$1" tag="$2"
+  DATA="$(mktemp -d /tmp/bench-compare-data.XXXXXX)"
+  local logf="$OUTDIR/$tag.log"
+  if [ "$kind" = etcd ]; then
+    "$ETCD_BIN" --name b --data-dir "$DATA/data" \
+      --listen-client-urls "http://$EP" --advertise-client-urls "http://$EP" \
+      --listen-peer-urls "http://127.0.0.1:$PPORT" --initial-advertise-peer-urls "http://127.0.0.1:$PPORT" \
+      --initial-cluster "b=http://127.0.0.1:$PPORT" --initial-cluster-state new \
+      --logger zap --log-outputs stderr >"$logf" 2>&1 &
+  else
+    # shellcheck disable=SC2086
+    node $NODE_FLAGS "$CONCORD_MAIN" serve --name b --data-dir "$DATA/data" \
+      --listen-client-urls "http://$EP" --advertise-client-urls "http://$EP" \
+      --listen-peer-urls "http://127.0.0.1:$PPORT" >"$logf" 2>&1 &
+  fi
+  SERVER_PID=$!
+  local t
+  for t in $(seq 1 100); do
+    kill -0 "$SERVER_PID" 2>/dev/null || { log "$kind exited; see $logf"; tail -5 "$logf" >&2; return 1; }
+    if ETCDCTL_API=3 "$ETCDCTL" --endpoints="$EP" --command-timeout=2s endpoint health >/dev/null 2>&1; then
+      # the listener must be the process we started, not someone else's server
+      if ! ss -Htlnp "sport = :$CPORT" | grep -q "pid=$SERVER_PID,"; then
+        log "port $CPORT is not held by our $kind (pid $SERVER_PID): $(ss -Htlnp "sport = :$CPORT")"; return 1
+      fi
+      log "$kind up at $EP (pid $SERVER_PID, data $DATA)"; return 0
+    fi
+    sleep 0.2
+  done
+  log "$kind did not become healthy; see $logf"; return 1
+}
+
+# lg SERVER WORKLOAD ROUND loadgen-args... : one measured run, JSON to $RESULTS
+lg() {
+  local server="$1" wl="$2" round="$3"; shift 3
+  local out rc=0 b0 b1 t0 t1
+  wait_quiet
+  b0=$(busy_ticks); t0=$(date +%s.%N)
+  out="$(timeout 120 "$LOADGEN" "$@" --label "$server:$wl:r$round" --server-pids "$SERVER_PID" 2>"$OUTDIR/lg.err")" || rc=$?
+  b1=$(busy_ticks); t1=$(date +%s.%N)
+  sed "s/^/    $server /" "$OUTDIR/lg.err" >&2
+  if [ -n "$out" ]; then
+    # machine-wide busy CPU over the loadgen run, to spot background load from
+    # other processes (busy - server - loadgen = everything else)
+    printf '%s\n' "${out%\}}$(awk -v b="$((b1 - b0))" -v w="$t1 $t0" 'BEGIN{split(w, t, " "); printf ",\"machine_busy_s\":%.2f,\"wall_s\":%.3f}", b / 100, t[1] - t[2]}')" >>"$RESULTS"
+  else
+    log "loadgen failed (rc=$rc) for $server $wl r$round"
+    printf '{"label":"%s:%s:r%s","failed":true,"rc":%d}\n' "$server" "$wl" "$round" "$rc" >>"$RESULTS"
+  fi
+}
+
+busy_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9; exit}' /proc/stat; }
+QUIET_PCT="${QUIET_PCT:-30}"
+QUIET_MAX="${QUIET_MAX:-10}"
+wait_quiet() {
+  local start=$SECONDS b0 b1
+  while :; do
+    b0=$(busy_ticks); sleep 1; b1=$(busy_ticks)
+    [ $((b1 - b0)) -le "$QUIET_PCT" ] && break
+    if [ $((SECONDS - start)) -ge "$QUIET_MAX" ]; then
+      log "machine still busy ($((b1 - b0)) % of a core) after $((SECONDS - start)) s; measuring anyway"; break
+    fi
+  done
+  [ $((SECONDS - start)) -gt 2 ] && log "waited $((SECONDS - start)) s for background load to settle"
+  return 0
+}
+has() { [[ " $WORKLOADS " == *" $1 "* ]]; }
+conns_for() { echo $(( ($1 + 15) / 16 )); }
+common() { echo --endpoints "$EP" --key-size 8 --val-size "$VAL_SIZE" --duration "$BOUND"; }
+
+write_phase() { # write_phase SERVER ROUND
+  local s="$1" r="$2" c
+  has put || has txn || return 0
+  start_server "$s" "$s-w-r$r"
+  timeout 120 "$LOADGEN" etcd put $(common) --key-space "$KEY_SPACE" --clients 64 --conns 4 \
+    --total "$WARMUP" --key-prefix warmup- >/dev/null 2>"$OUTDIR/lg.err" || { log "warm-up failed"; cat "$OUTDIR/lg.err" >&2; }
+  if has put; then
+    for c in $PUT_CLIENTS; do
+      lg "$s" "put-c$c" "$r" etcd put $(common) --key-space "$KEY_SPACE" --clients "$c" \
+        --conns "$(conns_for "$c")" --total "$TOTAL"
+    done
+  fi
+  if has txn; then
+    lg "$s" "txnput-c64" "$r" etcd txn-put $(common) --key-space 1000 --clients 64 --conns 4 --total "$TOTAL"
+  fi
+  stop_server
+}
+
+read_phase() { # read_phase SERVER ROUND
+  local s="$1" r="$2" c cons
+  has range || has watch || return 0
+  start_server "$s" "$s-r-r$r"
+  if has range; then
+    local t0=$SECONDS
+    timeout 300 "$LOADGEN" etcd put $(common) --key-space "$KEY_SPACE" --clients 16 --prepopulate-only \
+      2>"$OUTDIR/lg.err" || { log "bulk load failed"; cat "$OUTDIR/lg.err" >&2; }
+    log "$s bulk load of $KEY_SPACE keys: $((SECONDS - t0)) s"
+    for cons in l s; do
+      for c in $RANGE_CLIENTS; do
+        lg "$s" "range$cons-c$c" "$r" etcd range $(common) --key-space 1 --consistency "$cons" \
+          --clients "$c" --conns "$(conns_for "$c")" --total "$TOTAL"
+      done
+    done
+  fi
+  if has watch; then
+    lg "$s" "watch-w$WATCHERS" "$r" etcd watch-latency --endpoints "$EP" --watchers "$WATCHERS" --conns 4 \
+      --puts "$WATCH_PUTS" --put-rate "$WATCH_RATE" --val-size "$VAL_SIZE" --duration 60s
+  fi
+  stop_server
+}
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "mode: $([ "$QUICK" = 1 ] && echo QUICK || echo full), rounds $ROUNDS, order per round: $SERVERS"
+  echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+  echo "etcd: $("$ETCD_BIN" --version | head -1)"
+  echo "node: $(node --version); concord: HEAD $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?'), dist built $(date -r "$CONCORD_MAIN" +%H:%M:%S), $(cd "$ROOT" && git status --short packages/server packages/proto | wc -l) locally modified files under packages/server+proto"
+  echo "loadgen: $LOADGEN"
+} >"$OUTDIR/meta.txt"
+log "results in $OUTDIR"
+T0=$SECONDS
+for ((round = 1; round <= ROUNDS; round++)); do
+  for s in $SERVERS; do
+    log "round $round: $s"
+    write_phase "$s" "$round"
+    read_phase "$s" "$round"
+  done
+done
+log "all runs done in $((SECONDS - T0)) s"
+python3 "$HERE/table.py" "$RESULTS" | tee "$OUTDIR/table.md"

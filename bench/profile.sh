@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# bench/profile.sh — CPU-profile Concord (node --cpu-prof) under loadgen's
+# put 64/4 and range 64/4 workloads and print the top self-time functions of
+# the measured phases (bench/cpuprofile-top.js).
+#
+#   bench/profile.sh                   # put + range, profiles in /tmp/prof
+#   WORKLOADS=put bench/profile.sh
+#
+# Environment: LOADGEN (default /tmp/loadgen/loadgen), PROF_DIR (default
+# /tmp/prof), TOTAL (ops per measured run, default 50000), TOP (default 25),
+# STOP_SIGNAL (default INT; the server writes the profile on a clean exit).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+LOADGEN="${LOADGEN:-/tmp/loadgen/loadgen}"
+PROF_DIR="${PROF_DIR:-/tmp/prof}"
+TOTAL="${TOTAL:-50000}"
+TOP="${TOP:-25}"
+STOP_SIGNAL="${STOP_SIGNAL:-INT}"
+WORKLOADS="${WORKLOADS:-put range}"
+MAIN="$ROOT/packages/server/dist/src/cli/main.js"
+port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
+CPORT="${CPORT:-23891}"
+while ! port_free "$CPORT" || ! port_free "$((CPORT + 1))"; do CPORT=$((CPORT + 2)); done
+EP="127.0.0.1:$CPORT"
+PID=""
+DATA=""
+log() { echo "[profile $(date +%H:%M:%S)] $*" >&2; }
+now_ms() { date +%s%3N; }
+cleanup() {
+  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
+  [ -n "$DATA" ] && rm -rf "$DATA"
+  return 0
+}
+trap cleanup EXIT
+
+start() { # start NAME: node --cpu-prof server, sets PID, LAUNCH_MS
+  local name="$1"
+  mkdir -p "$PROF_DIR/$name"
+  rm -f "$PROF_DIR/$name"/*.cpuprofile
+  DATA="$(mktemp -d /tmp/bench-profile-data.XXXXXX)"
+  LAUNCH_MS=$(now_ms)
+  node --cpu-prof --cpu-prof-dir="$PROF_DIR/$name" "$MAIN" serve --name b --data-dir "$DATA/data" \
+    --listen-client-urls "http://$EP" --advertise-client-urls "http://$EP" \
+    --listen-peer-urls "http://127.0.0.1:$((CPORT + 1))" >"$PROF_DIR/$name/server.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 100); do
+    if ETCDCTL_API=3 etcdctl --endpoints="$EP" --command-timeout=2s endpoint health >/dev/null 2>&1 &&
+      ss -Htlnp "sport = :$CPORT" | grep -q "pid=$PID,"; then
+      log "concord (profiling) up at $EP, pid $PID"; return 0
+    fi
+    sleep 0.2
+  done
+  log "server did not come up"; exit 1
+}
+
+stop() { # stop NAME: SIGINT (or STOP_SIGNAL), check exit and profile
+  local name="$1" rc=0 t0=$SECONDS
+  kill -s "$STOP_SIGNAL" "$PID"
+  for _ in $(seq 1 150); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$PID" 2>/dev/null; then
+    log "pid $PID still running 15 s after SIG$STOP_SIGNAL; sending SIGTERM"
+    kill "$PID"; sleep 5
+  fi
+  wait "$PID" || rc=$?
+  PID=""
+  log "SIG$STOP_SIGNAL: exit code $rc after $((SECONDS - t0)) s; profile: $(ls "$PROF_DIR/$name"/*.cpuprofile 2>/dev/null || echo NONE)"
+  rm -rf "$DATA"; DATA=""
+}
+
+measure() { # measure NAME LABEL loadgen-args... : runs loadgen, records the window
+  local name="$1" label="$2"; shift 2
+  local a b
+  a=$(now_ms)
+  "$LOADGEN" "$@" --server-pids "$PID" --label "profile-$label" >>"$PROF_DIR/$name/loadgen.jsonl"
+  b=$(now_ms)
+  echo "$label $((a - LAUNCH_MS)) $((b - LAUNCH_MS))" >>"$PROF_DIR/$name/windows.txt"
+}
+
+report() { # report NAME
+  local name="$1" label from to prof
+  prof="$(ls "$PROF_DIR/$name"/*.cpuprofile 2>/dev/null | head -1)"
+  [ -n "$prof" ] || { log "no profile for $name"; return 0; }
+  while read -r label from to; do
+    echo
+    echo "### $label (window $from–$to ms after launch)"
+    node "$HERE/cpuprofile-top.js" --top "$TOP" --window "$from:$to" "$prof"
+    echo
+    node "$HERE/cpuprofile-top.js" --top 15 --by pkg --window "$from:$to" "$prof"
+  done <"$PROF_DIR/$name/windows.txt"
+}
+
+mkdir -p "$PROF_DIR"
+common=(--endpoints "$EP" --key-size 8 --val-size 256 --duration 60s)
+for wl in $WORKLOADS; do
+  case "$wl" in
+    put)
+      start put; : >"$PROF_DIR/put/windows.txt"; : >"$PROF_DIR/put/loadgen.jsonl"
+      "$LOADGEN" etcd put "${common[@]}" --key-space 100000 --clients 64 --conns 4 --total 20000 --key-prefix warmup- >/dev/null
+      measure put put-c64 etcd put "${common[@]}" --key-space 100000 --clients 64 --conns 4 --total "$TOTAL"
+      stop put; report put ;;
+    range)
+      start range; : >"$PROF_DIR/range/windows.txt"; : >"$PROF_DIR/range/loadgen.jsonl"
+      "$LOADGEN" etcd put "${common[@]}" --key-space 100000 --clients 16 --prepopulate-only
+      measure range rangel-c64 etcd range "${common[@]}" --key-space 1 --consistency l --clients 64 --conns 4 --total "$TOTAL"
+      measure range ranges-c64 etcd range "${common[@]}" --key-space 1 --consistency s --clients 64 --conns 4 --total "$TOTAL"
+      stop range; report range ;;
+    *) log "unknown workload $wl"; exit 2 ;;
+  esac
+done
