@@ -173,7 +173,7 @@ describe('3-member cluster failover', { skip: TARGET !== 'etcd' }, () => {
   });
 });
 
-describe('auth', () => {
+describe('auth', { skip: TARGET === 'concord' ? 'Concord has no auth yet (its Auth service answers UNIMPLEMENTED)' : false }, () => {
   let authServer: TestServer;
   before(async () => {
     authServer = await startServer();

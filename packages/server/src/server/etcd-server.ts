@@ -10,6 +10,9 @@ import { Lessor } from '../lease/lessor';
 import { MvccEvent } from '../mvcc/types';
 import { EtcdError, Errors, Limits } from './errors';
 import { CommittedEntry, ReplicatedLog, SingleNodeLog } from './log';
+import { clusterIdOf, clusterMembers, parseInitialCluster } from './cluster';
+import { RaftLog } from './raft-log';
+import { WalStorage } from './wal-storage';
 import { ApplyOutcome, LogEntry, StateMachine, toPbAlarm } from './state-machine';
 import { big, long, num } from './pb';
 import { Metrics } from './metrics';
@@ -29,6 +32,9 @@ export interface ServerConfig {
   /** raft-ish timing used to derive the minimum lease TTL, as etcd */
   heartbeatMs: number;
   electionMs: number;
+  /** etcd's --initial-cluster (name=peerURL,...); several members = a Raft cluster */
+  initialCluster?: string;
+  listenPeerUrls?: string[];
   logger: Logger;
 }
 
@@ -57,7 +63,9 @@ export class EtcdServer {
   private backend: Backend;
   private log!: ReplicatedLog;
   private readonly pending = new Map<string, Pending>();
-  private nextProposalId = 1n;
+  /** as etcd's idutil: time-based start, so IDs do not repeat across restarts (a restarted member's
+   * new proposals must not match old entries it is still catching up on) */
+  private nextProposalId = (BigInt(Date.now()) & ((1n << 40n) - 1n)) << 8n;
   private readonly proposalIdPrefix: bigint;
   private lessorTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -67,6 +75,8 @@ export class EtcdServer {
   private maintenance: Promise<void> | undefined;
   readonly minLeaseTtlSeconds: number;
   private lastFlushedIndex = 0;
+  /** set when --initial-cluster names several members: the log is a RaftLog */
+  private readonly clusterMembers: ReturnType<typeof clusterMembers> | undefined;
 
   private constructor(
     readonly cfg: ServerConfig,
@@ -75,7 +85,10 @@ export class EtcdServer {
     this.backend = backend;
     const peerUrls = [...cfg.initialAdvertisePeerUrls].sort().join(',');
     this.memberId = hash64('member', peerUrls, cfg.initialClusterToken) & ((1n << 64n) - 1n);
-    this.clusterId = hash64('cluster', this.memberId.toString(), cfg.initialClusterToken);
+    // one member: [memberId], as before clusters; several: every member's ID (all agree)
+    const members = cfg.initialCluster ? clusterMembers(parseInitialCluster(cfg.initialCluster), cfg.initialClusterToken) : [];
+    if (members.length > 1) this.clusterMembers = members;
+    this.clusterId = clusterIdOf(members.length > 1 ? members.map((m) => m.id) : [this.memberId], cfg.initialClusterToken);
     this.proposalIdPrefix = (this.memberId & 0xffffn) << 48n;
     // etcd: minimum lease TTL = ceil(1.5 × election timeout)
     this.minLeaseTtlSeconds = Math.ceil((3 * cfg.electionMs) / 2 / 1000);
@@ -89,8 +102,10 @@ export class EtcdServer {
     const backend = new Backend(path.join(memberDir, 'db'));
     const server = new EtcdServer(cfg, backend);
     const applied = server.sm.appliedIndex;
+    const members = server.clusterMembers;
     const { wal, state } = await Wal.open(path.join(memberDir, 'wal'), {
-      fromIndex: applied + 1,
+      // Raft serves lagging followers from the log: keep every entry (no compaction yet)
+      fromIndex: members ? 0 : applied + 1,
       log: (msg) => cfg.logger.warn({ component: 'wal' }, msg),
       onSync: (seconds) => server.metrics.walFsync.observe(seconds),
     });
@@ -108,32 +123,68 @@ export class EtcdServer {
     }
     // A torn record that the backend had already applied leaves the WAL behind the backend:
     // mark the applied index so the next entry (applied+1) continues the log without a gap.
-    if (state.lastIndex < applied) {
+    if (state.lastIndex < applied && !members) {
       await wal.append([{ kind: 'snapshot', index: applied, term: server.sm.appliedTermValue || 1 }]);
     }
     // Replay what was committed but not yet in the (lazily flushed) backend.
-    const replay = state.entries.filter((e) => e.index > applied);
+    // (In a cluster, WAL entries may be uncommitted: Raft hands out the committed ones.)
+    const replay = members ? [] : state.entries.filter((e) => e.index > applied);
     if (replay.length > 0) {
       cfg.logger.info({ from: replay[0].index, to: replay[replay.length - 1].index }, 'replaying WAL tail');
       server.applyCommitted(replay.map((e) => ({ index: e.index, term: e.term, data: e.data })));
     }
     server.lastFlushedIndex = server.sm.appliedIndex;
-    const log = new SingleNodeLog(wal, Math.max(state.lastIndex, server.sm.appliedIndex));
+    let log: ReplicatedLog;
+    let raft: RaftLog | undefined;
+    if (members) {
+      const self = members.find((m) => m.id === server.memberId);
+      if (!self || state.lastIndex < applied) {
+        await wal.close();
+        throw new Error(
+          !self
+            ? `--initial-advertise-peer-urls ${cfg.initialAdvertisePeerUrls.join(',')} are not this member's URLs in --initial-cluster`
+            : `the WAL ends at ${state.lastIndex}, before the backend's applied index ${applied}`,
+        );
+      }
+      raft = new RaftLog({
+        wal,
+        storage: new WalStorage(state, members.map((m) => m.raftId), applied),
+        self,
+        members,
+        clusterId: server.clusterId,
+        listenPeerUrls: cfg.listenPeerUrls ?? self.peerUrls,
+        applied,
+        heartbeatMs: cfg.heartbeatMs,
+        electionMs: cfg.electionMs,
+        clientUrls: () => cfg.advertiseClientUrls,
+        logger: cfg.logger,
+      });
+      // as etcd: a new leader gives every lease a full TTL again
+      raft.onLeaderChange = (leader) => {
+        if (leader) for (const l of server.sm.leases.all()) server.lessor.track(l.id, l.ttl);
+      };
+      log = raft;
+    } else log = new SingleNodeLog(wal, Math.max(state.lastIndex, server.sm.appliedIndex));
     log.onCommit = (entries) => server.applyCommitted(entries);
     server.log = log;
     for (const l of server.sm.leases.all()) server.lessor.track(l.id, l.ttl);
     server.registerGauges();
+    // Like a newly elected Raft leader, start the term with an empty entry: the log index moves
+    // on every start, as etcd's does.
+    if (!raft) await server.propose({ noop: {} }); // (a Raft leader appends its own)
     server.lessorTimer = setInterval(() => server.revokeExpiredLeases(), 500);
     server.lessorTimer.unref();
-    server.flushTimer = setInterval(() => void server.flushBackend(wal), 1000);
+    server.flushTimer = setInterval(() => void server.flushBackend(raft ? undefined : wal), 1000);
     server.flushTimer.unref();
+    if (raft) await raft.start();
     return server;
   }
 
   /** Gauges read at scrape time, under etcd's metric names. */
   private registerGauges(): void {
     const m = this.metrics;
-    m.gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.', () => 1);
+    m.gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.', () =>
+      this.log instanceof RaftLog ? (this.log.leader !== 0n ? 1 : 0) : 1);
     m.gauge('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.', () => (this.log.isLeader ? 1 : 0));
     m.gauge('etcd_server_quota_backend_bytes', 'Current backend storage quota size in bytes.', () => this.cfg.quotaBackendBytes);
     m.gauge('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.', () => this.backend.sizeOnDisk());
@@ -175,6 +226,7 @@ export class EtcdServer {
       await this.log.propose([data]);
     } catch (err) {
       this.pending.delete(key);
+      if (err instanceof EtcdError) throw err; // timeout, leader changed (cluster)
       this.cfg.logger.fatal({ err }, 'log append failed; stopping');
       void this.stop();
       throw Errors.stopped();
@@ -369,7 +421,7 @@ export class EtcdServer {
       header: this.header(),
       version: SERVER_VERSION,
       dbSize: this.backend.sizeOnDisk(),
-      leader: long(this.memberId),
+      leader: long(this.log instanceof RaftLog ? this.log.leader : this.memberId),
       raftIndex: this.log.commitIndex,
       raftTerm: this.log.term,
       raftAppliedIndex: this.sm.appliedIndex,
@@ -432,6 +484,8 @@ export class EtcdServer {
   }
 
   memberList(): etcdserverpb.IMember[] {
+    if (this.log instanceof RaftLog)
+      return this.log.members().map((m) => ({ ID: long(m.id), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: false }));
     return [
       {
         ID: long(this.memberId),
@@ -453,13 +507,14 @@ export class EtcdServer {
    * Flushes the backend, then lets the WAL drop segments whose entries are all in the flushed
    * backend. Until then the WAL is what makes an applied entry durable.
    */
-  private async flushBackend(wal: Wal): Promise<void> {
+  private async flushBackend(wal: Wal | undefined): Promise<void> {
     const applied = this.sm.appliedIndex;
     if (applied === this.lastFlushedIndex || this.stopped) return;
     try {
       await this.backend.flush();
       this.lastFlushedIndex = applied;
-      await wal.releaseTo(applied);
+      // cluster mode: WAL segments are kept (Raft log compaction/snapshots are not built yet)
+      if (wal) await wal.releaseTo(applied);
     } catch (err) {
       this.cfg.logger.error({ err }, 'backend flush failed');
     }
