@@ -15,6 +15,8 @@ export interface ConcordOptions {
   listenPeerUrls?: string[];
   initialAdvertisePeerUrls?: string[];
   initialClusterToken?: string;
+  /** etcd's --initial-cluster; with several members this member joins a Raft cluster */
+  initialCluster?: string;
   quotaBackendBytes?: number;
   maxRequestBytes?: number;
   maxTxnOps?: number;
@@ -49,6 +51,8 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
     maxTxnOps: o.maxTxnOps ?? Limits.maxTxnOps,
     heartbeatMs: o.heartbeatMs ?? 100,
     electionMs: o.electionMs ?? 1000,
+    initialCluster: o.initialCluster,
+    listenPeerUrls: o.listenPeerUrls,
     logger,
   };
   const server = await EtcdServer.open(cfg);

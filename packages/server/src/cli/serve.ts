@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import pino from 'pino';
 import { startConcord } from '../embed';
 import { Limits } from '../server/errors';
+import { parseInitialCluster } from '../server/cluster';
 
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 const int = (v: string): number => {
@@ -48,6 +49,7 @@ export function serveCommand(): Command {
           listenPeerUrls: o.listenPeerUrls as string[],
           initialAdvertisePeerUrls: peer,
           initialClusterToken: String(o.initialClusterToken),
+          initialCluster: o.initialCluster ? String(o.initialCluster) : undefined,
           quotaBackendBytes: o.quotaBackendBytes as number,
           maxRequestBytes: o.maxRequestBytes as number,
           maxTxnOps: o.maxTxnOps as number,
@@ -77,12 +79,14 @@ export function serveCommand(): Command {
 }
 
 function checkInitialCluster(spec: string, name: string, peerUrls: string[]): void {
-  const members = list(spec).map((m) => m.split('='));
-  const mine = members.filter(([n]) => n === name).map(([, u]) => u);
-  if (mine.length === 0) throw new Error(`--initial-cluster has no member named ${name}`);
-  if (members.length > 1)
-    process.stderr.write('concord: warning: multi-member clusters are not supported yet; serving as a single member\n');
-  void peerUrls;
+  const members = parseInitialCluster(spec);
+  const mine = members.find((m) => m.name === name);
+  if (!mine) throw new Error(`--initial-cluster has no member named ${name}`);
+  // every member derives our ID from the URLs listed in --initial-cluster: they must be ours
+  if (members.length > 1 && [...mine.peerUrls].sort().join(',') !== [...peerUrls].sort().join(','))
+    throw new Error(
+      `--initial-cluster has ${name}=${mine.peerUrls.join(',')} but --initial-advertise-peer-urls is ${peerUrls.join(',')}`,
+    );
 }
 
 /** Go-style durations: "10m", "5s", "1h30m", "250ms". */

@@ -56,6 +56,7 @@ export const Errors = {
   stopped: e(Code.UNAVAILABLE, 'etcdserver: server stopped'),
   timeout: e(Code.UNAVAILABLE, 'etcdserver: request timed out'),
   noLeader: e(Code.UNAVAILABLE, 'etcdserver: no leader'),
+  leaderChanged: e(Code.UNAVAILABLE, 'etcdserver: leader changed'),
   authNotEnabled: e(Code.FAILED_PRECONDITION, 'etcdserver: authentication is not enabled'),
   corrupt: e(Code.DATA_LOSS, 'etcdserver: corrupt cluster'),
   badLeaderTransferee: e(Code.FAILED_PRECONDITION, 'etcdserver: bad leader transferee'),

@@ -1,0 +1,562 @@
+/**
+ * Peer transport: Raft messages between members over plain TCP on --listen-peer-urls.
+ *
+ * Each member dials every other member once (the connection carries only our messages to that
+ * peer) and accepts the peers' connections (carrying their messages to us): one connection per
+ * peer and direction. A connection starts with a hello frame (JSON: cluster ID, member ID, name,
+ * client URLs); a hello with another cluster ID or an unknown member ID closes the connection.
+ *
+ * Frame: u32 BE length of what follows, then a kind byte (1 = hello, 2 = raft message), then the
+ * body. Raft messages use the binary encoding below (numbers as float64 BE, which holds every
+ * safe integer exactly; entry data as length-prefixed raw bytes, written without copying).
+ *
+ * Sending never blocks: with no connection (peer down, reconnecting with backoff) or with more
+ * than MAX_BUFFERED bytes queued in the socket, the message is dropped and the peer reported
+ * unreachable; Raft retransmits.
+ */
+import * as net from 'node:net';
+import type { Logger } from 'pino';
+import { ConfState, Entry, EntryType, Message, MessageType, NodeId, Snapshot } from '../raft';
+import { ClusterMember } from './cluster';
+
+const KIND_HELLO = 1;
+const KIND_MSG = 2;
+const MAX_FRAME = 256 * 1024 * 1024;
+const MAX_BUFFERED = 16 * 1024 * 1024;
+const BACKOFF_MIN_MS = 50;
+const BACKOFF_MAX_MS = 1000;
+
+export interface Hello {
+  clusterId: string;
+  memberId: string;
+  name: string;
+  clientUrls: string[];
+}
+
+// ------------------------------------------------------------------------ codec
+
+const TYPES: MessageType[] = [
+  'MsgApp',
+  'MsgAppResp',
+  'MsgVote',
+  'MsgPreVote',
+  'MsgVoteResp',
+  'MsgPreVoteResp',
+  'MsgHeartbeat',
+  'MsgHeartbeatResp',
+  'MsgSnap',
+  'MsgProp',
+  'MsgReadIndex',
+  'MsgReadIndexResp',
+  'MsgTimeoutNow',
+  'MsgTransferLeader',
+];
+const TYPE_CODE = new Map<MessageType, number>(TYPES.map((t, i) => [t, i]));
+/** entry data at least this long is sent by reference instead of copied into the header chunk */
+const INLINE_MAX = 512;
+
+class Writer {
+  readonly parts: Buffer[] = [];
+  private cur = Buffer.allocUnsafe(1024);
+  private pos = 0;
+  length = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.cur.length) return;
+    this.flushCur();
+    this.cur = Buffer.allocUnsafe(Math.max(1024, n));
+  }
+
+  private flushCur(): void {
+    if (this.pos > 0) this.parts.push(this.cur.subarray(0, this.pos));
+    this.cur = this.cur.subarray(this.pos);
+    this.pos = 0;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.cur[this.pos++] = v;
+    this.length += 1;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.cur.writeUInt32BE(v, this.pos);
+    this.pos += 4;
+    this.length += 4;
+  }
+
+  num(v: number): void {
+    this.ensure(8);
+    this.cur.writeDoubleBE(v, this.pos);
+    this.pos += 8;
+    this.length += 8;
+  }
+
+  bool(v: boolean): void {
+    this.u8(v ? 1 : 0);
+  }
+
+  bytes(b: Buffer): void {
+    this.u32(b.length);
+    if (b.length >= INLINE_MAX) {
+      this.flushCur();
+      this.parts.push(b);
+    } else {
+      this.ensure(b.length);
+      b.copy(this.cur, this.pos);
+      this.pos += b.length;
+    }
+    this.length += b.length;
+  }
+
+  str(s: string | undefined): void {
+    if (s === undefined) {
+      this.u32(0xffffffff);
+      return;
+    }
+    const b = Buffer.from(s, 'utf8');
+    this.u32(b.length);
+    this.ensure(b.length);
+    b.copy(this.cur, this.pos);
+    this.pos += b.length;
+    this.length += b.length;
+  }
+
+  ids(v: NodeId[]): void {
+    this.u32(v.length);
+    for (const x of v) this.num(x);
+  }
+
+  finish(): Buffer[] {
+    this.flushCur();
+    return this.parts;
+  }
+}
+
+class Reader {
+  private pos = 0;
+  constructor(private readonly b: Buffer) {}
+
+  private need(n: number): void {
+    if (this.pos + n > this.b.length) throw new Error('peer frame truncated');
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.b[this.pos++];
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.b.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  num(): number {
+    this.need(8);
+    const v = this.b.readDoubleBE(this.pos);
+    this.pos += 8;
+    if (!Number.isSafeInteger(v) || v < 0) throw new Error(`peer frame: bad integer ${v}`);
+    return v;
+  }
+
+  bool(): boolean {
+    return this.u8() !== 0;
+  }
+
+  bytes(): Buffer {
+    const n = this.u32();
+    this.need(n);
+    const v = this.b.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  str(): string | undefined {
+    const n = this.u32();
+    if (n === 0xffffffff) return undefined;
+    this.need(n);
+    const v = this.b.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  ids(): NodeId[] {
+    const n = this.u32();
+    const v: NodeId[] = [];
+    for (let i = 0; i < n; i++) v.push(this.num());
+    return v;
+  }
+
+  end(): void {
+    if (this.pos !== this.b.length) throw new Error('peer frame: trailing bytes');
+  }
+}
+
+const ENTRY_TYPES: EntryType[] = ['normal', 'confChange'];
+
+function writeEntries(w: Writer, es: Array<{ index?: number; term?: number; type: EntryType; data: Buffer }>, full: boolean): void {
+  w.u32(es.length);
+  for (const e of es) {
+    if (full) {
+      w.num(e.index!);
+      w.num(e.term!);
+    }
+    w.u8(e.type === 'normal' ? 0 : 1);
+    w.bytes(e.data);
+  }
+}
+
+function readEntryType(r: Reader): EntryType {
+  const t = ENTRY_TYPES[r.u8()];
+  if (!t) throw new Error('peer frame: bad entry type');
+  return t;
+}
+
+/** Encodes a Raft message (without the frame header) as a list of buffers. */
+export function encodeMessage(m: Message): Buffer[] {
+  const w = new Writer();
+  w.u8(TYPE_CODE.get(m.type)!);
+  w.num(m.from);
+  w.num(m.to);
+  w.num(m.term);
+  switch (m.type) {
+    case 'MsgApp':
+      w.num(m.index);
+      w.num(m.logTerm);
+      w.num(m.commit);
+      writeEntries(w, m.entries, true);
+      break;
+    case 'MsgAppResp':
+      w.num(m.index);
+      w.bool(m.reject);
+      w.num(m.rejectHint);
+      w.num(m.logTerm);
+      break;
+    case 'MsgVote':
+    case 'MsgPreVote':
+      w.num(m.index);
+      w.num(m.logTerm);
+      w.bool(m.force);
+      break;
+    case 'MsgVoteResp':
+    case 'MsgPreVoteResp':
+      w.bool(m.reject);
+      break;
+    case 'MsgHeartbeat':
+      w.num(m.commit);
+      w.str(m.context);
+      break;
+    case 'MsgHeartbeatResp':
+      w.str(m.context);
+      break;
+    case 'MsgSnap': {
+      const s = m.snapshot;
+      w.num(s.meta.index);
+      w.num(s.meta.term);
+      w.ids(s.meta.confState.voters);
+      w.ids(s.meta.confState.learners);
+      w.bytes(s.data);
+      break;
+    }
+    case 'MsgProp':
+      writeEntries(w, m.entries, false);
+      break;
+    case 'MsgReadIndex':
+      w.str(m.context);
+      break;
+    case 'MsgReadIndexResp':
+      w.num(m.index);
+      w.str(m.context);
+      break;
+    case 'MsgTimeoutNow':
+      break;
+    case 'MsgTransferLeader':
+      w.num(m.transferee);
+      break;
+  }
+  return w.finish();
+}
+
+export function decodeMessage(b: Buffer): Message {
+  const r = new Reader(b);
+  const type = TYPES[r.u8()];
+  if (!type) throw new Error('peer frame: bad message type');
+  const from = r.num();
+  const to = r.num();
+  const term = r.num();
+  let m: Message;
+  switch (type) {
+    case 'MsgApp': {
+      const index = r.num();
+      const logTerm = r.num();
+      const commit = r.num();
+      const n = r.u32();
+      const entries: Entry[] = [];
+      for (let i = 0; i < n; i++) {
+        const ei = r.num();
+        const et = r.num();
+        entries.push({ index: ei, term: et, type: readEntryType(r), data: r.bytes() });
+      }
+      m = { type, from, to, term, index, logTerm, commit, entries };
+      break;
+    }
+    case 'MsgAppResp':
+      m = { type, from, to, term, index: r.num(), reject: r.bool(), rejectHint: r.num(), logTerm: r.num() };
+      break;
+    case 'MsgVote':
+    case 'MsgPreVote':
+      m = { type, from, to, term, index: r.num(), logTerm: r.num(), force: r.bool() };
+      break;
+    case 'MsgVoteResp':
+    case 'MsgPreVoteResp':
+      m = { type, from, to, term, reject: r.bool() };
+      break;
+    case 'MsgHeartbeat': {
+      const commit = r.num();
+      const context = r.str();
+      m = { type, from, to, term, commit };
+      if (context !== undefined) m.context = context;
+      break;
+    }
+    case 'MsgHeartbeatResp': {
+      const context = r.str();
+      m = { type, from, to, term };
+      if (context !== undefined) m.context = context;
+      break;
+    }
+    case 'MsgSnap': {
+      const index = r.num();
+      const sterm = r.num();
+      const confState: ConfState = { voters: r.ids(), learners: r.ids() };
+      const snapshot: Snapshot = { meta: { index, term: sterm, confState }, data: r.bytes() };
+      m = { type, from, to, term, snapshot };
+      break;
+    }
+    case 'MsgProp': {
+      const n = r.u32();
+      const entries: Array<{ type: EntryType; data: Buffer }> = [];
+      for (let i = 0; i < n; i++) entries.push({ type: readEntryType(r), data: r.bytes() });
+      m = { type, from, to, term, entries };
+      break;
+    }
+    case 'MsgReadIndex':
+      m = { type, from, to, term, context: r.str() ?? '' };
+      break;
+    case 'MsgReadIndexResp':
+      m = { type, from, to, term, index: r.num(), context: r.str() ?? '' };
+      break;
+    case 'MsgTimeoutNow':
+      m = { type, from, to, term };
+      break;
+    case 'MsgTransferLeader':
+      m = { type, from, to, term, transferee: r.num() };
+      break;
+  }
+  r.end();
+  return m;
+}
+
+// ------------------------------------------------------------------------ framing
+
+function frame(kind: number, body: Buffer[]): Buffer[] {
+  let len = 1;
+  for (const b of body) len += b.length;
+  const h = Buffer.allocUnsafe(5);
+  h.writeUInt32BE(len, 0);
+  h[4] = kind;
+  return [h, ...body];
+}
+
+/** Splits a byte stream into frames; calls onFrame(kind, body). */
+class FrameParser {
+  private chunks: Buffer[] = [];
+  private have = 0;
+
+  constructor(private readonly onFrame: (kind: number, body: Buffer) => void) {}
+
+  push(c: Buffer): void {
+    this.chunks.push(c);
+    this.have += c.length;
+    for (;;) {
+      if (this.have < 4) return;
+      const len = this.peekLen();
+      if (len < 1 || len > MAX_FRAME) throw new Error(`peer frame length ${len} out of range`);
+      if (this.have < 4 + len) return;
+      const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.have);
+      const kind = all[4];
+      const body = all.subarray(5, 4 + len);
+      const rest = all.subarray(4 + len);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.have = rest.length;
+      this.onFrame(kind, body);
+    }
+  }
+
+  private peekLen(): number {
+    const first = this.chunks[0];
+    if (first.length >= 4) return first.readUInt32BE(0);
+    const all = Buffer.concat(this.chunks, this.have);
+    this.chunks = [all];
+    return all.readUInt32BE(0);
+  }
+}
+
+// ------------------------------------------------------------------------ transport
+
+export interface PeerTransportOptions {
+  self: ClusterMember;
+  members: ClusterMember[];
+  clusterId: bigint;
+  listenPeerUrls: string[];
+  /** our hello, read at each (re)connect */
+  hello: () => Hello;
+  onMessage: (m: Message) => void;
+  onUnreachable: (raftId: NodeId) => void;
+  onHello: (raftId: NodeId, h: Hello) => void;
+  logger: Logger;
+}
+
+class Outgoing {
+  private sock: net.Socket | undefined;
+  private connected = false;
+  private backoff = BACKOFF_MIN_MS;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private wasUp = false;
+  private readonly host: string;
+  private readonly port: number;
+
+  constructor(
+    readonly peer: ClusterMember,
+    private readonly t: PeerTransport,
+  ) {
+    const u = new URL(peer.peerUrls[0]);
+    this.host = u.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(u.port || 2380);
+  }
+
+  start(): void {
+    if (this.closed) return;
+    const s = net.connect({ host: this.host, port: this.port });
+    this.sock = s;
+    s.setNoDelay(true);
+    s.on('connect', () => {
+      this.connected = true;
+      this.backoff = BACKOFF_MIN_MS;
+      if (!this.wasUp) this.t.log.info({ peer: this.peer.name }, 'peer connection established');
+      this.wasUp = true;
+      const h = Buffer.from(JSON.stringify(this.t.opts.hello()), 'utf8');
+      this.write(frame(KIND_HELLO, [h]));
+    });
+    s.on('data', () => undefined); // the peer never writes on this connection
+    s.on('error', () => undefined); // 'close' follows
+    s.on('close', () => {
+      if (this.wasUp && this.connected) this.t.log.warn({ peer: this.peer.name }, 'peer connection lost');
+      if (this.connected) this.wasUp = false;
+      this.connected = false;
+      this.sock = undefined;
+      if (this.closed) return;
+      this.timer = setTimeout(() => this.start(), this.backoff);
+      this.timer.unref();
+      this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
+    });
+  }
+
+  private write(parts: Buffer[]): void {
+    const s = this.sock!;
+    s.cork();
+    for (const p of parts) s.write(p);
+    s.uncork();
+  }
+
+  /** false if the message was dropped */
+  send(body: Buffer[]): boolean {
+    if (!this.connected || !this.sock || this.sock.writableLength > MAX_BUFFERED) return false;
+    this.write(frame(KIND_MSG, body));
+    return true;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.sock?.destroy();
+  }
+}
+
+export class PeerTransport {
+  private readonly out = new Map<NodeId, Outgoing>();
+  private readonly servers: net.Server[] = [];
+  private readonly inbound = new Set<net.Socket>();
+  readonly log: Logger;
+
+  constructor(readonly opts: PeerTransportOptions) {
+    this.log = opts.logger.child({ component: 'peer' });
+    for (const m of opts.members) if (m.raftId !== opts.self.raftId) this.out.set(m.raftId, new Outgoing(m, this));
+  }
+
+  async start(): Promise<void> {
+    for (const u of this.opts.listenPeerUrls) {
+      const url = new URL(u);
+      if (url.protocol !== 'http:') throw new Error(`unsupported peer URL ${u}: only http:// is supported`);
+      const srv = net.createServer((s) => this.accept(s));
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(Number(url.port || 2380), url.hostname.replace(/^\[|\]$/g, ''), () => {
+          srv.off('error', reject);
+          resolve();
+        });
+      });
+      srv.on('error', (err) => this.log.error({ err }, 'peer listener error'));
+      this.servers.push(srv);
+    }
+    for (const o of this.out.values()) o.start();
+  }
+
+  private accept(s: net.Socket): void {
+    this.inbound.add(s);
+    s.setNoDelay(true);
+    let peer: ClusterMember | undefined;
+    const parser = new FrameParser((kind, body) => {
+      if (kind === KIND_HELLO) {
+        const h = JSON.parse(body.toString('utf8')) as Hello;
+        if (h.clusterId !== this.opts.clusterId.toString(16)) {
+          throw new Error(`peer ${h.name} (${h.memberId}) belongs to cluster ${h.clusterId}, not ${this.opts.clusterId.toString(16)}`);
+        }
+        peer = this.opts.members.find((m) => m.id.toString(16) === h.memberId);
+        if (!peer || peer.raftId === this.opts.self.raftId) throw new Error(`unknown peer member ${h.memberId} (${h.name})`);
+        this.opts.onHello(peer.raftId, h);
+        return;
+      }
+      if (kind !== KIND_MSG || !peer) throw new Error('peer sent a message before its hello');
+      const m = decodeMessage(body);
+      if (m.from !== peer.raftId || m.to !== this.opts.self.raftId)
+        throw new Error(`peer ${peer.name} sent a message from ${m.from} to ${m.to}`);
+      this.opts.onMessage(m);
+    });
+    s.on('data', (c: Buffer) => {
+      try {
+        parser.push(c);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, remote: s.remoteAddress }, 'closing peer connection');
+        s.destroy();
+      }
+    });
+    s.on('error', () => undefined);
+    s.on('close', () => this.inbound.delete(s));
+  }
+
+  send(m: Message): void {
+    const o = this.out.get(m.to);
+    if (!o) return;
+    if (!o.send(encodeMessage(m))) this.opts.onUnreachable(m.to);
+  }
+
+  async close(): Promise<void> {
+    for (const o of this.out.values()) o.close();
+    for (const s of this.inbound) s.destroy();
+    await Promise.all(this.servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * A 3-member Concord cluster: three `concord serve` processes on loopback started with etcd's
+ * bootstrap flags. Checked with etcdctl: one leader, linearizable reads across members,
+ * `member list` and `endpoint status` on every member; then kill -9 of the leader: the other two
+ * elect a new leader and keep accepting writes, every acknowledged write survives, and the
+ * killed member restarts and catches up.
+ *
+ * Every wait polls with a bound (no fixed sleeps deciding the outcome), with generous bounds for
+ * a busy 2-core machine.
+ */
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { ConcordProcess, makeTemp, rmTemp } from './support/concordProcess';
+import { etcdctl, freePorts, sleep } from './support/servers';
+
+const TOKEN = 'cluster-test';
+
+interface Member {
+  name: string;
+  clientPort: number;
+  peerPort: number;
+  endpoint: string;
+  dataDir: string;
+  proc?: ConcordProcess;
+}
+
+interface EndpointStatus {
+  endpoint: string;
+  id: string;
+  isLeader: boolean;
+  term: number;
+  index: number;
+}
+
+/** Polls fn until it returns a value (not undefined) or the bound elapses. */
+async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? `; last error: ${String(last)}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+async function ctl(endpoint: string, args: string[], timeoutMs = 15_000) {
+  return etcdctl(endpoint, ['--command-timeout=4s', '--dial-timeout=2s', ...args], { timeoutMs });
+}
+
+/** `endpoint status` (simple output) of one endpoint, or undefined if it failed. */
+async function status(endpoint: string): Promise<EndpointStatus | undefined> {
+  const r = await ctl(endpoint, ['endpoint', 'status']);
+  if (r.code !== 0) return undefined;
+  // etcdctl 3.4: endpoint, ID, version, db size, is leader, is learner, raft term, raft index, ...
+  const f = r.stdout.trim().split(', ');
+  return {
+    endpoint: f[0],
+    id: f[1],
+    isLeader: f[4] === 'true',
+    term: Number(f[6]),
+    index: Number(f[7]),
+  };
+}
+
+/** Waits until every given member reports the same term and exactly one of them is leader. */
+async function waitLeader(ms: Member[], timeoutMs: number, minTerm = 1): Promise<{ leader: Member; term: number }> {
+  return until('a leader known to all members', timeoutMs, async () => {
+    const sts = await Promise.all(ms.map((m) => status(m.endpoint)));
+    if (sts.some((s) => !s)) return undefined;
+    const term = sts[0]!.term;
+    if (term < minTerm || sts.some((s) => s!.term !== term)) return undefined;
+    const leaders = sts.filter((s) => s!.isLeader);
+    if (leaders.length !== 1) return undefined;
+    return { leader: ms[sts.indexOf(leaders[0])], term };
+  });
+}
+
+async function get(endpoint: string, key: string, serializable = false): Promise<string | undefined> {
+  const r = await ctl(endpoint, ['get', key, '--print-value-only', ...(serializable ? ['--consistency=s'] : [])]);
+  if (r.code !== 0) throw new Error(`get ${key} via ${endpoint}: ${r.stderr}`);
+  const v = r.stdout.replace(/\n$/, '');
+  return v === '' ? undefined : v;
+}
+
+/** All keys with a prefix and their values (simple output: key and value lines alternate). */
+async function getPrefix(endpoint: string, prefix: string, serializable = false): Promise<Map<string, string>> {
+  const r = await ctl(endpoint, ['get', prefix, '--prefix', ...(serializable ? ['--consistency=s'] : [])]);
+  if (r.code !== 0) throw new Error(`get --prefix ${prefix} via ${endpoint}: ${r.stderr}`);
+  const lines = r.stdout.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const m = new Map<string, string>();
+  for (let i = 0; i + 1 < lines.length; i += 2) m.set(lines[i], lines[i + 1]);
+  return m;
+}
+
+describe('3-member cluster', { timeout: 300_000 }, () => {
+  const work = makeTemp('concord-cluster-');
+  let members: Member[] = [];
+
+  after(async () => {
+    await Promise.all(members.map((m) => (m.proc ? m.proc.kill('SIGKILL').catch(() => undefined) : undefined)));
+    rmTemp(work);
+  });
+
+  function start(m: Member): ConcordProcess {
+    const initialCluster = members.map((x) => `${x.name}=http://127.0.0.1:${x.peerPort}`).join(',');
+    m.proc = ConcordProcess.start({
+      dataDir: m.dataDir,
+      port: m.clientPort,
+      extraArgs: [
+        '--name',
+        m.name,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${m.peerPort}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${m.peerPort}`,
+        '--initial-cluster',
+        initialCluster,
+        '--initial-cluster-token',
+        TOKEN,
+        '--initial-cluster-state',
+        'new',
+      ],
+    });
+    return m.proc;
+  }
+
+  test('bootstrap, replicate, lose the leader, restart it', async () => {
+    const ports = await freePorts(6);
+    members = [1, 2, 3].map((i) => ({
+      name: `n${i}`,
+      clientPort: ports[i - 1],
+      peerPort: ports[i + 2],
+      endpoint: `127.0.0.1:${ports[i - 1]}`,
+      dataDir: path.join(work, `n${i}`),
+    }));
+    for (const m of members) start(m);
+    await Promise.all(members.map((m) => m.proc!.waitReady(30_000)));
+
+    // ---- one leader, agreed on by everyone
+    const first = await waitLeader(members, 30_000);
+    const ids = new Set<string>();
+    for (const m of members) ids.add((await status(m.endpoint))!.id);
+    assert.equal(ids.size, 3, 'three distinct member IDs');
+
+    // ---- member list on every member: all three with their peer and client URLs
+    for (const m of members) {
+      await until(`member list via ${m.name} shows every member started`, 20_000, async () => {
+        const r = await ctl(m.endpoint, ['member', 'list']);
+        if (r.code !== 0) return undefined;
+        const rows = r.stdout.trim().split('\n').map((l) => l.split(', '));
+        if (rows.length !== 3) return undefined;
+        for (const x of members) {
+          const row = rows.find((rw) => rw[2] === x.name);
+          if (!row || row[1] !== 'started') return undefined;
+          assert.equal(row[3], `http://127.0.0.1:${x.peerPort}`);
+          assert.equal(row[4], `http://127.0.0.1:${x.clientPort}`);
+          assert.ok(ids.has(row[0]), `member list ID ${row[0]} is an endpoint status ID`);
+        }
+        return true;
+      });
+    }
+    // the same cluster ID everywhere
+    const clusterIds = new Set<string>();
+    for (const m of members) {
+      const r = await ctl(m.endpoint, ['member', 'list', '-w', 'fields']);
+      const line = r.stdout.split('\n').find((l) => l.startsWith('"ClusterID"'));
+      assert.ok(line, r.stdout);
+      clusterIds.add(line);
+    }
+    assert.equal(clusterIds.size, 1, [...clusterIds].join(' / '));
+
+    // ---- put via one member, linearizable read via each of the others
+    const followers = members.filter((m) => m !== first.leader);
+    const put = await ctl(followers[0].endpoint, ['put', 'greeting', 'hello']);
+    assert.equal(put.code, 0, put.stderr);
+    assert.equal(put.stdout.trim(), 'OK');
+    for (const m of members) assert.equal(await get(m.endpoint, 'greeting'), 'hello', `linearizable read via ${m.name}`);
+    const put2 = await ctl(first.leader.endpoint, ['put', 'greeting', 'hello again']);
+    assert.equal(put2.code, 0, put2.stderr);
+    assert.equal(await get(followers[1].endpoint, 'greeting'), 'hello again');
+
+    // acknowledged writes before the failure, spread over all members
+    const acked = new Map<string, string>();
+    for (let i = 0; i < 30; i++) {
+      const m = members[i % 3];
+      const r = await ctl(m.endpoint, ['put', `k/${String(i).padStart(3, '0')}`, `v${i}`]);
+      assert.equal(r.code, 0, `put via ${m.name}: ${r.stderr}`);
+      acked.set(`k/${String(i).padStart(3, '0')}`, `v${i}`);
+    }
+
+    // ---- kill -9 the leader
+    const old = first.leader;
+    const before = await Promise.all(followers.map((m) => status(m.endpoint)));
+    assert.ok(before.every((s) => s && !s.isLeader));
+    await old.proc!.kill('SIGKILL');
+
+    // the two survivors elect a new leader in a later term
+    const second = await waitLeader(followers, 30_000, first.term + 1);
+    assert.notEqual(second.leader, old);
+
+    // and keep accepting writes (a write in flight during the election may fail: retried,
+    // and counted as acknowledged only when etcdctl says OK)
+    let failures = 0;
+    for (let i = 30; i < 60; i++) {
+      const key = `k/${String(i).padStart(3, '0')}`;
+      await until(`put ${key} after the leader was killed`, 30_000, async () => {
+        const m = followers[i % 2];
+        const r = await ctl(m.endpoint, ['put', key, `v${i}`]);
+        if (r.code === 0) return true;
+        failures++;
+        return undefined;
+      });
+      acked.set(key, `v${i}`);
+    }
+    assert.ok(failures < 20, `too many failed writes after the election: ${failures}`);
+
+    // every acknowledged write is there, on both survivors (linearizable reads)
+    for (const m of followers) {
+      const got = await getPrefix(m.endpoint, 'k/');
+      for (const [k, v] of acked) assert.equal(got.get(k), v, `${k} via ${m.name}`);
+    }
+
+    // ---- the killed member restarts and catches up
+    start(old);
+    await old.proc!.waitReady(30_000);
+    await until(`${old.name} caught up`, 30_000, async () => {
+      const got = await getPrefix(old.endpoint, 'k/', true);
+      for (const [k, v] of acked) if (got.get(k) !== v) return undefined;
+      return true;
+    });
+    // it rejoins as a follower of the current leader (same term for everyone)
+    const third = await waitLeader(members, 30_000, second.term);
+    assert.ok(members.includes(third.leader));
+    // linearizable reads and writes through the restarted member
+    const r = await until('put via the restarted member', 20_000, async () => {
+      const x = await ctl(old.endpoint, ['put', 'after-restart', 'yes']);
+      return x.code === 0 ? x : undefined;
+    });
+    assert.equal(r.stdout.trim(), 'OK');
+    for (const m of members) assert.equal(await get(m.endpoint, 'after-restart'), 'yes', `read via ${m.name}`);
+    // and every member has applied the same log
+    await until('all members at the same raft index', 20_000, async () => {
+      const sts = await Promise.all(members.map((m) => status(m.endpoint)));
+      if (sts.some((s) => !s)) return undefined;
+      const a = sts[0]!.index;
+      if (sts.every((s) => s!.index === a)) return true;
+      throw new Error(`statuses: ${JSON.stringify(sts)}`);
+    });
+    // with the same contents: the same KV hash on every member
+    const hashes = new Set<string>();
+    for (const m of members) {
+      const h = await ctl(m.endpoint, ['endpoint', 'hashkv']);
+      assert.equal(h.code, 0, h.stderr);
+      hashes.add(h.stdout.trim().split(', ')[1]);
+    }
+    assert.equal(hashes.size, 1, `KV hashes differ: ${[...hashes].join(' ')}`);
+  });
+});
