@@ -12,7 +12,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { ConcordProcess, makeTemp, rmTemp } from './support/concordProcess';
-import { etcdctl, freePorts, sleep } from './support/servers';
+import { etcdctl, etcdctlSpawn, freePorts, sleep } from './support/servers';
 
 const TOKEN = 'cluster-test';
 
@@ -185,6 +185,26 @@ describe('3-member cluster', { timeout: 300_000 }, () => {
     const put2 = await ctl(first.leader.endpoint, ['put', 'greeting', 'hello again']);
     assert.equal(put2.code, 0, put2.stderr);
     assert.equal(await get(followers[1].endpoint, 'greeting'), 'hello again');
+
+    // ---- a lease kept alive through a follower stays (the keep-alives reach the leader's
+    //      lessor); once they stop, the leader revokes it
+    const grant = await ctl(first.leader.endpoint, ['lease', 'grant', '2']);
+    assert.equal(grant.code, 0, grant.stderr);
+    const leaseId = /lease ([0-9a-f]+) granted/.exec(grant.stdout)?.[1];
+    assert.ok(leaseId, grant.stdout);
+    const lput = await ctl(first.leader.endpoint, ['put', 'leased', 'x', `--lease=${leaseId}`]);
+    assert.equal(lput.code, 0, lput.stderr);
+    const ka = etcdctlSpawn(followers[0].endpoint, ['lease', 'keep-alive', leaseId]);
+    try {
+      await ka.waitFor((o) => o.includes('keepalived with TTL'), 10_000);
+      await sleep(5000); // 2.5 × the TTL
+      assert.equal(await get(first.leader.endpoint, 'leased'), 'x', 'kept-alive lease survives on the leader');
+    } finally {
+      await ka.kill();
+    }
+    await until('the lease expires once keep-alives stop', 20_000, async () =>
+      (await get(first.leader.endpoint, 'leased')) === undefined ? true : undefined,
+    );
 
     // acknowledged writes before the failure, spread over all members
     const acked = new Map<string, string>();

@@ -163,6 +163,7 @@ export class EtcdServer {
       raft.onLeaderChange = (leader) => {
         if (leader) for (const l of server.sm.leases.all()) server.lessor.track(l.id, l.ttl);
       };
+      raft.onLeaseRenew = (id) => void (server.sm.leases.get(id) && server.lessor.renew(id));
       log = raft;
     } else log = new SingleNodeLog(wal, Math.max(state.lastIndex, server.sm.appliedIndex));
     log.onCommit = (entries) => server.applyCommitted(entries);
@@ -378,7 +379,14 @@ export class EtcdServer {
   }
 
   leaseKeepAlive(id: bigint): etcdserverpb.ILeaseKeepAliveResponse {
-    const ttl = this.sm.leases.get(id) ? this.lessor.renew(id) : 0;
+    const info = this.sm.leases.get(id);
+    // cluster follower: the leader's lessor decides; forward, answer with the full TTL (the
+    // leader revokes a lease that had already expired there, and later keep-alives get 0)
+    if (info && this.log instanceof RaftLog && this.log.forwardLeaseRenew(id)) {
+      this.lessor.track(id, info.ttl);
+      return { header: this.header(), ID: long(id), TTL: info.ttl };
+    }
+    const ttl = info ? this.lessor.renew(id) : 0;
     return { header: this.header(), ID: long(id), TTL: ttl };
   }
 

@@ -6,7 +6,8 @@
  * peer and direction. A connection starts with a hello frame (JSON: cluster ID, member ID, name,
  * client URLs); a hello with another cluster ID or an unknown member ID closes the connection.
  *
- * Frame: u32 BE length of what follows, then a kind byte (1 = hello, 2 = raft message), then the
+ * Frame: u32 BE length of what follows, then a kind byte (1 = hello, 2 = raft message,
+ * 3 = lease keep-alive forwarded to the leader), then the
  * body. Raft messages use the binary encoding below (numbers as float64 BE, which holds every
  * safe integer exactly; entry data as length-prefixed raw bytes, written without copying).
  *
@@ -21,6 +22,8 @@ import { ClusterMember } from './cluster';
 
 const KIND_HELLO = 1;
 const KIND_MSG = 2;
+/** a follower forwards a lease keep-alive to the leader: body = lease ID, u64 BE */
+const KIND_LEASE_RENEW = 3;
 const MAX_FRAME = 256 * 1024 * 1024;
 const MAX_BUFFERED = 16 * 1024 * 1024;
 const BACKOFF_MIN_MS = 50;
@@ -416,6 +419,7 @@ export interface PeerTransportOptions {
   onMessage: (m: Message) => void;
   onUnreachable: (raftId: NodeId) => void;
   onHello: (raftId: NodeId, h: Hello) => void;
+  onLeaseRenew: (leaseId: bigint) => void;
   logger: Logger;
 }
 
@@ -473,9 +477,9 @@ class Outgoing {
   }
 
   /** false if the message was dropped */
-  send(body: Buffer[]): boolean {
+  send(body: Buffer[], kind = KIND_MSG): boolean {
     if (!this.connected || !this.sock || this.sock.writableLength > MAX_BUFFERED) return false;
-    this.write(frame(KIND_MSG, body));
+    this.write(frame(kind, body));
     return true;
   }
 
@@ -530,7 +534,13 @@ export class PeerTransport {
         this.opts.onHello(peer.raftId, h);
         return;
       }
-      if (kind !== KIND_MSG || !peer) throw new Error('peer sent a message before its hello');
+      if (!peer) throw new Error('peer sent a message before its hello');
+      if (kind === KIND_LEASE_RENEW) {
+        if (body.length !== 8) throw new Error('bad lease renew frame');
+        this.opts.onLeaseRenew(body.readBigUInt64BE(0));
+        return;
+      }
+      if (kind !== KIND_MSG) throw new Error(`unknown peer frame kind ${kind}`);
       const m = decodeMessage(body);
       if (m.from !== peer.raftId || m.to !== this.opts.self.raftId)
         throw new Error(`peer ${peer.name} sent a message from ${m.from} to ${m.to}`);
@@ -552,6 +562,13 @@ export class PeerTransport {
     const o = this.out.get(m.to);
     if (!o) return;
     if (!o.send(encodeMessage(m))) this.opts.onUnreachable(m.to);
+  }
+
+  /** Best effort (dropped when the connection is down): the client keeps sending keep-alives. */
+  sendLeaseRenew(to: NodeId, leaseId: bigint): void {
+    const b = Buffer.allocUnsafe(8);
+    b.writeBigUInt64BE(leaseId, 0);
+    this.out.get(to)?.send([b], KIND_LEASE_RENEW);
   }
 
   async close(): Promise<void> {

@@ -107,6 +107,8 @@ export class RaftLog implements ReplicatedLog {
   onCommit: (entries: CommittedEntry[]) => void = () => undefined;
   /** called when this member becomes leader (true) or stops being leader (false) */
   onLeaderChange: (isLeader: boolean) => void = () => undefined;
+  /** on the leader: a follower forwarded a client's lease keep-alive */
+  onLeaseRenew: (leaseId: bigint) => void = () => undefined;
 
   constructor(private readonly o: RaftLogOptions) {
     this.wal = o.wal;
@@ -142,6 +144,9 @@ export class RaftLog implements ReplicatedLog {
       onMessage: (m) => this.receive(m),
       onUnreachable: (id) => this.node.reportUnreachable(id),
       onHello: (id, h) => this.clientUrls.set(id, h.clientUrls),
+      onLeaseRenew: (id) => {
+        if (this.isLeader) this.onLeaseRenew(id);
+      },
       logger: o.logger,
     });
   }
@@ -188,6 +193,17 @@ export class RaftLog implements ReplicatedLog {
       peerUrls: m.peerUrls,
       clientUrls: m.raftId === this.o.self.raftId ? this.o.clientUrls() : (this.clientUrls.get(m.raftId) ?? []),
     }));
+  }
+
+  /**
+   * Follower: passes a client's lease keep-alive on to the leader, whose lessor decides expiry
+   * (etcd forwards keep-alives to the leader too). Returns false on the leader or without one.
+   */
+  forwardLeaseRenew(leaseId: bigint): boolean {
+    const lead = this.node.raft.lead;
+    if (lead === NONE || lead === this.o.self.raftId) return false;
+    this.transport.sendLeaseRenew(lead, leaseId);
+    return true;
   }
 
   propose(data: Buffer[]): Promise<void> {
