@@ -174,42 +174,54 @@ for (const failpoint of ['wal-before-fsync', 'wal-after-write']) {
           } finally {
             closeAll(cs);
           }
-          // 2. restart with the failpoint: it must start (startup writes nothing), then die at
-          //    the first WAL write, before any of those writes is acknowledged.
-          const fp = await ConcordProcess.startReady(
-            { dataDir, port, env: { CONCORD_FAILPOINT: failpoint } },
-            READY_TIMEOUT_MS,
-          );
-          proc = fp;
-          cs = clients(fp.endpoint);
-          let died = false;
-          let acksWithFailpoint: number;
+          // 2. restart with the failpoint: it dies at its first WAL write — the empty entry a
+          //    member appends when it starts, or else the first client write — and nothing
+          //    written with the failpoint set is ever acknowledged.
+          let acksWithFailpoint = 0;
+          let fp: ConcordProcess | undefined;
           try {
-            await wl.verify(cs[0], `${ctx}: restarted with the failpoint`);
-            acksWithFailpoint = await wl.run({
-              writers: WRITERS,
-              clients: cs,
-              maxAcks: Infinity,
-              dying: () => died,
-              onUnexpectedError: async () => {
-                const e = await fp.waitExit(15_000);
-                assert.equal(
-                  e.signal,
-                  'SIGKILL',
-                  `${ctx}: expected the failpoint's SIGKILL, got ${JSON.stringify(e)}\n${fp.tail()}`,
-                );
-                died = true;
-              },
-            });
-          } finally {
-            closeAll(cs);
+            fp = await ConcordProcess.startReady(
+              // skip the startup entry's write, so the failpoint hits client writes
+              { dataDir, port, env: { CONCORD_FAILPOINT: failpoint, CONCORD_FAILPOINT_SKIP: '1' } },
+              READY_TIMEOUT_MS,
+            );
+          } catch (e) {
+            if (!/SIGKILL/.test(String((e as Error).message)))
+              throw new Error(`${ctx}: expected the failpoint's SIGKILL at startup: ${(e as Error).message}`);
+          }
+          if (fp) {
+            proc = fp;
+            const running = fp;
+            cs = clients(fp.endpoint);
+            let died = false;
+            try {
+              // settles the in-doubt writes of step 1 (reads only: no WAL write)
+              await wl.verify(cs[0], `${ctx}: restarted with the failpoint`);
+              acksWithFailpoint = await wl.run({
+                writers: WRITERS,
+                clients: cs,
+                maxAcks: Infinity,
+                dying: () => died,
+                onUnexpectedError: async () => {
+                  const e = await running.waitExit(15_000);
+                  assert.equal(
+                    e.signal,
+                    'SIGKILL',
+                    `${ctx}: expected the failpoint's SIGKILL, got ${JSON.stringify(e)}\n${running.tail()}`,
+                  );
+                  died = true;
+                },
+              });
+            } finally {
+              closeAll(cs);
+            }
+            assert.equal((await fp.waitExit(15_000)).signal, 'SIGKILL');
           }
           assert.equal(
             acksWithFailpoint,
             0,
             `${ctx}: a write was acknowledged although the failpoint kills before fdatasync`,
           );
-          assert.equal((await fp.waitExit(15_000)).signal, 'SIGKILL');
           // 3. restart without it: everything acknowledged is there, in-doubt writes all or nothing.
           proc = await ConcordProcess.startReady({ dataDir, port }, READY_TIMEOUT_MS).catch(
             (e: Error) => {

@@ -141,8 +141,13 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+// CONCORD_FAILPOINT_SKIP=n lets the first n hits pass (e.g. the entry a member writes at start).
+let failpointSkip = Number(process.env.CONCORD_FAILPOINT_SKIP ?? 0);
+
 function failpoint(name: string): void {
-  if (FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
+  if (FAILPOINT !== name) return;
+  if (failpointSkip-- > 0) return;
+  process.kill(process.pid, 'SIGKILL');
 }
 
 /** Replays records into the recovered state, enforcing the rules above. */
