@@ -17,6 +17,10 @@ export interface ConcordOptions {
   initialClusterToken?: string;
   /** etcd's --initial-cluster; with several members this member joins a Raft cluster */
   initialCluster?: string;
+  /** etcd's --initial-cluster-state */
+  initialClusterState?: 'new' | 'existing';
+  /** etcd's --snapshot-count (cluster members) */
+  snapshotCount?: number;
   quotaBackendBytes?: number;
   maxRequestBytes?: number;
   maxTxnOps?: number;
@@ -53,6 +57,8 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
     electionMs: o.electionMs ?? 1000,
     initialCluster: o.initialCluster,
     listenPeerUrls: o.listenPeerUrls,
+    initialClusterState: o.initialClusterState,
+    snapshotCount: o.snapshotCount,
     logger,
   };
   const server = await EtcdServer.open(cfg);

@@ -139,6 +139,25 @@ export class Backend {
     this.env = this.openEnv();
   }
 
+  /**
+   * Replaces the data file with another (a Raft snapshot's body): `fill` writes it durably to
+   * the temp path given, then the environment is closed, the file renamed over data.mdb and the
+   * environment reopened. As in defragment(), the caller keeps readers and writers out meanwhile.
+   */
+  async replaceWith(fill: (tmpFile: string) => Promise<unknown>): Promise<void> {
+    const tmp = path.join(this.path, 'snapshot.mdb.tmp');
+    fs.rmSync(tmp, { force: true });
+    await fill(tmp);
+    checkBackendFile(tmp);
+    await this.env.close();
+    fs.renameSync(tmp, path.join(this.path, 'data.mdb'));
+    const d = fs.openSync(this.path, 'r');
+    fs.fsyncSync(d);
+    fs.closeSync(d);
+    fs.rmSync(path.join(this.path, 'lock.mdb'), { force: true });
+    this.env = this.openEnv();
+  }
+
   /** Runs fn inside one synchronous write transaction (reads inside see its writes). */
   write<T>(fn: () => T): T {
     return this.env.transactionSync(fn) as T;

@@ -33,7 +33,7 @@ export function serveCommand(): Command {
     .option('--log-level <level>', 'debug, info, warn, error', 'info')
     .option('--logger <logger>', 'accepted for etcd compatibility (always structured JSON)', 'zap')
     .option('--log-outputs <outputs>', 'stderr or stdout', 'stderr')
-    .option('--snapshot-count <n>', 'accepted for etcd compatibility', int, 100000)
+    .option('--snapshot-count <n>', 'cluster members: applied entries between Raft snapshots (log compaction)', int, 100000)
     .action(async (o: Record<string, unknown>) => {
       const dest = o.logOutputs === 'stdout' ? 1 : 2;
       const logger = pino({ level: String(o.logLevel) }, pino.destination({ dest, sync: false }));
@@ -50,6 +50,8 @@ export function serveCommand(): Command {
           initialAdvertisePeerUrls: peer,
           initialClusterToken: String(o.initialClusterToken),
           initialCluster: o.initialCluster ? String(o.initialCluster) : undefined,
+          initialClusterState: o.initialClusterState === 'existing' ? 'existing' : 'new',
+          snapshotCount: o.snapshotCount as number,
           quotaBackendBytes: o.quotaBackendBytes as number,
           maxRequestBytes: o.maxRequestBytes as number,
           maxTxnOps: o.maxTxnOps as number,

@@ -27,6 +27,15 @@ export class LeaseStore implements LeaseKeyTracker {
     }
   }
 
+  /** Re-reads the lease table (after the backend file was replaced by a snapshot). */
+  reload(): void {
+    this.table.clear();
+    for (const { key, value } of this.backend.leases.getRange({})) {
+      const id = key.readBigInt64BE(0);
+      this.table.set(id, { id, ttl: Number(value.readBigInt64BE(0)) });
+    }
+  }
+
   get(id: bigint): LeaseInfo | undefined {
     return this.table.get(id);
   }

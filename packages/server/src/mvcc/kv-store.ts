@@ -58,6 +58,13 @@ export class KvStore {
     this.compactRev = c ? backend.getMetaNumber(META_COMPACT) : -1;
   }
 
+  /** Re-reads the cached revisions (after the backend file was replaced by a snapshot). */
+  reload(): void {
+    this.rev = this.backend.getMeta(META_REVISION) ? this.backend.getMetaNumber(META_REVISION) : 1;
+    const c = this.backend.getMeta(META_COMPACT);
+    this.compactRev = c ? this.backend.getMetaNumber(META_COMPACT) : -1;
+  }
+
   get currentRevision(): number {
     return this.rev;
   }

@@ -60,6 +60,15 @@ export const Errors = {
   authNotEnabled: e(Code.FAILED_PRECONDITION, 'etcdserver: authentication is not enabled'),
   corrupt: e(Code.DATA_LOSS, 'etcdserver: corrupt cluster'),
   badLeaderTransferee: e(Code.FAILED_PRECONDITION, 'etcdserver: bad leader transferee'),
+  // membership (etcd api/v3rpc/rpctypes/error.go)
+  memberExist: e(Code.FAILED_PRECONDITION, 'etcdserver: member ID already exist'),
+  peerURLExist: e(Code.FAILED_PRECONDITION, 'etcdserver: Peer URLs already exists'),
+  memberBadURLs: e(Code.INVALID_ARGUMENT, 'etcdserver: given member URLs are invalid'),
+  memberNotLearner: e(Code.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member'),
+  learnerNotReady: e(Code.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member which is in sync with leader'),
+  tooManyLearners: e(Code.FAILED_PRECONDITION, 'etcdserver: too many learner members in cluster'),
+  notLeader: e(Code.FAILED_PRECONDITION, 'etcdserver: not leader'),
+  leaderTransferTimeout: e(Code.UNAVAILABLE, 'etcdserver: request timed out, leader transfer took too long'),
 };
 
 /** etcd's limits, with its defaults. */

@@ -10,8 +10,12 @@ import { Lessor } from '../lease/lessor';
 import { MvccEvent } from '../mvcc/types';
 import { EtcdError, Errors, Limits } from './errors';
 import { CommittedEntry, ReplicatedLog, SingleNodeLog } from './log';
-import { clusterIdOf, clusterMembers, parseInitialCluster } from './cluster';
+import { clusterIdOf } from './cluster';
 import { RaftLog } from './raft-log';
+import { ClusterBoot, resolveCluster } from './cluster-boot';
+import { confStateOf, loadMembership, saveMembership } from './membership';
+import { RaftSnapshots } from './raft-snapshots';
+import { readSnapshotFile } from '../snapshot/snapshot-store';
 import { WalStorage } from './wal-storage';
 import { ApplyOutcome, LogEntry, StateMachine, toPbAlarm } from './state-machine';
 import { big, long, num } from './pb';
@@ -35,6 +39,10 @@ export interface ServerConfig {
   /** etcd's --initial-cluster (name=peerURL,...); several members = a Raft cluster */
   initialCluster?: string;
   listenPeerUrls?: string[];
+  /** etcd's --initial-cluster-state: 'existing' joins a running cluster (after `member add`) */
+  initialClusterState?: 'new' | 'existing';
+  /** cluster: applied entries between Raft snapshots (etcd's --snapshot-count) */
+  snapshotCount?: number;
   logger: Logger;
 }
 
@@ -75,20 +83,20 @@ export class EtcdServer {
   private maintenance: Promise<void> | undefined;
   readonly minLeaseTtlSeconds: number;
   private lastFlushedIndex = 0;
-  /** set when --initial-cluster names several members: the log is a RaftLog */
-  private readonly clusterMembers: ReturnType<typeof clusterMembers> | undefined;
+  /** set for a cluster member (cluster-boot.ts): the log is a RaftLog */
+  private readonly boot: ClusterBoot | undefined;
 
   private constructor(
     readonly cfg: ServerConfig,
     backend: Backend,
+    boot?: ClusterBoot,
   ) {
     this.backend = backend;
     const peerUrls = [...cfg.initialAdvertisePeerUrls].sort().join(',');
-    this.memberId = hash64('member', peerUrls, cfg.initialClusterToken) & ((1n << 64n) - 1n);
-    // one member: [memberId], as before clusters; several: every member's ID (all agree)
-    const members = cfg.initialCluster ? clusterMembers(parseInitialCluster(cfg.initialCluster), cfg.initialClusterToken) : [];
-    if (members.length > 1) this.clusterMembers = members;
-    this.clusterId = clusterIdOf(members.length > 1 ? members.map((m) => m.id) : [this.memberId], cfg.initialClusterToken);
+    this.boot = boot;
+    // one member: derived from its peer URLs, as before clusters; a cluster member: as resolved
+    this.memberId = boot ? boot.self.id : hash64('member', peerUrls, cfg.initialClusterToken) & ((1n << 64n) - 1n);
+    this.clusterId = boot ? boot.clusterId : clusterIdOf([this.memberId], cfg.initialClusterToken);
     this.proposalIdPrefix = (this.memberId & 0xffffn) << 48n;
     // etcd: minimum lease TTL = ceil(1.5 × election timeout)
     this.minLeaseTtlSeconds = Math.ceil((3 * cfg.electionMs) / 2 / 1000);
@@ -100,15 +108,34 @@ export class EtcdServer {
     const memberDir = path.join(cfg.dataDir, 'member');
     fs.mkdirSync(memberDir, { recursive: true });
     const backend = new Backend(path.join(memberDir, 'db'));
-    const server = new EtcdServer(cfg, backend);
-    const applied = server.sm.appliedIndex;
-    const members = server.clusterMembers;
+    let boot: ClusterBoot | undefined;
+    try {
+      boot = await resolveCluster({ ...cfg, memberDir }, backend);
+    } catch (err) {
+      await backend.close();
+      throw err;
+    }
+    const server = new EtcdServer(cfg, backend, boot);
+    let applied = server.sm.appliedIndex;
+    const members = boot;
     const { wal, state } = await Wal.open(path.join(memberDir, 'wal'), {
       // Raft serves lagging followers from the log: keep every entry (no compaction yet)
       fromIndex: members ? 0 : applied + 1,
       log: (msg) => cfg.logger.warn({ component: 'wal' }, msg),
       onSync: (seconds) => server.metrics.walFsync.observe(seconds),
     });
+    // Cluster: the WAL recorded a leader's snapshot the backend does not hold yet (a crash
+    // between the two): install it from the snap directory first.
+    const snaps = members ? new RaftSnapshots(path.join(memberDir, 'snap')) : undefined;
+    if (snaps && state.snapshot && state.snapshot.index > applied) {
+      const file = snaps.pathOf(state.snapshot.index, state.snapshot.term);
+      if (fs.existsSync(file)) {
+        cfg.logger.info({ index: state.snapshot.index }, 'installing the snapshot the WAL starts from');
+        await backend.replaceWith((tmp) => readSnapshotFile(file, tmp));
+        server.sm.reload();
+        applied = server.sm.appliedIndex;
+      }
+    }
     // The WAL must continue the backend: if its first entry is beyond applied+1, the backend
     // lost entries the WAL no longer has (a lost or replaced data.mdb). Refuse rather than
     // serve a store with a hole in its history.
@@ -136,21 +163,27 @@ export class EtcdServer {
     server.lastFlushedIndex = server.sm.appliedIndex;
     let log: ReplicatedLog;
     let raft: RaftLog | undefined;
-    if (members) {
-      const self = members.find((m) => m.id === server.memberId);
-      if (!self || state.lastIndex < applied) {
+    if (members && snaps) {
+      const self = members.self;
+      if (state.lastIndex < applied) {
         await wal.close();
-        throw new Error(
-          !self
-            ? `--initial-advertise-peer-urls ${cfg.initialAdvertisePeerUrls.join(',')} are not this member's URLs in --initial-cluster`
-            : `the WAL ends at ${state.lastIndex}, before the backend's applied index ${applied}`,
-        );
+        throw new Error(`the WAL ends at ${state.lastIndex}, before the backend's applied index ${applied}`);
       }
+      const membership = loadMembership(backend)!;
+      const latest = await snaps.latest();
       raft = new RaftLog({
         wal,
-        storage: new WalStorage(state, members.map((m) => m.raftId), applied),
+        storage: new WalStorage(state, confStateOf(membership), applied, latest),
         self,
-        members,
+        membership,
+        hintPeers: members.hintPeers,
+        snapshotCount: Math.max(1, cfg.snapshotCount ?? 100_000),
+        snapshots: snaps,
+        backend: () => server.backend,
+        installSnapshot: (file) => server.installSnapshot(file),
+        loadMembership: () => loadMembership(server.backend)!,
+        saveMembership: (st) => saveMembership(server.backend, st),
+        appliedIndex: () => server.sm.appliedIndex,
         clusterId: server.clusterId,
         listenPeerUrls: cfg.listenPeerUrls ?? self.peerUrls,
         applied,
@@ -434,7 +467,7 @@ export class EtcdServer {
       raftTerm: this.log.term,
       raftAppliedIndex: this.sm.appliedIndex,
       dbSizeInUse: this.backend.sizeInUse(),
-      isLearner: false,
+      isLearner: this.log instanceof RaftLog ? this.log.isLearner : false,
       errors: this.sm.alarms().map((a) => `memberID:${a.memberID} alarm:${alarmName(a.alarm)} `),
       dbSizeQuota: this.cfg.quotaBackendBytes,
     };
@@ -491,9 +524,43 @@ export class EtcdServer {
     }
   }
 
+  /** The cluster's Raft log (undefined for a single member without cluster state). */
+  get raft(): RaftLog | undefined {
+    return this.log instanceof RaftLog ? this.log : undefined;
+  }
+
+  /**
+   * Cluster: replaces the backend with a leader's snapshot file (called by the Raft loop, which
+   * applies nothing meanwhile). Readers and proposals wait, as during defragment.
+   */
+  async installSnapshot(snapPath: string): Promise<void> {
+    while (this.maintenance) await this.maintenance;
+    let release!: () => void;
+    this.maintenance = new Promise<void>((r) => (release = r));
+    this.backend.busy = true;
+    const prevRev = this.sm.kv.currentRevision;
+    try {
+      await this.backend.replaceWith((tmp) => readSnapshotFile(snapPath, tmp));
+      this.sm.reload();
+      this.lastFlushedIndex = this.sm.appliedIndex;
+      for (const l of this.sm.leases.all()) this.lessor.track(l.id, l.ttl);
+    } finally {
+      this.backend.busy = false;
+      this.maintenance = undefined;
+      release();
+      this.watches.resync(prevRev);
+    }
+    const applied = this.sm.appliedIndex;
+    this.appliedWaiters = this.appliedWaiters.filter((w) => {
+      if (w.index > applied) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
   memberList(): etcdserverpb.IMember[] {
     if (this.log instanceof RaftLog)
-      return this.log.members().map((m) => ({ ID: long(m.id), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: false }));
+      return this.log.members().map((m) => ({ ID: long(m.id), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner }));
     return [
       {
         ID: long(this.memberId),

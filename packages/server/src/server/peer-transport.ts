@@ -7,23 +7,39 @@
  * client URLs); a hello with another cluster ID or an unknown member ID closes the connection.
  *
  * Frame: u32 BE length of what follows, then a kind byte (1 = hello, 2 = raft message,
- * 3 = lease keep-alive forwarded to the leader), then the
+ * 3 = lease keep-alive forwarded to the leader, 4 = snapshot stream start, 5 = snapshot chunk,
+ * 6 = membership query, sent instead of a hello by a member joining an existing cluster), then the
  * body. Raft messages use the binary encoding below (numbers as float64 BE, which holds every
  * safe integer exactly; entry data as length-prefixed raw bytes, written without copying).
  *
  * Sending never blocks: with no connection (peer down, reconnecting with backoff) or with more
  * than MAX_BUFFERED bytes queued in the socket, the message is dropped and the peer reported
  * unreachable; Raft retransmits.
+ *
+ * Snapshots (MsgSnap) are not one frame: the leader streams the snapshot file (as stored in the
+ * snap directory) on the same connection as a start frame (JSON: index, term, size) and chunks of
+ * SNAP_CHUNK bytes, waiting for the socket to drain between chunks (TCP flow control paces it;
+ * other Raft messages interleave between chunks), then sends the MsgSnap itself (metadata only).
+ * The receiver writes the chunks to a temp file, verifies it (SHA-256) and renames it into its
+ * snap directory before handing the MsgSnap to Raft; an incomplete stream is discarded.
+ *
+ * The peer set changes with membership: addPeer / removePeer / updatePeer.
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Logger } from 'pino';
 import { ConfState, Entry, EntryType, Message, MessageType, NodeId, Snapshot } from '../raft';
 import { ClusterMember } from './cluster';
+import type { SnapshotReceiver } from './raft-snapshots';
 
 const KIND_HELLO = 1;
 const KIND_MSG = 2;
 /** a follower forwards a lease keep-alive to the leader: body = lease ID, u64 BE */
 const KIND_LEASE_RENEW = 3;
+const KIND_SNAP_BEGIN = 4;
+const KIND_SNAP_CHUNK = 5;
+const KIND_MEMBERS = 6;
+const SNAP_CHUNK = 256 * 1024;
 const MAX_FRAME = 256 * 1024 * 1024;
 const MAX_BUFFERED = 16 * 1024 * 1024;
 const BACKOFF_MIN_MS = 50;
@@ -420,6 +436,10 @@ export interface PeerTransportOptions {
   onUnreachable: (raftId: NodeId) => void;
   onHello: (raftId: NodeId, h: Hello) => void;
   onLeaseRenew: (leaseId: bigint) => void;
+  /** where streamed snapshots are written */
+  receiveSnapshot: (index: number, term: number) => SnapshotReceiver;
+  /** answer to a joining member's membership query */
+  membersInfo: () => unknown;
   logger: Logger;
 }
 
@@ -476,6 +496,37 @@ class Outgoing {
     s.uncork();
   }
 
+  /** Streams a snapshot file, then the MsgSnap; false if the connection failed meanwhile. */
+  async sendSnapshot(file: string, index: number, term: number, msg: Buffer[]): Promise<boolean> {
+    const s = this.sock;
+    if (!this.connected || !s) return false;
+    let broken = false;
+    const onClose = () => (broken = true);
+    s.once('close', onClose);
+    const fh = await fs.promises.open(file, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      if (broken || s !== this.sock) return false;
+      this.write(frame(KIND_SNAP_BEGIN, [Buffer.from(JSON.stringify({ index, term, size }), 'utf8')]));
+      let pos = 0;
+      while (pos < size) {
+        const chunk = Buffer.allocUnsafe(Math.min(SNAP_CHUNK, size - pos));
+        const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
+        if (bytesRead === 0) throw new Error(`snapshot ${file} shrank while sending`);
+        if (broken || s !== this.sock) return false;
+        pos += bytesRead;
+        const ok = s.write(Buffer.concat(frame(KIND_SNAP_CHUNK, [chunk.subarray(0, bytesRead)])));
+        if (!ok) await new Promise<void>((r) => { s.once('drain', r); s.once('close', r); });
+      }
+      if (broken || s !== this.sock) return false;
+      this.write(frame(KIND_MSG, msg));
+      return true;
+    } finally {
+      s.off('close', onClose);
+      await fh.close();
+    }
+  }
+
   /** false if the message was dropped */
   send(body: Buffer[], kind = KIND_MSG): boolean {
     if (!this.connected || !this.sock || this.sock.writableLength > MAX_BUFFERED) return false;
@@ -492,13 +543,42 @@ class Outgoing {
 
 export class PeerTransport {
   private readonly out = new Map<NodeId, Outgoing>();
+  private readonly peers = new Map<NodeId, ClusterMember>();
   private readonly servers: net.Server[] = [];
   private readonly inbound = new Set<net.Socket>();
+  private started = false;
   readonly log: Logger;
 
   constructor(readonly opts: PeerTransportOptions) {
     this.log = opts.logger.child({ component: 'peer' });
-    for (const m of opts.members) if (m.raftId !== opts.self.raftId) this.out.set(m.raftId, new Outgoing(m, this));
+    for (const m of opts.members) this.addPeer(m);
+  }
+
+  /** Starts talking to a new member (or does nothing if it is known). */
+  addPeer(m: ClusterMember): void {
+    if (m.raftId === this.opts.self.raftId || this.peers.has(m.raftId)) return;
+    this.peers.set(m.raftId, m);
+    const o = new Outgoing(m, this);
+    this.out.set(m.raftId, o);
+    if (this.started) o.start();
+  }
+
+  removePeer(raftId: NodeId): void {
+    this.peers.delete(raftId);
+    this.out.get(raftId)?.close();
+    this.out.delete(raftId);
+  }
+
+  /** A member's peer URLs changed: reconnect to the new ones. */
+  updatePeer(m: ClusterMember): void {
+    const cur = this.peers.get(m.raftId);
+    if (!cur || cur.peerUrls.join(',') === m.peerUrls.join(',')) return;
+    this.removePeer(m.raftId);
+    this.addPeer(m);
+  }
+
+  hasPeer(raftId: NodeId): boolean {
+    return this.peers.has(raftId);
   }
 
   async start(): Promise<void> {
@@ -516,6 +596,7 @@ export class PeerTransport {
       srv.on('error', (err) => this.log.error({ err }, 'peer listener error'));
       this.servers.push(srv);
     }
+    this.started = true;
     for (const o of this.out.values()) o.start();
   }
 
@@ -523,13 +604,20 @@ export class PeerTransport {
     this.inbound.add(s);
     s.setNoDelay(true);
     let peer: ClusterMember | undefined;
+    let recv: SnapshotReceiver | undefined;
     const parser = new FrameParser((kind, body) => {
+      if (kind === KIND_MEMBERS && !peer) {
+        // a joining member asks who is in the cluster, then hangs up
+        const b = Buffer.from(JSON.stringify(this.opts.membersInfo()), 'utf8');
+        s.end(Buffer.concat(frame(KIND_MEMBERS, [b])));
+        return;
+      }
       if (kind === KIND_HELLO) {
         const h = JSON.parse(body.toString('utf8')) as Hello;
         if (h.clusterId !== this.opts.clusterId.toString(16)) {
           throw new Error(`peer ${h.name} (${h.memberId}) belongs to cluster ${h.clusterId}, not ${this.opts.clusterId.toString(16)}`);
         }
-        peer = this.opts.members.find((m) => m.id.toString(16) === h.memberId);
+        peer = [...this.peers.values()].find((m) => m.id.toString(16) === h.memberId);
         if (!peer || peer.raftId === this.opts.self.raftId) throw new Error(`unknown peer member ${h.memberId} (${h.name})`);
         this.opts.onHello(peer.raftId, h);
         return;
@@ -540,10 +628,42 @@ export class PeerTransport {
         this.opts.onLeaseRenew(body.readBigUInt64BE(0));
         return;
       }
+      if (kind === KIND_SNAP_BEGIN) {
+        recv?.abort();
+        const h = JSON.parse(body.toString('utf8')) as { index: number; term: number; size: number };
+        if (!Number.isSafeInteger(h.index) || !Number.isSafeInteger(h.term)) throw new Error('bad snapshot start frame');
+        this.log.info({ peer: peer.name, index: h.index, term: h.term, bytes: h.size }, 'receiving snapshot');
+        recv = this.opts.receiveSnapshot(h.index, h.term);
+        return;
+      }
+      if (kind === KIND_SNAP_CHUNK) {
+        if (!recv) throw new Error('snapshot chunk without a start');
+        recv.write(body);
+        return;
+      }
       if (kind !== KIND_MSG) throw new Error(`unknown peer frame kind ${kind}`);
       const m = decodeMessage(body);
       if (m.from !== peer.raftId || m.to !== this.opts.self.raftId)
         throw new Error(`peer ${peer.name} sent a message from ${m.from} to ${m.to}`);
+      if (m.type === 'MsgSnap') {
+        // the file came first: verify it before Raft sees the snapshot (later frames wait)
+        const r = recv;
+        recv = undefined;
+        if (!r || r.index !== m.snapshot.meta.index || r.term !== m.snapshot.meta.term) {
+          r?.abort();
+          this.log.warn({ peer: peer.name, index: m.snapshot.meta.index }, 'MsgSnap without its snapshot file: dropped');
+          return;
+        }
+        s.pause();
+        void r.finish().then((ok) => {
+          if (ok) {
+            this.log.info({ index: r.index, term: r.term }, 'snapshot received');
+            this.opts.onMessage(m);
+          } else this.log.warn({ index: r.index }, 'received snapshot failed verification: dropped');
+          s.resume();
+        });
+        return;
+      }
       this.opts.onMessage(m);
     });
     s.on('data', (c: Buffer) => {
@@ -555,13 +675,27 @@ export class PeerTransport {
       }
     });
     s.on('error', () => undefined);
-    s.on('close', () => this.inbound.delete(s));
+    s.on('close', () => {
+      this.inbound.delete(s);
+      recv?.abort();
+      recv = undefined;
+    });
   }
 
   send(m: Message): void {
     const o = this.out.get(m.to);
     if (!o) return;
     if (!o.send(encodeMessage(m))) this.opts.onUnreachable(m.to);
+  }
+
+  /** Streams a snapshot file to the peer, then the MsgSnap (see above); false on failure. */
+  sendSnapshot(m: Message & { type: 'MsgSnap' }, file: string): Promise<boolean> {
+    const o = this.out.get(m.to);
+    if (!o) return Promise.resolve(false);
+    return o.sendSnapshot(file, m.snapshot.meta.index, m.snapshot.meta.term, encodeMessage(m)).catch((err: Error) => {
+      this.log.warn({ err: err.message, to: m.to }, 'sending snapshot failed');
+      return false;
+    });
   }
 
   /** Best effort (dropped when the connection is down): the client keeps sending keep-alives. */
@@ -576,4 +710,35 @@ export class PeerTransport {
     for (const s of this.inbound) s.destroy();
     await Promise.all(this.servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
   }
+}
+
+/** Asks a member at `peerUrl` for the cluster's membership (a joining member does this first). */
+export function queryMembers(peerUrl: string, timeoutMs = 3000): Promise<unknown> {
+  const u = new URL(peerUrl);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 2380) });
+    const timer = setTimeout(() => sock.destroy(new Error(`membership query to ${peerUrl} timed out`)), timeoutMs);
+    let done = false;
+    const parser = new FrameParser((kind, body) => {
+      if (kind !== KIND_MEMBERS) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      try {
+        resolve(JSON.parse(body.toString('utf8')));
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+    sock.on('connect', () => sock.write(Buffer.concat(frame(KIND_MEMBERS, [Buffer.from('{}')]))));
+    sock.on('data', (c: Buffer) => parser.push(c));
+    sock.on('error', (err) => {
+      clearTimeout(timer);
+      if (!done) reject(err);
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      if (!done) reject(new Error(`membership query to ${peerUrl}: connection closed`));
+    });
+  });
 }

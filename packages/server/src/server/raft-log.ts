@@ -17,23 +17,48 @@
  * Linearizable reads use Raft's ReadIndex; reads arriving while one ReadIndex round is in
  * flight share the next round (as etcd's linearizableReadLoop).
  *
- * First version limits: no log compaction (the WAL keeps every segment; EtcdServer does not
- * release WAL segments in cluster mode), hence no snapshots; static membership.
+ * Snapshots and compaction: every `snapshotCount` applied entries (between two Readys, so
+ * nothing is applied meanwhile) the backend is copied into a snapshot file (raft-snapshots.ts),
+ * the backend flushed, a WAL snapshot marker appended at C = snapshot index - catch-up entries,
+ * the in-memory log compacted to C and WAL segments below C released. A follower that needs
+ * entries below C gets the snapshot file streamed by the peer transport; when Raft hands the
+ * snapshot out in a Ready, the marker is written to the WAL, the log replaced, and the backend
+ * file swapped for the snapshot's body (EtcdServer.installSnapshot, under the maintenance guard);
+ * the leader is told with reportSnapshot once the stream was sent.
+ *
+ * Membership: conf-change entries carry a MemberChange (membership.ts). Applying one updates the
+ * membership in the backend, then Raft's configuration (applyConfChange) and the peer transport.
+ * While a snapshot is being written the loop waits: with a large backend that stalls heartbeats
+ * (a limit of this version).
  */
 import type { Logger } from 'pino';
-import { Entry, Message, NodeId, NONE, ProposalDroppedError, RawNode, Ready, SoftState } from '../raft';
+import { ConfChange, Entry, Message, NodeId, NONE, ProposalDroppedError, RawNode, Ready, Snapshot, SoftState } from '../raft';
+import type { Backend } from '../backend/backend';
 import { Wal, WalRecord } from '../wal/wal';
 import { ClusterMember } from './cluster';
 import { EtcdError, Errors } from './errors';
 import { CommittedEntry, ReplicatedLog } from './log';
 import { Hello, PeerTransport } from './peer-transport';
 import { WalStorage } from './wal-storage';
+import { RaftSnapshots } from './raft-snapshots';
+import {
+  applyMemberChange,
+  ChangeResult,
+  decodeMemberChange,
+  MemberChange,
+  MemberRecord,
+  MembershipState,
+  toClusterMember,
+} from './membership';
 
 export interface RaftLogOptions {
   wal: Wal;
   storage: WalStorage;
   self: ClusterMember;
-  members: ClusterMember[];
+  /** the membership as of the backend's applied index */
+  membership: MembershipState;
+  /** more peers to talk to (a joining member: the current members it was told about) */
+  hintPeers?: ClusterMember[];
   clusterId: bigint;
   listenPeerUrls: string[];
   /** applied index of the state machine at start */
@@ -43,13 +68,32 @@ export interface RaftLogOptions {
   /** this member's client URLs (read when a peer connection starts) */
   clientUrls: () => string[];
   logger: Logger;
+  /** take a snapshot every this many applied entries (etcd's --snapshot-count) */
+  snapshotCount: number;
+  snapshots: RaftSnapshots;
+  /** the backend (snapshots copy it; membership lives in its meta) */
+  backend: () => Backend;
+  /** replaces the backend with a snapshot file's body (the loop waits) */
+  installSnapshot: (snapPath: string) => Promise<void>;
+  loadMembership: () => MembershipState;
+  saveMembership: (st: MembershipState) => void;
+  /** applied index of the state machine */
+  appliedIndex: () => number;
 }
 
 export interface MemberView {
   id: bigint;
+  raftId: number;
   name: string;
   peerUrls: string[];
   clientUrls: string[];
+  isLearner: boolean;
+}
+
+interface MemberWaiter {
+  resolve: (r: ChangeResult) => void;
+  reject: (e: Error) => void;
+  deadline: number;
 }
 
 interface PendingProposal {
@@ -77,6 +121,8 @@ interface ReadRound {
 const READ_RETRY_MS = 500;
 const MAX_SIZE_PER_MSG = 1024 * 1024;
 const MAX_COMMITTED_PER_READY = 16 * 1024 * 1024;
+/** entries kept below a snapshot for slow followers (etcd: 5000), at most --snapshot-count */
+const CATCH_UP_ENTRIES = 5000;
 
 function keyOf(data: Buffer): string {
   // the request ID (field 1) comes first in the encoding; length + prefix is nearly unique
@@ -103,6 +149,10 @@ export class RaftLog implements ReplicatedLog {
   private readNext: ReadWaiter[] = [];
   private readonly clientUrls = new Map<NodeId, string[]>();
   private readonly byRaftId = new Map<NodeId, ClusterMember>();
+  private membership: MembershipState;
+  private readonly memberWaiters = new Map<string, MemberWaiter>();
+  private lastSnapshotIndex: number;
+  private removedSelf = false;
 
   onCommit: (entries: CommittedEntry[]) => void = () => undefined;
   /** called when this member becomes leader (true) or stops being leader (false) */
@@ -114,7 +164,10 @@ export class RaftLog implements ReplicatedLog {
     this.wal = o.wal;
     this.storage = o.storage;
     this.log = o.logger.child({ component: 'raft' });
-    for (const m of o.members) this.byRaftId.set(m.raftId, m);
+    this.membership = o.membership;
+    for (const m of o.hintPeers ?? []) this.byRaftId.set(m.raftId, m);
+    for (const m of o.membership.members) this.byRaftId.set(m.raftId, toClusterMember(m));
+    this.lastSnapshotIndex = o.applied;
     // etcd: request timeout = 5 s + 2 × election timeout
     this.requestTimeoutMs = 5000 + 2 * o.electionMs;
     const electionTick = Math.max(2, Math.round(o.electionMs / o.heartbeatMs));
@@ -132,7 +185,7 @@ export class RaftLog implements ReplicatedLog {
     });
     this.transport = new PeerTransport({
       self: o.self,
-      members: o.members,
+      members: [...this.byRaftId.values()],
       clusterId: o.clusterId,
       listenPeerUrls: o.listenPeerUrls,
       hello: (): Hello => ({
@@ -147,6 +200,8 @@ export class RaftLog implements ReplicatedLog {
       onLeaseRenew: (id) => {
         if (this.isLeader) this.onLeaseRenew(id);
       },
+      receiveSnapshot: (index, term) => o.snapshots.receive(index, term),
+      membersInfo: () => ({ membership: this.membership }),
       logger: o.logger,
     });
   }
@@ -156,7 +211,7 @@ export class RaftLog implements ReplicatedLog {
     await this.transport.start();
     this.tickTimer = setInterval(() => this.tick(), this.o.heartbeatMs);
     this.log.info(
-      { raftId: this.o.self.raftId, members: this.o.members.map((m) => `${m.name}=${m.id.toString(16)}`), term: this.node.raft.term },
+      { raftId: this.o.self.raftId, members: this.membership.members.map((m) => `${m.name}=${m.id}`), term: this.node.raft.term },
       'raft member started',
     );
     this.kick();
@@ -187,12 +242,81 @@ export class RaftLog implements ReplicatedLog {
   }
 
   members(): MemberView[] {
-    return this.o.members.map((m) => ({
-      id: m.id,
-      name: m.raftId === this.o.self.raftId || this.clientUrls.has(m.raftId) ? m.name : '',
-      peerUrls: m.peerUrls,
-      clientUrls: m.raftId === this.o.self.raftId ? this.o.clientUrls() : (this.clientUrls.get(m.raftId) ?? []),
-    }));
+    return this.membership.members.map((m) => {
+      const started = m.raftId === this.o.self.raftId || this.clientUrls.has(m.raftId);
+      return {
+        id: BigInt('0x' + m.id),
+        raftId: m.raftId,
+        // as etcd: a member that never connected is listed without a name ("unstarted")
+        name: started ? m.name || (m.raftId === this.o.self.raftId ? this.o.self.name : '') : '',
+        peerUrls: m.peerUrls,
+        clientUrls: m.raftId === this.o.self.raftId ? this.o.clientUrls() : (this.clientUrls.get(m.raftId) ?? []),
+        isLearner: m.isLearner,
+      };
+    });
+  }
+
+  get isLearner(): boolean {
+    return this.membership.members.some((m) => m.raftId === this.o.self.raftId && m.isLearner);
+  }
+
+  membershipState(): MembershipState {
+    return this.membership;
+  }
+
+  /** Raft node id of a member ID, if it is a member. */
+  raftIdOf(id: bigint): number | undefined {
+    const hex = id.toString(16);
+    return this.membership.members.find((m) => m.id === hex)?.raftId;
+  }
+
+  /** Leader only: the replication progress of a member (undefined elsewhere). */
+  progressOf(raftId: number): { match: number } | undefined {
+    const pr = this.node.raft.trk.progress.get(raftId);
+    return this.isLeader && pr ? { match: pr.match } : undefined;
+  }
+
+  /**
+   * Proposes a membership change as a conf-change entry; resolves with the outcome once it is
+   * applied here (error set if the membership refused it), as etcd's MemberAdd and friends.
+   */
+  proposeMemberChange(ch: MemberChange): Promise<ChangeResult> {
+    if (this.closed || this.removedSelf) return Promise.reject(Errors.stopped());
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise<ChangeResult>((resolve, reject) => {
+      this.memberWaiters.set(ch.reqId, { resolve, reject, deadline: Date.now() + this.requestTimeoutMs });
+      try {
+        if (this.node.raft.lead === NONE) throw new ProposalDroppedError('no leader');
+        this.node.proposeConfChange(ch as unknown as ConfChange);
+      } catch (err) {
+        this.memberWaiters.delete(ch.reqId);
+        reject(err instanceof ProposalDroppedError ? Errors.noLeader() : err);
+        return;
+      }
+      this.kick();
+    });
+  }
+
+  /**
+   * Leader only: hands leadership to `raftId` and waits until it has it (or the transfer failed:
+   * leadership is lost either way only to the transferee). Rejects with etcd's errors.
+   */
+  async transferLeadership(raftId: number, timeoutMs: number): Promise<void> {
+    if (!this.isLeader) throw Errors.notLeader();
+    if (raftId === this.o.self.raftId) return;
+    const pr = this.node.raft.trk.progress.get(raftId);
+    if (!pr || pr.isLearner) throw Errors.badLeaderTransferee();
+    this.node.transferLeader(raftId);
+    this.kick();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (this.node.raft.lead === raftId) return;
+      if (this.closed) throw Errors.stopped();
+      if (Date.now() > deadline) throw Errors.leaderTransferTimeout();
+      // the core abandons a transfer after an election timeout: ask again while we still lead
+      if (this.isLeader && this.node.raft.leadTransferee === NONE) this.node.transferLeader(raftId), this.kick();
+    }
   }
 
   /**
@@ -328,18 +452,31 @@ export class RaftLog implements ReplicatedLog {
 
   private async handle(rd: Ready): Promise<void> {
     if (rd.softState) this.softStateChanged(rd.softState);
-    if (rd.snapshot) throw new Error('received a Raft snapshot: InstallSnapshot is not supported yet');
-    const records: WalRecord[] = rd.entries.map((e) => ({ kind: 'entry', index: e.index, term: e.term, data: e.data }));
+    const records: WalRecord[] = [];
+    // a leader's snapshot replaces our log: its marker goes first (the WAL replay then drops
+    // everything before it), as etcd saves the snapshot before the entries that follow it
+    if (rd.snapshot) records.push({ kind: 'snapshot', index: rd.snapshot.meta.index, term: rd.snapshot.meta.term });
+    for (const e of rd.entries) records.push({ kind: 'entry', index: e.index, term: e.term, data: e.data });
     // A commit-only HardState change is not written (it would cost an fsync per Ready): on restart
     // the commit index is at least the applied index, and Raft learns the rest from the leader.
     if (rd.hardState && (rd.mustSync || records.length > 0)) records.push({ kind: 'hardState', ...rd.hardState });
     if (records.length > 0) await this.wal.append(records);
+    if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
     if (rd.hardState) this.storage.setHardState(rd.hardState);
     this.storage.append(rd.entries);
-    for (const m of rd.messages) this.transport.send(m);
+    for (const m of rd.messages) {
+      if (m.type === 'MsgSnap') this.sendSnapshot(m);
+      else this.transport.send(m);
+    }
+    if (rd.snapshot) await this.installSnapshot(rd.snapshot);
     if (rd.committedEntries.length > 0) this.apply(rd.committedEntries);
     for (const rs of rd.readStates) this.readDone(rs.context, rs.index);
     this.node.advance(rd);
+    if (this.removedSelf) {
+      this.stopRemoved();
+      return;
+    }
+    if (this.o.appliedIndex() - this.lastSnapshotIndex >= this.o.snapshotCount) await this.takeSnapshot();
     // a leader may have appeared: submit what waited for one
     if (this.node.raft.lead !== NONE) {
       if (this.waitingForLeader.length > 0) {
@@ -352,10 +489,22 @@ export class RaftLog implements ReplicatedLog {
   }
 
   private apply(entries: Entry[]): void {
-    this.onCommit(entries.map((e) => ({ index: e.index, term: e.term, data: e.type === 'normal' ? e.data : Buffer.alloc(0) })));
+    let batch: CommittedEntry[] = [];
+    for (const e of entries) {
+      if (e.type === 'normal') {
+        batch.push({ index: e.index, term: e.term, data: e.data });
+        continue;
+      }
+      if (batch.length > 0) this.onCommit(batch);
+      batch = [];
+      // membership first (idempotent by index), then the applied index moves past the entry
+      this.applyMemberEntry(e);
+      this.onCommit([{ index: e.index, term: e.term, data: Buffer.alloc(0) }]);
+    }
+    if (batch.length > 0) this.onCommit(batch);
     if (this.proposals.size === 0) return;
     for (const e of entries) {
-      if (e.data.length === 0) continue;
+      if (e.data.length === 0 || e.type !== 'normal') continue;
       const key = keyOf(e.data);
       const list = this.proposals.get(key);
       if (!list) continue;
@@ -365,6 +514,105 @@ export class RaftLog implements ReplicatedLog {
       if (list.length === 0) this.proposals.delete(key);
       p.resolve();
     }
+  }
+
+  private applyMemberEntry(e: Entry): void {
+    let ch: MemberChange;
+    try {
+      ch = decodeMemberChange(e.data);
+    } catch (err) {
+      this.log.error({ index: e.index, err: (err as Error).message }, 'undecodable conf change entry: ignored');
+      return;
+    }
+    if (e.index <= this.membership.index) return; // applied before a restart
+    const r = applyMemberChange(this.membership, ch, e.index);
+    this.o.saveMembership(r.state);
+    this.membership = r.state;
+    if (r.confChange) this.node.applyConfChange(r.confChange);
+    if (r.error) this.log.info({ index: e.index, op: ch.op, member: ch.member.id, error: r.error.message }, 'membership change refused');
+    else this.log.info({ index: e.index, op: ch.op, member: ch.member.id, raftId: r.member?.raftId }, 'membership changed');
+    this.syncPeers();
+    if (ch.op === 'remove' && !r.error && r.member?.raftId === this.o.self.raftId) this.removedSelf = true;
+    const w = this.memberWaiters.get(ch.reqId);
+    if (w) {
+      this.memberWaiters.delete(ch.reqId);
+      w.resolve(r);
+    }
+  }
+
+  /** Makes the transport's peers match the membership (plus hinted peers not removed). */
+  private syncPeers(): void {
+    const want = new Map<NodeId, ClusterMember>();
+    for (const m of this.o.hintPeers ?? []) if (!this.membership.removed.includes(m.id.toString(16))) want.set(m.raftId, m);
+    for (const m of this.membership.members) want.set(m.raftId, toClusterMember(m));
+    for (const [id, m] of want) {
+      this.byRaftId.set(id, m);
+      if (this.transport.hasPeer(id)) this.transport.updatePeer(m);
+      else this.transport.addPeer(m);
+    }
+    for (const id of [...this.byRaftId.keys()]) {
+      if (want.has(id)) continue;
+      this.byRaftId.delete(id);
+      this.transport.removePeer(id);
+    }
+  }
+
+  private stopRemoved(): void {
+    this.log.warn('this member was removed from the cluster: it stops taking part');
+    this.failed = Errors.stopped();
+    this.failAll(Errors.stopped());
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    void this.transport.close();
+  }
+
+  private memberRecordOf(raftId: number): MemberRecord | undefined {
+    return this.membership.members.find((m) => m.raftId === raftId);
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  private sendSnapshot(m: Message & { type: 'MsgSnap' }): void {
+    const file = this.o.snapshots.pathOf(m.snapshot.meta.index, m.snapshot.meta.term);
+    const to = this.memberRecordOf(m.to)?.name ?? String(m.to);
+    this.log.info({ to, index: m.snapshot.meta.index }, 'sending snapshot');
+    void this.transport.sendSnapshot(m, file).then((ok) => {
+      if (this.closed) return;
+      this.log.info({ to, index: m.snapshot.meta.index, ok }, 'snapshot sent');
+      this.node.reportSnapshot(m.to, ok);
+      this.kick();
+    });
+  }
+
+  /** A leader's snapshot (already received and verified, and now in the WAL): load it. */
+  private async installSnapshot(s: Snapshot): Promise<void> {
+    const file = this.o.snapshots.pathOf(s.meta.index, s.meta.term);
+    this.log.info({ index: s.meta.index, term: s.meta.term }, 'installing snapshot');
+    await this.o.installSnapshot(file);
+    if (this.o.appliedIndex() !== s.meta.index)
+      throw new Error(`snapshot ${file} holds applied index ${this.o.appliedIndex()}, not ${s.meta.index}`);
+    this.membership = this.o.loadMembership();
+    this.syncPeers();
+    this.lastSnapshotIndex = s.meta.index;
+    this.log.info({ index: s.meta.index, members: this.membership.members.length }, 'snapshot installed');
+  }
+
+  /** Copies the backend into a snapshot file, then compacts the log and the WAL below it. */
+  private async takeSnapshot(): Promise<void> {
+    const started = Date.now();
+    const snap = await this.o.snapshots.create(this.o.backend());
+    this.lastSnapshotIndex = snap.meta.index;
+    this.storage.setSnapshot(snap);
+    // keep some entries for followers slightly behind (cheaper than a snapshot)
+    const keep = Math.min(CATCH_UP_ENTRIES, this.o.snapshotCount);
+    const compactTo = Math.min(snap.meta.index - keep, this.node.raft.log.applied);
+    if (compactTo > this.storage.firstIndex() - 1) {
+      // the backend must hold everything up to the marker before the WAL forgets it
+      await this.o.backend().flush();
+      await this.wal.append([{ kind: 'snapshot', index: compactTo, term: this.storage.term(compactTo) }]);
+      this.storage.compact(compactTo);
+      await this.wal.releaseTo(compactTo);
+    }
+    this.log.info({ index: snap.meta.index, compactedTo: this.storage.firstIndex() - 1, ms: Date.now() - started }, 'snapshot taken');
   }
 
   private readDone(ctx: string, index: number): void {
@@ -394,6 +642,8 @@ export class RaftLog implements ReplicatedLog {
   private failSubmitted(err: Error): void {
     for (const list of this.proposals.values()) for (const p of list) p.reject(err);
     this.proposals.clear();
+    for (const w of this.memberWaiters.values()) w.reject(err);
+    this.memberWaiters.clear();
     const r = this.readInFlight;
     this.readInFlight = undefined;
     if (r) for (const w of r.waiters) w.reject(err);
@@ -409,6 +659,11 @@ export class RaftLog implements ReplicatedLog {
 
   private expire(now: number): void {
     const timeout = Errors.timeout;
+    for (const [k, w] of this.memberWaiters)
+      if (w.deadline <= now) {
+        this.memberWaiters.delete(k);
+        w.reject(timeout());
+      }
     for (const [key, list] of this.proposals) {
       const keep = list.filter((p) => {
         if (p.deadline > now) return true;

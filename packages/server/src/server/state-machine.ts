@@ -57,6 +57,16 @@ export class StateMachine {
     this.alarmList = a ? (JSON.parse(a.toString()) as AlarmMember[]) : [];
   }
 
+  /** Re-reads everything cached from the backend (after the backend file was replaced by a snapshot). */
+  reload(): void {
+    this.leases.reload();
+    this.kv.reload();
+    this.applied = this.backend.getMetaNumber(META_APPLIED_INDEX);
+    this.appliedTerm = this.backend.getMetaNumber(META_APPLIED_TERM);
+    const a = this.backend.getMeta(META_ALARMS);
+    this.alarmList = a ? (JSON.parse(a.toString()) as AlarmMember[]) : [];
+  }
+
   get appliedIndex(): number {
     return this.applied;
   }

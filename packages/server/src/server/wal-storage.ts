@@ -3,11 +3,13 @@
  * entries) and keeps the log in memory; RaftLog appends to it after the WAL made the same
  * records durable, so this is always a copy of the durable log.
  *
- * First version: the log is never compacted in cluster mode (the WAL keeps every segment, see
- * RaftLog), so every entry stays readable here and followers never need a snapshot. If the WAL
- * starts after a snapshot marker (a data dir restored from a snapshot), entries below it are
- * gone and snapshot() reports "temporarily unavailable": a follower that far behind cannot be
- * caught up by this version (InstallSnapshot over the network is not built yet).
+ * Compaction: after RaftLog took a snapshot (a backend copy in the snap directory, see
+ * raft-snapshots.ts) it compacts this log up to some index C (appending a WAL snapshot marker
+ * at C first), and entries <= C are gone from memory; WAL segments below C are released. On
+ * restart the WAL replay drops entries at or below the last marker, so the log starts at C+1 and
+ * term(C) is the marker's term. snapshot() returns the newest snapshot file's metadata (index
+ * S >= C); the transport streams the file itself. A follower that installs a leader's snapshot
+ * replaces its whole log with it (applySnapshot).
  */
 import {
   CompactedError,
@@ -15,7 +17,6 @@ import {
   Entry,
   HardState,
   invariant,
-  NodeId,
   Snapshot,
   SnapshotTemporarilyUnavailableError,
   Storage,
@@ -29,15 +30,18 @@ export class WalStorage implements Storage {
   private snapTerm: number;
   /** entries snapIndex+1 .. lastIndex */
   private ents: Entry[];
-  private readonly conf: ConfState;
+  private conf: ConfState;
+  /** the newest snapshot file's metadata (undefined: none taken or received yet) */
+  private snap: Snapshot | undefined;
 
   /**
    * @param applied the state machine's applied index: everything at or below it was committed,
    *   so the initial commit index is at least that (the commit index in the WAL may lag, since a
    *   commit-only HardState change is not written on its own).
    */
-  constructor(state: RecoveredState, voters: NodeId[], applied: number) {
-    this.conf = { voters: [...voters].sort((a, b) => a - b), learners: [] };
+  constructor(state: RecoveredState, conf: ConfState, applied: number, snap?: Snapshot) {
+    this.conf = { voters: [...conf.voters], learners: [...conf.learners] };
+    this.snap = snap;
     const first = state.entries.length > 0 ? state.entries[0].index : state.lastIndex + 1;
     this.snapIndex = first - 1;
     // The term of the entry before the first kept one: the snapshot marker's when there is one.
@@ -52,7 +56,7 @@ export class WalStorage implements Storage {
   }
 
   initialState(): { hardState: HardState; confState: ConfState } {
-    return { hardState: { ...this.hard }, confState: { voters: [...this.conf.voters], learners: [] } };
+    return { hardState: { ...this.hard }, confState: { voters: [...this.conf.voters], learners: [...this.conf.learners] } };
   }
 
   setHardState(hs: HardState): void {
@@ -81,8 +85,34 @@ export class WalStorage implements Storage {
   }
 
   snapshot(): Snapshot {
+    if (this.snap && this.snap.meta.index >= this.snapIndex) return this.snap;
     if (this.snapIndex > 0) throw new SnapshotTemporarilyUnavailableError();
-    return { meta: { index: 0, term: 0, confState: { voters: [...this.conf.voters], learners: [] } }, data: Buffer.alloc(0) };
+    return { meta: { index: 0, term: 0, confState: { voters: [...this.conf.voters], learners: [...this.conf.learners] } }, data: Buffer.alloc(0) };
+  }
+
+  /** A snapshot file now exists for `s` (taken here or received): offer it to lagging followers. */
+  setSnapshot(s: Snapshot): void {
+    if (!this.snap || s.meta.index > this.snap.meta.index) this.snap = s;
+  }
+
+  /** Drops entries up to and including i (i <= the last index). */
+  compact(i: number): void {
+    if (i <= this.snapIndex) return;
+    invariant(i <= this.lastIndex(), () => `compact(${i}) beyond last index ${this.lastIndex()}`);
+    const t = this.term(i);
+    this.ents = this.ents.slice(i - this.snapIndex);
+    this.snapIndex = i;
+    this.snapTerm = t;
+  }
+
+  /** Replaces the whole log with a leader's snapshot (already recorded in the WAL). */
+  applySnapshot(s: Snapshot): void {
+    this.snapIndex = s.meta.index;
+    this.snapTerm = s.meta.term;
+    this.ents = [];
+    this.conf = { voters: [...s.meta.confState.voters], learners: [...s.meta.confState.learners] };
+    this.setSnapshot(s);
+    if (this.hard.commit < s.meta.index) this.hard = { ...this.hard, commit: s.meta.index };
   }
 
   /** Appends entries made durable in the WAL, truncating a conflicting suffix (as the WAL's replay does). */

@@ -152,6 +152,20 @@ export class WatchHub {
     this.scheduleCatchup();
   }
 
+  /**
+   * The store jumped ahead (a Raft snapshot replaced the backend): synced watchers have seen
+   * everything up to `prevRevision` and catch up on the rest from the backend.
+   */
+  resync(prevRevision: number): void {
+    const all = [...this.ranged];
+    for (const s of this.byKey.values()) all.push(...s);
+    for (const w of all) {
+      if (!w.synced) continue;
+      w.nextRev = Math.max(w.nextRev, prevRevision + 1);
+      this.markUnsynced(w);
+    }
+  }
+
   /** A sink became writable again: let its watchers catch up. */
   resume(): void {
     if (this.unsynced.size > 0) this.scheduleCatchup();
