@@ -6,7 +6,12 @@
  * significant digits); a worker sends its histograms to the main thread encoded
  * (compressed base64), where they are decoded and added together.
  */
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, Histogram } from 'hdr-histogram-js';
+import {
+  build,
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+  Histogram,
+} from 'hdr-histogram-js';
 
 export const ETCD_WORKLOADS = [
   'put',
@@ -156,10 +161,13 @@ export function watchersOnKey(k: number, watchers: number, keySpace: number): nu
 /** `host:port` from an endpoint given as host:port or http://host:port. */
 export function grpcTarget(endpoint: string): string {
   const e = endpoint.trim();
-  if (/^https:\/\//i.test(e)) throw new Error(`endpoint ${e}: TLS is not supported by concord bench`);
+  if (/^https:\/\//i.test(e))
+    throw new Error(`endpoint ${e}: TLS is not supported by concord bench`);
   const hostPort = e.replace(/^http:\/\//i, '').replace(/\/+$/, '');
   if (!/^(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d+$/.test(hostPort)) {
-    throw new Error(`invalid endpoint ${JSON.stringify(endpoint)} (use host:port or http://host:port)`);
+    throw new Error(
+      `invalid endpoint ${JSON.stringify(endpoint)} (use host:port or http://host:port)`,
+    );
   }
   return hostPort;
 }

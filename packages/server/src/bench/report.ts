@@ -90,17 +90,33 @@ export function params(cfg: BenchConfig): Record<string, unknown> {
   };
   switch (cfg.workload) {
     case 'range':
-      Object.assign(p, { key: cfg.rangeKey, end: cfg.rangeEnd, consistency: cfg.consistency, limit: cfg.limit, countOnly: cfg.countOnly });
+      Object.assign(p, {
+        key: cfg.rangeKey,
+        end: cfg.rangeEnd,
+        consistency: cfg.consistency,
+        limit: cfg.limit,
+        countOnly: cfg.countOnly,
+      });
       break;
     case 'txn-put':
       p.txnOps = cfg.txnOps;
       break;
     case 'txn-mixed':
-      Object.assign(p, { key: cfg.rangeKey, end: cfg.rangeEnd, consistency: cfg.consistency, limit: cfg.limit, rwRatio: cfg.rwRatio });
+      Object.assign(p, {
+        key: cfg.rangeKey,
+        end: cfg.rangeEnd,
+        consistency: cfg.consistency,
+        limit: cfg.limit,
+        rwRatio: cfg.rwRatio,
+      });
       break;
     case 'watch':
     case 'watch-latency':
-      Object.assign(p, { streams: cfg.streams, watchersPerStream: cfg.watchersPerStream, drainTimeoutSec: cfg.drainTimeoutMs / 1000 });
+      Object.assign(p, {
+        streams: cfg.streams,
+        watchersPerStream: cfg.watchersPerStream,
+        drainTimeoutSec: cfg.drainTimeoutMs / 1000,
+      });
       break;
     case 'lease-keepalive':
       p.leaseTtl = cfg.leaseTtl;
@@ -142,7 +158,9 @@ export function buildReport(
       streams: cfg.streams,
       watchers: cfg.streams * cfg.watchersPerStream,
       create: stats(r.hists.get('create')),
-      ...(cfg.workload === 'watch' ? { event: stats(r.hists.get('event')) } : { put: stats(r.hists.get('put')) }),
+      ...(cfg.workload === 'watch'
+        ? { event: stats(r.hists.get('event')) }
+        : { put: stats(r.hists.get('put')) }),
       expectedEvents: r.expectedEvents,
       receivedEvents: r.events,
       delivery: r.expectedEvents > 0 ? round(r.events / r.expectedEvents, 6) : 1,
@@ -164,11 +182,17 @@ function latencyLine(s: LatencyStats): string {
 }
 
 export function humanSummary(r: BenchReport): string {
-  const p = r.params as { clients: number; conns: number; workers: number; endpoints: string[]; rate: number };
+  const p = r.params as {
+    clients: number;
+    conns: number;
+    workers: number;
+    endpoints: string[];
+    rate: number;
+  };
   const lines = [
     `Summary: ${r.workload} — ${p.clients} client${p.clients === 1 ? '' : 's'}, ${p.conns} conn${p.conns === 1 ? '' : 's'}, ` +
       `${p.workers} worker${p.workers === 1 ? '' : 's'}, ${p.endpoints.join(',')}${p.rate > 0 ? `, rate limit ${p.rate}/s` : ''}`,
-    `  Total:         ${r.ops} ops in ${r.durationSec.toFixed(3)} s`,
+    `  Total:         ${r.ops} ops${r.errors > 0 ? ` (${r.errors} failed)` : ''} in ${r.durationSec.toFixed(3)} s`,
     `  Throughput:    ${r.opsPerSec.toFixed(1)} ops/s`,
     `  Latency (ms):  ${latencyLine(r)}${r.workload === 'watch-latency' ? '   (put to event, per watcher)' : ''}`,
   ];
@@ -176,9 +200,12 @@ export function humanSummary(r: BenchReport): string {
   if (r.writes) lines.push(`    writes (${r.writes.count}):  ${latencyLine(r.writes)}`);
   if (r.watch) {
     const w = r.watch;
-    lines.push(`  Watchers:      ${w.watchers} on ${w.streams} stream${w.streams === 1 ? '' : 's'}; create (ms): ${latencyLine(w.create)}`);
+    lines.push(
+      `  Watchers:      ${w.watchers} on ${w.streams} stream${w.streams === 1 ? '' : 's'}; create (ms): ${latencyLine(w.create)}`,
+    );
     if (w.put) lines.push(`  Put (ms):      ${latencyLine(w.put)}`);
-    if (w.event) lines.push(`  Event (ms):    ${latencyLine(w.event)}   (put to event, per watcher)`);
+    if (w.event)
+      lines.push(`  Event (ms):    ${latencyLine(w.event)}   (put to event, per watcher)`);
     lines.push(
       `  Delivery:      ${w.receivedEvents}/${w.expectedEvents} events (${(w.delivery * 100).toFixed(2)}%), ` +
         `${w.drained ? 'all in' : 'gave up after'} ${w.drainMs.toFixed(0)} ms after the last put`,

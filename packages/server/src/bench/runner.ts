@@ -67,13 +67,18 @@ class Progress {
     const counts = `${c.ops}${this.cfg.total > 0 ? `/${this.cfg.total}` : ''} ops`;
     const tail =
       `${rate.toFixed(0)} ops/s, ${c.errors} errors` +
-      (this.cfg.workload === 'watch' || this.cfg.workload === 'watch-latency' ? `, ${c.events} events` : '') +
+      (this.cfg.workload === 'watch' || this.cfg.workload === 'watch-latency'
+        ? `, ${c.events} events`
+        : '') +
       `, ${(elapsedMs / 1000).toFixed(1)}s${phase ? ` (${phase})` : ''}`;
     if (this.tty) {
       const width = 30;
       const f = Math.min(1, frac ?? 0);
       const fill = Math.round(f * width);
-      const bar = frac === undefined ? '' : `[${'='.repeat(fill)}${fill < width ? '>' : ''}${' '.repeat(Math.max(0, width - fill - 1))}] ${(f * 100).toFixed(0).padStart(3)}% `;
+      const bar =
+        frac === undefined
+          ? ''
+          : `[${'='.repeat(fill)}${fill < width ? '>' : ''}${' '.repeat(Math.max(0, width - fill - 1))}] ${(f * 100).toFixed(0).padStart(3)}% `;
       process.stderr.write(`\r\x1b[K${this.cfg.workload} ${bar}${counts}, ${tail}`);
       this.drawn = true;
     } else if (elapsedMs - this.lastLine >= 1000) {
@@ -108,11 +113,14 @@ export async function runBench(cfg: BenchConfig, opts: RunOptions): Promise<Benc
   };
 
   const sum = (): Counters =>
-    last.reduce((a, c) => ({ ops: a.ops + c.ops, errors: a.errors + c.errors, events: a.events + c.events }), {
-      ops: 0,
-      errors: 0,
-      events: 0,
-    });
+    last.reduce(
+      (a, c) => ({ ops: a.ops + c.ops, errors: a.errors + c.errors, events: a.events + c.events }),
+      {
+        ops: 0,
+        errors: 0,
+        events: 0,
+      },
+    );
 
   let ready = 0;
   for (const share of shares(cfg)) {
@@ -145,7 +153,8 @@ export async function runBench(cfg: BenchConfig, opts: RunOptions): Promise<Benc
     });
     worker.on('error', (e) => fail(e));
     worker.on('exit', (code) => {
-      if (results[w] === undefined) fail(new Error(`bench worker ${w} exited (code ${code}) before reporting`));
+      if (results[w] === undefined)
+        fail(new Error(`bench worker ${w} exited (code ${code}) before reporting`));
     });
   }
 
@@ -214,7 +223,8 @@ export async function runBench(cfg: BenchConfig, opts: RunOptions): Promise<Benc
     broadcast({ t: 'finish' });
     await until(() => results.filter(Boolean).length === workers.length, 30_000);
     const got = results.filter((r): r is ResultMsg => r !== undefined);
-    if (got.length !== workers.length) throw new Error('bench workers did not report their results');
+    if (got.length !== workers.length)
+      throw new Error('bench workers did not report their results');
 
     const merged = new Map<HistName, { h: Histogram; sumUs: number }>();
     const errorsByCode: Record<string, number> = {};
@@ -225,8 +235,12 @@ export async function runBench(cfg: BenchConfig, opts: RunOptions): Promise<Benc
       ops += r.ops;
       errors += r.errors;
       events += r.events;
-      for (const [k, n] of Object.entries(r.errorsByCode)) errorsByCode[k] = (errorsByCode[k] ?? 0) + n;
-      for (const [name, e] of Object.entries(r.hists) as [HistName, { hdr: string; sumUs: number }][]) {
+      for (const [k, n] of Object.entries(r.errorsByCode))
+        errorsByCode[k] = (errorsByCode[k] ?? 0) + n;
+      for (const [name, e] of Object.entries(r.hists) as [
+        HistName,
+        { hdr: string; sumUs: number },
+      ][]) {
         let m = merged.get(name);
         if (!m) merged.set(name, (m = { h: newHistogram(), sumUs: 0 }));
         const h = decodeHistogram(e.hdr);

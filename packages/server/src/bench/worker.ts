@@ -13,7 +13,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { etcdserverpb } from '@concord/proto';
-import { KVService, LeaseService, WatchService, toGrpcServiceDefinition } from '@concord/proto/grpc-services';
+import {
+  KVService,
+  LeaseService,
+  WatchService,
+  toGrpcServiceDefinition,
+} from '@concord/proto/grpc-services';
 import type { Histogram } from 'hdr-histogram-js';
 import {
   BenchConfig,
@@ -44,7 +49,11 @@ const LeaseClient = grpc.makeGenericClientConstructor(
 );
 
 type Callback<T> = (err: grpc.ServiceError | null, res: T) => void;
-type UnaryFn<Req, Res> = (req: Req, opts: grpc.CallOptions, cb: Callback<Res>) => grpc.ClientUnaryCall;
+type UnaryFn<Req, Res> = (
+  req: Req,
+  opts: grpc.CallOptions,
+  cb: Callback<Res>,
+) => grpc.ClientUnaryCall;
 type Duplex<Req, Res> = grpc.ClientDuplexStream<Req, Res>;
 
 interface KvStub extends grpc.Client {
@@ -58,7 +67,10 @@ interface WatchStub extends grpc.Client {
 interface LeaseStub extends grpc.Client {
   LeaseGrant: UnaryFn<etcdserverpb.ILeaseGrantRequest, etcdserverpb.LeaseGrantResponse>;
   LeaseRevoke: UnaryFn<etcdserverpb.ILeaseRevokeRequest, etcdserverpb.LeaseRevokeResponse>;
-  LeaseKeepAlive(): Duplex<etcdserverpb.ILeaseKeepAliveRequest, etcdserverpb.LeaseKeepAliveResponse>;
+  LeaseKeepAlive(): Duplex<
+    etcdserverpb.ILeaseKeepAliveRequest,
+    etcdserverpb.LeaseKeepAliveResponse
+  >;
 }
 
 /** One connection: its own HTTP/2 session (local subchannel pool), shared by the stubs. */
@@ -104,9 +116,16 @@ function recordError(e: unknown): void {
   errorsByCode[k] = (errorsByCode[k] ?? 0) + 1;
 }
 
-function unary<Req, Res>(fn: UnaryFn<Req, Res>, stub: grpc.Client, req: Req, timeoutMs = cfg.requestTimeoutMs): Promise<Res> {
+function unary<Req, Res>(
+  fn: UnaryFn<Req, Res>,
+  stub: grpc.Client,
+  req: Req,
+  timeoutMs = cfg.requestTimeoutMs,
+): Promise<Res> {
   return new Promise((resolve, reject) =>
-    fn.call(stub, req, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res))),
+    fn.call(stub, req, { deadline: Date.now() + timeoutMs }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    ),
   );
 }
 
@@ -190,7 +209,8 @@ const rangeRequest = (): etcdserverpb.IRangeRequest => ({
 });
 const totalWatchers = cfg.streams * cfg.watchersPerStream;
 /** watch workloads put the send time (µs, float64 LE) in the first 8 value bytes */
-const timestamped = (cfg.workload === 'watch' || cfg.workload === 'watch-latency') && cfg.valSize >= 8;
+const timestamped =
+  (cfg.workload === 'watch' || cfg.workload === 'watch-latency') && cfg.valSize >= 8;
 
 type Op = (i: number) => Promise<unknown>;
 
@@ -223,7 +243,9 @@ function makeOp(conn: Conn, clientState: { lease?: KeepAliveClient }): Op {
         // distinct keys: etcd rejects a txn that puts one key twice
         const picked = new Set<number>();
         for (let j = 0; picked.size < cfg.txnOps; j++) {
-          picked.add(cfg.sequentialKeys ? (i * cfg.txnOps + j) % cfg.keySpaceSize : randomKeyNumber());
+          picked.add(
+            cfg.sequentialKeys ? (i * cfg.txnOps + j) % cfg.keySpaceSize : randomKeyNumber(),
+          );
         }
         const success: etcdserverpb.IRequestOp[] = [];
         for (const n of picked) success.push({ requestPut: { key: keys.key(n), value } });
@@ -238,7 +260,11 @@ function makeOp(conn: Conn, clientState: { lease?: KeepAliveClient }): Op {
       return (i) =>
         Math.random() < readShare
           ? tr(() => unary(kv.Txn, kv, read))
-          : tw(() => unary(kv.Txn, kv, { success: [{ requestPut: { key: keys.key(keyNumber(i)), value } }] }));
+          : tw(() =>
+              unary(kv.Txn, kv, {
+                success: [{ requestPut: { key: keys.key(keyNumber(i)), value } }],
+              }),
+            );
     }
     case 'watch':
     case 'watch-latency': {
@@ -265,12 +291,18 @@ function makeOp(conn: Conn, clientState: { lease?: KeepAliveClient }): Op {
 class KeepAliveClient {
   id: etcdserverpb.LeaseGrantResponse['ID'] = 0;
   private stream?: Duplex<etcdserverpb.ILeaseKeepAliveRequest, etcdserverpb.LeaseKeepAliveResponse>;
-  private pending?: { resolve(r: etcdserverpb.LeaseKeepAliveResponse): void; reject(e: unknown): void };
+  private pending?: {
+    resolve(r: etcdserverpb.LeaseKeepAliveResponse): void;
+    reject(e: unknown): void;
+  };
 
   constructor(private readonly conn: Conn) {}
 
   async grant(): Promise<void> {
-    const r = await unary(this.conn.lease.LeaseGrant, this.conn.lease, { TTL: cfg.leaseTtl, ID: 0 });
+    const r = await unary(this.conn.lease.LeaseGrant, this.conn.lease, {
+      TTL: cfg.leaseTtl,
+      ID: 0,
+    });
     if (r.error) throw new Error(`lease grant: ${r.error}`);
     this.id = r.ID;
   }
@@ -314,7 +346,10 @@ class KeepAliveClient {
   async close(): Promise<void> {
     this.stream?.end();
     this.stream?.cancel();
-    if (this.id) await unary(this.conn.lease.LeaseRevoke, this.conn.lease, { ID: this.id }, 2000).catch(() => undefined);
+    if (this.id)
+      await unary(this.conn.lease.LeaseRevoke, this.conn.lease, { ID: this.id }, 2000).catch(
+        () => undefined,
+      );
   }
 }
 
@@ -330,7 +365,8 @@ async function openWatchStream(conn: Conn, globalStream: number): Promise<void> 
       created = undefined;
       c?.();
     }
-    if (r.canceled) recordError(new Error(`watch canceled${r.cancelReason ? `: ${r.cancelReason}` : ''}`));
+    if (r.canceled)
+      recordError(new Error(`watch canceled${r.cancelReason ? `: ${r.cancelReason}` : ''}`));
     const n = r.events.length;
     if (n === 0) return;
     counters.events += n;
@@ -341,7 +377,8 @@ async function openWatchStream(conn: Conn, globalStream: number): Promise<void> 
       if (!v || v.length < 8) continue;
       const sent = Buffer.from(v.buffer, v.byteOffset, v.byteLength).readDoubleLE(0);
       const lat = now - sent;
-      if (lat >= 0 && lat < 3_600_000_000) record(cfg.workload === 'watch-latency' ? 'main' : 'event', lat);
+      if (lat >= 0 && lat < 3_600_000_000)
+        record(cfg.workload === 'watch-latency' ? 'main' : 'event', lat);
     }
   });
   call.on('error', (e) => {
@@ -374,7 +411,9 @@ async function openWatchStream(conn: Conn, globalStream: number): Promise<void> 
 
 async function main(): Promise<void> {
   const conns = wd.share.conns.map(connect);
-  cleanups.push(() => conns.forEach((c) => (c.kv.close(), c.watch.close(), c.lease.close(), c.channel.close())));
+  cleanups.push(() =>
+    conns.forEach((c) => (c.kv.close(), c.watch.close(), c.lease.close(), c.channel.close())),
+  );
   await Promise.all(conns.map(waitReady));
 
   const states = wd.share.clients.map(() => ({}) as { lease?: KeepAliveClient });
@@ -392,7 +431,9 @@ async function main(): Promise<void> {
     await Promise.all(wd.share.streams.map((s, k) => openWatchStream(conns[k % conns.length], s)));
   }
 
-  const run = new Promise<void>((resolve) => port.once('message', (m: MainMsg) => m.t === 'run' && resolve()));
+  const run = new Promise<void>((resolve) =>
+    port.once('message', (m: MainMsg) => m.t === 'run' && resolve()),
+  );
   post({ t: 'ready' });
   await run;
 

@@ -19,7 +19,8 @@ export const ZK_NOT_AVAILABLE_EXIT = 2;
 function int(min: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer >= ${min}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`must be an integer >= ${min}`);
     return n;
   };
 }
@@ -27,7 +28,8 @@ function int(min: number) {
 function num(min: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`must be a number >= ${min}`);
+    if (!Number.isFinite(n) || n < min)
+      throw new InvalidArgumentError(`must be a number >= ${min}`);
     return n;
   };
 }
@@ -87,34 +89,69 @@ interface CommonOpts {
 
 function addCommon(cmd: Command, defaults: { valSize?: number } = {}): Command {
   return cmd
-    .option('--endpoints <list>', 'comma-separated host:port or http://host:port', list, ['127.0.0.1:2379'])
+    .option('--endpoints <list>', 'comma-separated host:port or http://host:port', list, [
+      '127.0.0.1:2379',
+    ])
     .option('--conns <n>', 'gRPC connections (each its own HTTP/2 session)', int(1), 1)
-    .option('--clients <n>', 'concurrent clients, each with one request in flight (closed loop)', int(1), 1)
+    .option(
+      '--clients <n>',
+      'concurrent clients, each with one request in flight (closed loop)',
+      int(1),
+      1,
+    )
     .option(
       '--workers <n>',
       `worker threads generating the load (default: CPU count, ${os.availableParallelism()} here; at most --conns and --clients)`,
       int(1),
     )
-    .option('--total <n>', 'operations in all (default 10000; unlimited when only --duration is given; 0 = unlimited)', int(0))
-    .option('--duration <d>', 'stop after this long (30s, 2m; bare number = seconds); with --total, whichever comes first', duration)
-    .option('--key-size <bytes>', 'key size in bytes (keys are --key-prefix + zero-padded key number)', int(1), 8)
+    .option(
+      '--total <n>',
+      'operations in all (default 10000; unlimited when only --duration is given; 0 = unlimited)',
+      int(0),
+    )
+    .option(
+      '--duration <d>',
+      'stop after this long (30s, 2m; bare number = seconds); with --total, whichever comes first',
+      duration,
+    )
+    .option(
+      '--key-size <bytes>',
+      'key size in bytes (keys are --key-prefix + zero-padded key number)',
+      int(1),
+      8,
+    )
     .option('--val-size <bytes>', 'value size in bytes', int(0), defaults.valSize ?? 8)
     .option('--key-space-size <n>', 'number of distinct keys', int(1), 1)
     .option('--sequential-keys', 'op i uses key i mod key-space-size instead of a random key')
     .option('--key-prefix <s>', 'prefix of every key written or watched', '')
-    .option('--rate <ops/s>', 'limit on operations per second for the whole run (0 = unlimited)', num(0))
+    .option(
+      '--rate <ops/s>',
+      'limit on operations per second for the whole run (0 = unlimited)',
+      num(0),
+    )
     .option('--target-leader', 'send requests to the leader only (accepted; no effect yet)')
-    .addOption(durationOption('--dial-timeout <d>', 'time to wait for each connection at start', 5000, '5s'))
+    .addOption(
+      durationOption('--dial-timeout <d>', 'time to wait for each connection at start', 5000, '5s'),
+    )
     .addOption(durationOption('--request-timeout <d>', 'deadline of each request', 10_000, '10s'))
-    .option('--json', 'print one JSON line with the results and parameters on stdout (the summary goes to stderr)')
+    .option(
+      '--json',
+      'print one JSON line with the results and parameters on stdout (the summary goes to stderr)',
+    )
     .option('--no-progress', 'no progress bar / progress lines on stderr');
 }
 
 function consistencyOption(): Option {
-  return new Option('--consistency <l|s>', 'linearizable (l) or serializable (s) reads').choices(['l', 's']).default('l');
+  return new Option('--consistency <l|s>', 'linearizable (l) or serializable (s) reads')
+    .choices(['l', 's'])
+    .default('l');
 }
 
-function config(workload: EtcdWorkload, o: CommonOpts, args: { key?: string; end?: string } = {}): BenchConfig {
+function config(
+  workload: EtcdWorkload,
+  o: CommonOpts,
+  args: { key?: string; end?: string } = {},
+): BenchConfig {
   if (o.endpoints.length === 0) throw new Error('no endpoints given (--endpoints)');
   for (const e of o.endpoints) grpcTarget(e);
   const durationMs = o.duration ?? 0;
@@ -122,7 +159,9 @@ function config(workload: EtcdWorkload, o: CommonOpts, args: { key?: string; end
   const requested = o.workers ?? os.availableParallelism();
   const workers = Math.max(1, Math.min(requested, o.conns, o.clients));
   if (o.workers !== undefined && workers < o.workers) {
-    process.stderr.write(`bench: using ${workers} worker thread(s): each worker needs its own connection and client\n`);
+    process.stderr.write(
+      `bench: using ${workers} worker thread(s): each worker needs its own connection and client\n`,
+    );
   }
   let rate = o.rate ?? 0;
   if (workload === 'watch-latency' && o.rate === undefined) rate = 100;
@@ -159,7 +198,9 @@ function config(workload: EtcdWorkload, o: CommonOpts, args: { key?: string; end
     leaseTtl: o.leaseTtl ?? 60,
   };
   if (workload === 'txn-put' && cfg.txnOps > cfg.keySpaceSize) {
-    throw new Error(`--txn-ops ${cfg.txnOps} needs --key-space-size >= ${cfg.txnOps} (the keys of a txn must differ)`);
+    throw new Error(
+      `--txn-ops ${cfg.txnOps} needs --key-space-size >= ${cfg.txnOps} (the keys of a txn must differ)`,
+    );
   }
   new KeyMaker(cfg.keyPrefix, cfg.keySize, cfg.keySpaceSize); // validates key size vs key space
   return cfg;
@@ -183,31 +224,56 @@ function etcdWorkload(
   positional?: boolean,
 ): Command {
   const c = addCommon(new Command(name).description(description));
-  if (positional) c.argument('[key]', 'key to read (default: the first key of the key space)').argument('[end]', 'range end (exclusive)');
+  if (positional)
+    c.argument('[key]', 'key to read (default: the first key of the key space)').argument(
+      '[end]',
+      'range end (exclusive)',
+    );
   setup(c);
   return c.action(async (...a: unknown[]) => {
     const cmd = a[a.length - 1] as Command;
     const o = cmd.opts<CommonOpts>();
-    const args = positional ? { key: a[0] as string | undefined, end: a[1] as string | undefined } : {};
+    const args = positional
+      ? { key: a[0] as string | undefined, end: a[1] as string | undefined }
+      : {};
     await run(config(name, o, args), o);
   });
 }
 
 /** ZooKeeper workloads: the interface is fixed; they answer "not available yet" (exit 2) for now. */
-function zkWorkload(name: string, description: string, setup: (c: Command) => Command = (c) => c): Command {
+function zkWorkload(
+  name: string,
+  description: string,
+  setup: (c: Command) => Command = (c) => c,
+): Command {
   const c = new Command(name)
-    .description(`${description} [ZooKeeper protocol not available yet: exits with code ${ZK_NOT_AVAILABLE_EXIT}]`)
+    .description(
+      `${description} [ZooKeeper protocol not available yet: exits with code ${ZK_NOT_AVAILABLE_EXIT}]`,
+    )
     .option('--endpoints <list>', 'comma-separated ZooKeeper host:port', list, ['127.0.0.1:2181'])
     .option('--conns <n>', 'ZooKeeper sessions (connections)', int(1), 1)
-    .option('--clients <n>', 'concurrent clients, each with one request in flight (closed loop)', int(1), 1)
+    .option(
+      '--clients <n>',
+      'concurrent clients, each with one request in flight (closed loop)',
+      int(1),
+      1,
+    )
     .option('--workers <n>', 'worker threads generating the load (default: CPU count)', int(1))
-    .option('--total <n>', 'operations in all (default 10000; unlimited when only --duration is given)', int(0))
+    .option(
+      '--total <n>',
+      'operations in all (default 10000; unlimited when only --duration is given)',
+      int(0),
+    )
     .option('--duration <d>', 'stop after this long; with --total, whichever comes first', duration)
     .option('--root <path>', 'parent znode of every znode the run uses', '/concord-bench')
     .option('--val-size <bytes>', 'znode data size in bytes', int(0), 8)
     .option('--key-space-size <n>', 'number of distinct znodes', int(1), 1)
     .option('--sequential-keys', 'op i uses znode i mod key-space-size instead of a random one')
-    .option('--rate <ops/s>', 'limit on operations per second for the whole run (0 = unlimited)', num(0))
+    .option(
+      '--rate <ops/s>',
+      'limit on operations per second for the whole run (0 = unlimited)',
+      num(0),
+    )
     .addOption(durationOption('--session-timeout <d>', 'ZooKeeper session timeout', 10_000, '10s'))
     .option('--json', 'print one JSON line with the results and parameters on stdout')
     .option('--no-progress', 'no progress bar / progress lines on stderr');
@@ -220,7 +286,7 @@ function zkWorkload(name: string, description: string, setup: (c: Command) => Co
 
 export function benchCommand(): Command {
   const bench = new Command('bench')
-    .description('Benchmark a Concord or etcd cluster with the workloads of etcd\'s benchmark tool')
+    .description("Benchmark a Concord or etcd cluster with the workloads of etcd's benchmark tool")
     .addHelpText(
       'after',
       `
@@ -275,8 +341,20 @@ Examples:
   const watchOptions = (perStream: number) => (c: Command) =>
     c
       .option('--streams <n>', 'watch streams (spread over the connections)', int(1), 10)
-      .option('--watchers-per-stream <n>', 'watchers on each stream; watcher j watches key j mod key-space-size', int(1), perStream)
-      .addOption(durationOption('--drain-timeout <d>', 'after the last put, how long to wait for all events', 10_000, '10s'));
+      .option(
+        '--watchers-per-stream <n>',
+        'watchers on each stream; watcher j watches key j mod key-space-size',
+        int(1),
+        perStream,
+      )
+      .addOption(
+        durationOption(
+          '--drain-timeout <d>',
+          'after the last put, how long to wait for all events',
+          10_000,
+          '10s',
+        ),
+      );
   bench.addCommand(
     etcdWorkload(
       'watch',
@@ -292,18 +370,34 @@ Examples:
     ),
   );
   bench.addCommand(
-    etcdWorkload('lease-keepalive', 'Each client grants a lease, then sends keep-alives on its stream (one in flight)', (c) =>
-      c.option('--lease-ttl <s>', 'TTL of the granted leases in seconds (revoked at the end)', int(1), 60),
+    etcdWorkload(
+      'lease-keepalive',
+      'Each client grants a lease, then sends keep-alives on its stream (one in flight)',
+      (c) =>
+        c.option(
+          '--lease-ttl <s>',
+          'TTL of the granted leases in seconds (revoked at the end)',
+          int(1),
+          60,
+        ),
     ),
   );
 
-  bench.addCommand(zkWorkload('zk-create', 'Create znodes under --root', (c) => c.option('--sequential', 'create SEQUENTIAL znodes')));
+  bench.addCommand(
+    zkWorkload('zk-create', 'Create znodes under --root', (c) =>
+      c.option('--sequential', 'create SEQUENTIAL znodes'),
+    ),
+  );
   bench.addCommand(zkWorkload('zk-set', 'setData on existing znodes'));
   bench.addCommand(zkWorkload('zk-get', 'getData on existing znodes'));
-  bench.addCommand(zkWorkload('zk-ephemeral', 'Create and delete EPHEMERAL znodes (one per session and op)'));
   bench.addCommand(
-    zkWorkload('zk-watch', 'Set data watches, then setData on the watched znodes; reports notification delivery and latency', (c) =>
-      c.option('--watchers-per-session <n>', 'watches set by each session', int(1), 100),
+    zkWorkload('zk-ephemeral', 'Create and delete EPHEMERAL znodes (one per session and op)'),
+  );
+  bench.addCommand(
+    zkWorkload(
+      'zk-watch',
+      'Set data watches, then setData on the watched znodes; reports notification delivery and latency',
+      (c) => c.option('--watchers-per-session <n>', 'watches set by each session', int(1), 100),
     ),
   );
   return bench;
