@@ -11,6 +11,9 @@ export interface ConcordOptions {
   name?: string;
   dataDir?: string;
   listenClientUrls?: string[];
+  /** etcd 3.5's --listen-client-http-urls: HTTP (gateway, /health, /metrics) only here, and
+   * the client URLs serve gRPC alone (no per-connection protocol sniffing) */
+  listenClientHttpUrls?: string[];
   advertiseClientUrls?: string[];
   listenPeerUrls?: string[];
   initialAdvertisePeerUrls?: string[];
@@ -70,6 +73,7 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5000,
     'grpc-node.max_session_memory': 64 * 1024 * 1024,
+    'grpc.enable_channelz': 0, // per-call channelz bookkeeping costs CPU on every request
   });
   addEtcdServices(g, server, {
     maxTxnOps: cfg.maxTxnOps,
@@ -79,13 +83,25 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
   const httpApi = createHttpApi(server, (o.gateway ?? jsonGateway({ progressNotifyIntervalMs: o.progressNotifyIntervalMs }))(server));
   const listeners: ClientListener[] = [];
   const clientUrls: string[] = [];
+  const httpOnly = o.listenClientHttpUrls ?? [];
   for (const u of listen) {
     const url = new URL(u);
     if (url.protocol !== 'http:') throw new Error(`unsupported client URL ${u}: only http:// is supported`);
-    const l = new ClientListener(g, httpApi);
+    const l = new ClientListener(g, httpOnly.length > 0 ? undefined : httpApi);
     await l.listen(url.hostname, Number(url.port || 2379));
     listeners.push(l);
     clientUrls.push(`http://${url.hostname}:${l.address().port}`);
+  }
+  const httpListeners: import('node:http').Server[] = [];
+  for (const u of httpOnly) {
+    const url = new URL(u);
+    if (url.protocol !== 'http:') throw new Error(`unsupported client HTTP URL ${u}: only http:// is supported`);
+    const h = createHttpApi(server, (o.gateway ?? jsonGateway({ progressNotifyIntervalMs: o.progressNotifyIntervalMs }))(server));
+    await new Promise<void>((resolve, reject) => {
+      h.once('error', reject);
+      h.listen(Number(url.port || 2379), url.hostname, () => resolve());
+    });
+    httpListeners.push(h);
   }
   // advertise the real ports when the caller let the OS pick them
   if (!o.advertiseClientUrls) cfg.advertiseClientUrls = clientUrls;
@@ -95,6 +111,7 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
     clientUrls,
     async close() {
       for (const l of listeners) l.close();
+      for (const h of httpListeners) h.close();
       g.forceShutdown();
       await server.stop();
     },

@@ -15,9 +15,13 @@ export class ClientListener {
   private readonly injector: ReturnType<grpc.Server['createConnectionInjector']>;
   private readonly sockets = new Set<net.Socket>();
 
+  /**
+   * @param httpServer the HTTP/1.1 side; undefined makes this a gRPC-only port (etcd's
+   *   --listen-client-http-urls moves HTTP elsewhere), which skips the sniffing entirely
+   */
   constructor(
     grpcServer: grpc.Server,
-    private readonly httpServer: http.Server,
+    private readonly httpServer: http.Server | undefined,
   ) {
     this.injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
     this.tcp = net.createServer((socket) => this.route(socket));
@@ -27,6 +31,11 @@ export class ClientListener {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.setNoDelay(true);
+    if (!this.httpServer) {
+      this.injector.injectConnection(socket); // http2 reads the native handle directly
+      return;
+    }
+    const httpServer = this.httpServer;
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
@@ -41,7 +50,7 @@ export class ClientListener {
       } else {
         socket.pause();
         socket.unshift(head);
-        this.httpServer.emit('connection', socket);
+        httpServer.emit('connection', socket);
         socket.resume();
       }
     };
@@ -77,7 +86,21 @@ function replaying(socket: net.Socket, head: Buffer): Duplex {
       socket.resume();
     },
     write(chunk: Buffer, _enc, cb) {
+      // http2 writes each frame separately; cork for the rest of the tick so the frames of
+      // many responses leave in one writev instead of one syscall each
+      if (!socket.writableCorked) {
+        socket.cork();
+        process.nextTick(() => socket.uncork());
+      }
       socket.write(chunk, cb);
+    },
+    writev(chunks: Array<{ chunk: Buffer }>, cb) {
+      if (!socket.writableCorked) {
+        socket.cork();
+        process.nextTick(() => socket.uncork());
+      }
+      for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i].chunk);
+      socket.write(chunks[chunks.length - 1].chunk, cb);
     },
     final(cb) {
       socket.end(cb);

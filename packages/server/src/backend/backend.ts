@@ -86,6 +86,12 @@ export class Backend {
   leaseKeys!: BinaryDb;
   /** small named values: applied index, compact revision, cluster identity, ... */
   meta!: BinaryDb;
+  /** ZooKeeper (zk/znode-store.ts): path → znode metadata; parent NUL child → 1;
+   * session id → timeout + password; session id + path → 1 */
+  zkNodes!: BinaryDb;
+  zkChildren!: BinaryDb;
+  zkSessions!: BinaryDb;
+  zkEphemerals!: BinaryDb;
   readonly path: string;
   /** true while defragment() swaps the environment; readers must wait */
   busy = false;
@@ -118,6 +124,10 @@ export class Backend {
     this.leases = sub('leases');
     this.leaseKeys = sub('lease_keys');
     this.meta = sub('meta');
+    this.zkNodes = sub('zk_nodes');
+    this.zkChildren = sub('zk_children');
+    this.zkSessions = sub('zk_sessions');
+    this.zkEphemerals = sub('zk_ephemerals');
     return env;
   }
 
@@ -137,6 +147,7 @@ export class Backend {
     fs.renameSync(tmp, path.join(this.path, 'data.mdb'));
     fs.rmSync(path.join(this.path, 'lock.mdb'), { force: true });
     this.env = this.openEnv();
+    this.sizeCache.at = -Infinity;
   }
 
   /**
@@ -156,6 +167,7 @@ export class Backend {
     fs.closeSync(d);
     fs.rmSync(path.join(this.path, 'lock.mdb'), { force: true });
     this.env = this.openEnv();
+    this.sizeCache.at = -Infinity;
   }
 
   /** Runs fn inside one synchronous write transaction (reads inside see its writes). */
@@ -194,6 +206,15 @@ export class Backend {
     });
     this.flushing = p;
     return p;
+  }
+
+  private sizeCache = { bytes: 0, at: -Infinity };
+
+  /** sizeOnDisk() at most 100 ms old: the quota check runs on every write, a stat each is waste. */
+  sizeOnDiskCached(): number {
+    const now = performance.now();
+    if (now - this.sizeCache.at > 100) this.sizeCache = { bytes: this.sizeOnDisk(), at: now };
+    return this.sizeCache.bytes;
   }
 
   /** Size of the data file on disk (what etcd calls dbSize). */

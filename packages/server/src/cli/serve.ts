@@ -18,6 +18,7 @@ export function serveCommand(): Command {
     .option('--name <name>', 'human-readable name for this member', 'default')
     .option('--data-dir <dir>', 'path to the data directory', './data')
     .option('--listen-client-urls <urls>', 'URLs to listen on for client traffic', list, ['http://127.0.0.1:2379'])
+    .option('--listen-client-http-urls <urls>', 'URLs for HTTP only (gateway, /health, /metrics); the client URLs then serve gRPC alone', list)
     .option('--advertise-client-urls <urls>', "this member's client URLs to advertise", list)
     .option('--listen-peer-urls <urls>', 'URLs to listen on for peer traffic', list, ['http://127.0.0.1:2380'])
     .option('--initial-advertise-peer-urls <urls>', "this member's peer URLs to advertise", list)
@@ -45,6 +46,7 @@ export function serveCommand(): Command {
           name: String(o.name),
           dataDir: String(o.dataDir),
           listenClientUrls: listen,
+          listenClientHttpUrls: o.listenClientHttpUrls as string[] | undefined,
           advertiseClientUrls: (o.advertiseClientUrls as string[] | undefined) ?? listen,
           listenPeerUrls: o.listenPeerUrls as string[],
           initialAdvertisePeerUrls: peer,

@@ -234,10 +234,16 @@ export class EtcdServer {
 
   // ---------------------------------------------------------------- header
 
+  private clusterIdLong: Long | undefined;
+  private memberIdLong: Long | undefined;
+
   header(revision?: number): etcdserverpb.IResponseHeader {
+    // the ids never change: build their Long values once, not per response
+    this.clusterIdLong ??= long(this.clusterId);
+    this.memberIdLong ??= long(this.memberId);
     return {
-      clusterId: long(this.clusterId),
-      memberId: long(this.memberId),
+      clusterId: this.clusterIdLong,
+      memberId: this.memberIdLong,
       revision: revision ?? this.sm.kv.currentRevision,
       raftTerm: this.log ? this.log.term : 1,
     };
@@ -339,7 +345,7 @@ export class EtcdServer {
 
   private checkQuota(cost: number): void {
     if (this.sm.hasNoSpaceAlarm()) throw Errors.noSpace();
-    if (this.backend.sizeOnDisk() + cost > this.cfg.quotaBackendBytes) {
+    if (this.backend.sizeOnDiskCached() + cost > this.cfg.quotaBackendBytes) {
       void this.activateAlarm(etcdserverpb.AlarmType.NOSPACE);
       throw Errors.noSpace();
     }

@@ -34,6 +34,8 @@ function unary<Req, Res>(
   method: string,
   fn: Unary<Req, Res>,
 ): grpc.handleUnaryCall<Req, Res> {
+  // bind the success counter's labels once: label hashing per request shows in profiles
+  const handledOk = server.metrics.grpcHandled.labels({ grpc_type: 'unary', grpc_service: service, grpc_method: method, grpc_code: 'OK' });
   return (call, callback) => {
     let result: Promise<Res> | Res;
     try {
@@ -45,7 +47,7 @@ function unary<Req, Res>(
     }
     Promise.resolve(result).then(
       (res) => {
-        server.metrics.grpcHandled.inc({ grpc_type: 'unary', grpc_service: service, grpc_method: method, grpc_code: 'OK' });
+        handledOk.inc();
         callback(null, res);
       },
       (err: unknown) => {
