@@ -148,11 +148,14 @@ export class RaftLog implements ReplicatedLog {
   private readInFlight: ReadRound | undefined;
   private readNext: ReadWaiter[] = [];
   private readonly clientUrls = new Map<NodeId, string[]>();
+  /** names members gave in their hello (a member added by `member add` has none recorded) */
+  private readonly helloNames = new Map<NodeId, string>();
   private readonly byRaftId = new Map<NodeId, ClusterMember>();
   private membership: MembershipState;
   private readonly memberWaiters = new Map<string, MemberWaiter>();
   private lastSnapshotIndex: number;
   private removedSelf = false;
+  private snapshotWanted = false;
 
   onCommit: (entries: CommittedEntry[]) => void = () => undefined;
   /** called when this member becomes leader (true) or stops being leader (false) */
@@ -196,7 +199,10 @@ export class RaftLog implements ReplicatedLog {
       }),
       onMessage: (m) => this.receive(m),
       onUnreachable: (id) => this.node.reportUnreachable(id),
-      onHello: (id, h) => this.clientUrls.set(id, h.clientUrls),
+      onHello: (id, h) => {
+        this.clientUrls.set(id, h.clientUrls);
+        this.helloNames.set(id, h.name);
+      },
       onLeaseRenew: (id) => {
         if (this.isLeader) this.onLeaseRenew(id);
       },
@@ -248,7 +254,7 @@ export class RaftLog implements ReplicatedLog {
         id: BigInt('0x' + m.id),
         raftId: m.raftId,
         // as etcd: a member that never connected is listed without a name ("unstarted")
-        name: started ? m.name || (m.raftId === this.o.self.raftId ? this.o.self.name : '') : '',
+        name: started ? (m.raftId === this.o.self.raftId ? this.o.self.name : this.helloNames.get(m.raftId) || m.name) : '',
         peerUrls: m.peerUrls,
         clientUrls: m.raftId === this.o.self.raftId ? this.o.clientUrls() : (this.clientUrls.get(m.raftId) ?? []),
         isLearner: m.isLearner,
@@ -476,7 +482,10 @@ export class RaftLog implements ReplicatedLog {
       this.stopRemoved();
       return;
     }
-    if (this.o.appliedIndex() - this.lastSnapshotIndex >= this.o.snapshotCount) await this.takeSnapshot();
+    if (this.snapshotWanted || this.o.appliedIndex() - this.lastSnapshotIndex >= this.o.snapshotCount) {
+      this.snapshotWanted = false;
+      if (this.o.appliedIndex() > this.lastSnapshotIndex) await this.takeSnapshot();
+    }
     // a leader may have appeared: submit what waited for one
     if (this.node.raft.lead !== NONE) {
       if (this.waitingForLeader.length > 0) {
@@ -572,6 +581,13 @@ export class RaftLog implements ReplicatedLog {
   // ------------------------------------------------------------------ snapshots
 
   private sendSnapshot(m: Message & { type: 'MsgSnap' }): void {
+    const cs = m.snapshot.meta.confState;
+    if (!cs.voters.includes(m.to) && !cs.learners.includes(m.to)) {
+      // a member added after the snapshot would refuse it: take a fresh one, offer that later
+      this.snapshotWanted = true;
+      this.node.reportSnapshot(m.to, false);
+      return;
+    }
     const file = this.o.snapshots.pathOf(m.snapshot.meta.index, m.snapshot.meta.term);
     const to = this.memberRecordOf(m.to)?.name ?? String(m.to);
     this.log.info({ to, index: m.snapshot.meta.index }, 'sending snapshot');

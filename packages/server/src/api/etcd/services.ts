@@ -18,6 +18,7 @@ import { Code, EtcdError, Errors } from '../../server/errors';
 import { big, num } from '../../server/pb';
 import { checkDeleteRange, checkPut, checkRange, checkTxn } from './validate';
 import { WatchStream } from './watch-stream';
+import { memberAdd, memberPromote, memberRemove, memberUpdate, moveLeader } from '../../server/member-api';
 
 type Unary<Req, Res> = (req: Req) => Promise<Res> | Res;
 
@@ -130,10 +131,10 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
       header: server.header(0), // etcd's cluster responses carry no revision
       members: server.memberList(),
     })),
-    MemberAdd: u('etcdserverpb.Cluster', 'MemberAdd', unimplemented('adding members')),
-    MemberRemove: u('etcdserverpb.Cluster', 'MemberRemove', unimplemented('removing members')),
-    MemberUpdate: u('etcdserverpb.Cluster', 'MemberUpdate', unimplemented('updating members')),
-    MemberPromote: u('etcdserverpb.Cluster', 'MemberPromote', unimplemented('promoting members')),
+    MemberAdd: u('etcdserverpb.Cluster', 'MemberAdd', (r: etcdserverpb.MemberAddRequest) => memberAdd(server, r)),
+    MemberRemove: u('etcdserverpb.Cluster', 'MemberRemove', (r: etcdserverpb.MemberRemoveRequest) => memberRemove(server, r)),
+    MemberUpdate: u('etcdserverpb.Cluster', 'MemberUpdate', (r: etcdserverpb.MemberUpdateRequest) => memberUpdate(server, r)),
+    MemberPromote: u('etcdserverpb.Cluster', 'MemberPromote', (r: etcdserverpb.MemberPromoteRequest) => memberPromote(server, r)),
   });
 
   g.addService(toGrpcServiceDefinition(MaintenanceService) as unknown as grpc.ServiceDefinition, {
@@ -153,10 +154,7 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     Snapshot: (call: grpc.ServerWritableStream<etcdserverpb.SnapshotRequest, etcdserverpb.ISnapshotResponse>) => {
       void streamSnapshot(server, call);
     },
-    MoveLeader: u('etcdserverpb.Maintenance', 'MoveLeader', (r: etcdserverpb.MoveLeaderRequest) => {
-      if (big(r.targetID) !== server.memberId) throw Errors.badLeaderTransferee();
-      return { header: server.header() };
-    }),
+    MoveLeader: u('etcdserverpb.Maintenance', 'MoveLeader', (r: etcdserverpb.MoveLeaderRequest) => moveLeader(server, r)),
     Downgrade: u('etcdserverpb.Maintenance', 'Downgrade', unimplemented('downgrade')),
   });
 
