@@ -71,6 +71,8 @@ export class EtcdServer {
   private backend: Backend;
   private log!: ReplicatedLog;
   private readonly pending = new Map<string, Pending>();
+  /** request objects of entries proposed by this member, keyed by their encoded bytes */
+  private readonly proposed = new WeakMap<Buffer, concordpb.IInternalRequest>();
   /** as etcd's idutil: time-based start, so IDs do not repeat across restarts (a restarted member's
    * new proposals must not match old entries it is still catching up on) */
   private nextProposalId = (BigInt(Date.now()) & ((1n << 40n) - 1n)) << 8n;
@@ -260,6 +262,7 @@ export class EtcdServer {
     req.timeMs = Date.now();
     const data = Buffer.from(concordpb.InternalRequest.encode(req).finish());
     if (data.length > this.cfg.maxRequestBytes) throw Errors.requestTooLarge();
+    this.proposed.set(data, req);
     const key = id.toString();
     const outcome = new Promise<ApplyOutcome>((resolve) => this.pending.set(key, { resolve }));
     try {
@@ -280,7 +283,8 @@ export class EtcdServer {
     const batch: LogEntry[] = entries.map((e) => ({
       index: e.index,
       term: e.term,
-      request: concordpb.InternalRequest.decode(e.data),
+      // an entry proposed here still has its request object: skip decoding what we encoded
+      request: this.proposed.get(e.data) ?? concordpb.InternalRequest.decode(e.data),
     }));
     let result: { outcomes: ApplyOutcome[]; events: MvccEvent[] };
     try {
