@@ -2750,6 +2750,9 @@ export namespace concordpb {
         leaseCheckpoint?: (etcdserverpb.ILeaseCheckpointRequest|null);
         range?: (etcdserverpb.IRangeRequest|null);
         noop?: (concordpb.INoop|null);
+        zkCreateSession?: (concordpb.IZkCreateSession|null);
+        zkCloseSession?: (concordpb.IZkCloseSession|null);
+        zkOp?: (concordpb.IZkOp|null);
     }
 
     class InternalRequest implements IInternalRequest {
@@ -2766,6 +2769,9 @@ export namespace concordpb {
         public leaseCheckpoint?: (etcdserverpb.ILeaseCheckpointRequest|null);
         public range?: (etcdserverpb.IRangeRequest|null);
         public noop?: (concordpb.INoop|null);
+        public zkCreateSession?: (concordpb.IZkCreateSession|null);
+        public zkCloseSession?: (concordpb.IZkCloseSession|null);
+        public zkOp?: (concordpb.IZkOp|null);
         public static create(properties?: concordpb.IInternalRequest): concordpb.InternalRequest;
         public static encode(message: concordpb.IInternalRequest, writer?: $protobuf.Writer): $protobuf.Writer;
         public static encodeDelimited(message: concordpb.IInternalRequest, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -2773,6 +2779,92 @@ export namespace concordpb {
         public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): concordpb.InternalRequest;
         public static fromObject(object: { [k: string]: any }): concordpb.InternalRequest;
         public static toObject(message: concordpb.InternalRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        public toJSON(): { [k: string]: any };
+        public static getTypeUrl(typeUrlPrefix?: string): string;
+    }
+
+    interface IZkCreateSession {
+        sessionId?: (number|Long|null);
+        timeoutMs?: (number|null);
+        password?: (Uint8Array|null);
+    }
+
+    class ZkCreateSession implements IZkCreateSession {
+        constructor(properties?: concordpb.IZkCreateSession);
+        public sessionId: (number|Long);
+        public timeoutMs: number;
+        public password: Uint8Array;
+        public static create(properties?: concordpb.IZkCreateSession): concordpb.ZkCreateSession;
+        public static encode(message: concordpb.IZkCreateSession, writer?: $protobuf.Writer): $protobuf.Writer;
+        public static encodeDelimited(message: concordpb.IZkCreateSession, writer?: $protobuf.Writer): $protobuf.Writer;
+        public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): concordpb.ZkCreateSession;
+        public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): concordpb.ZkCreateSession;
+        public static fromObject(object: { [k: string]: any }): concordpb.ZkCreateSession;
+        public static toObject(message: concordpb.ZkCreateSession, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        public toJSON(): { [k: string]: any };
+        public static getTypeUrl(typeUrlPrefix?: string): string;
+    }
+
+    interface IZkCloseSession {
+        sessionId?: (number|Long|null);
+        expired?: (boolean|null);
+    }
+
+    class ZkCloseSession implements IZkCloseSession {
+        constructor(properties?: concordpb.IZkCloseSession);
+        public sessionId: (number|Long);
+        public expired: boolean;
+        public static create(properties?: concordpb.IZkCloseSession): concordpb.ZkCloseSession;
+        public static encode(message: concordpb.IZkCloseSession, writer?: $protobuf.Writer): $protobuf.Writer;
+        public static encodeDelimited(message: concordpb.IZkCloseSession, writer?: $protobuf.Writer): $protobuf.Writer;
+        public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): concordpb.ZkCloseSession;
+        public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): concordpb.ZkCloseSession;
+        public static fromObject(object: { [k: string]: any }): concordpb.ZkCloseSession;
+        public static toObject(message: concordpb.ZkCloseSession, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        public toJSON(): { [k: string]: any };
+        public static getTypeUrl(typeUrlPrefix?: string): string;
+    }
+
+    interface IZkAuthId {
+        scheme?: (string|null);
+        id?: (string|null);
+    }
+
+    class ZkAuthId implements IZkAuthId {
+        constructor(properties?: concordpb.IZkAuthId);
+        public scheme: string;
+        public id: string;
+        public static create(properties?: concordpb.IZkAuthId): concordpb.ZkAuthId;
+        public static encode(message: concordpb.IZkAuthId, writer?: $protobuf.Writer): $protobuf.Writer;
+        public static encodeDelimited(message: concordpb.IZkAuthId, writer?: $protobuf.Writer): $protobuf.Writer;
+        public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): concordpb.ZkAuthId;
+        public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): concordpb.ZkAuthId;
+        public static fromObject(object: { [k: string]: any }): concordpb.ZkAuthId;
+        public static toObject(message: concordpb.ZkAuthId, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        public toJSON(): { [k: string]: any };
+        public static getTypeUrl(typeUrlPrefix?: string): string;
+    }
+
+    interface IZkOp {
+        sessionId?: (number|Long|null);
+        type?: (number|null);
+        body?: (Uint8Array|null);
+        auth?: (concordpb.IZkAuthId[]|null);
+    }
+
+    class ZkOp implements IZkOp {
+        constructor(properties?: concordpb.IZkOp);
+        public sessionId: (number|Long);
+        public type: number;
+        public body: Uint8Array;
+        public auth: concordpb.IZkAuthId[];
+        public static create(properties?: concordpb.IZkOp): concordpb.ZkOp;
+        public static encode(message: concordpb.IZkOp, writer?: $protobuf.Writer): $protobuf.Writer;
+        public static encodeDelimited(message: concordpb.IZkOp, writer?: $protobuf.Writer): $protobuf.Writer;
+        public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): concordpb.ZkOp;
+        public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): concordpb.ZkOp;
+        public static fromObject(object: { [k: string]: any }): concordpb.ZkOp;
+        public static toObject(message: concordpb.ZkOp, options?: $protobuf.IConversionOptions): { [k: string]: any };
         public toJSON(): { [k: string]: any };
         public static getTypeUrl(typeUrlPrefix?: string): string;
     }

@@ -32751,6 +32751,9 @@ $root.concordpb = (function() {
          * @property {etcdserverpb.ILeaseCheckpointRequest|null} [leaseCheckpoint] InternalRequest leaseCheckpoint
          * @property {etcdserverpb.IRangeRequest|null} [range] InternalRequest range
          * @property {concordpb.INoop|null} [noop] InternalRequest noop
+         * @property {concordpb.IZkCreateSession|null} [zkCreateSession] InternalRequest zkCreateSession
+         * @property {concordpb.IZkCloseSession|null} [zkCloseSession] InternalRequest zkCloseSession
+         * @property {concordpb.IZkOp|null} [zkOp] InternalRequest zkOp
          */
 
         /**
@@ -32865,6 +32868,30 @@ $root.concordpb = (function() {
         InternalRequest.prototype.noop = null;
 
         /**
+         * InternalRequest zkCreateSession.
+         * @member {concordpb.IZkCreateSession|null|undefined} zkCreateSession
+         * @memberof concordpb.InternalRequest
+         * @instance
+         */
+        InternalRequest.prototype.zkCreateSession = null;
+
+        /**
+         * InternalRequest zkCloseSession.
+         * @member {concordpb.IZkCloseSession|null|undefined} zkCloseSession
+         * @memberof concordpb.InternalRequest
+         * @instance
+         */
+        InternalRequest.prototype.zkCloseSession = null;
+
+        /**
+         * InternalRequest zkOp.
+         * @member {concordpb.IZkOp|null|undefined} zkOp
+         * @memberof concordpb.InternalRequest
+         * @instance
+         */
+        InternalRequest.prototype.zkOp = null;
+
+        /**
          * Creates a new InternalRequest instance using the specified properties.
          * @function create
          * @memberof concordpb.InternalRequest
@@ -32916,6 +32943,12 @@ $root.concordpb = (function() {
                 $root.etcdserverpb.RangeRequest.encode(message.range, writer.uint32(/* id 11, wireType 2 =*/90).fork(), q + 1).ldelim();
             if (message.noop != null && Object.hasOwnProperty.call(message, "noop"))
                 $root.concordpb.Noop.encode(message.noop, writer.uint32(/* id 12, wireType 2 =*/98).fork(), q + 1).ldelim();
+            if (message.zkCreateSession != null && Object.hasOwnProperty.call(message, "zkCreateSession"))
+                $root.concordpb.ZkCreateSession.encode(message.zkCreateSession, writer.uint32(/* id 20, wireType 2 =*/162).fork(), q + 1).ldelim();
+            if (message.zkCloseSession != null && Object.hasOwnProperty.call(message, "zkCloseSession"))
+                $root.concordpb.ZkCloseSession.encode(message.zkCloseSession, writer.uint32(/* id 21, wireType 2 =*/170).fork(), q + 1).ldelim();
+            if (message.zkOp != null && Object.hasOwnProperty.call(message, "zkOp"))
+                $root.concordpb.ZkOp.encode(message.zkOp, writer.uint32(/* id 22, wireType 2 =*/178).fork(), q + 1).ldelim();
             return writer;
         };
 
@@ -33012,6 +33045,18 @@ $root.concordpb = (function() {
                     }
                 case 12: {
                         message.noop = $root.concordpb.Noop.decode(reader, reader.uint32(), undefined, long + 1);
+                        break;
+                    }
+                case 20: {
+                        message.zkCreateSession = $root.concordpb.ZkCreateSession.decode(reader, reader.uint32(), undefined, long + 1);
+                        break;
+                    }
+                case 21: {
+                        message.zkCloseSession = $root.concordpb.ZkCloseSession.decode(reader, reader.uint32(), undefined, long + 1);
+                        break;
+                    }
+                case 22: {
+                        message.zkOp = $root.concordpb.ZkOp.decode(reader, reader.uint32(), undefined, long + 1);
                         break;
                     }
                 default:
@@ -33129,6 +33174,21 @@ $root.concordpb = (function() {
                     throw TypeError(".concordpb.InternalRequest.noop: object expected");
                 message.noop = $root.concordpb.Noop.fromObject(object.noop, long + 1);
             }
+            if (object.zkCreateSession != null) {
+                if (!$util.isObject(object.zkCreateSession))
+                    throw TypeError(".concordpb.InternalRequest.zkCreateSession: object expected");
+                message.zkCreateSession = $root.concordpb.ZkCreateSession.fromObject(object.zkCreateSession, long + 1);
+            }
+            if (object.zkCloseSession != null) {
+                if (!$util.isObject(object.zkCloseSession))
+                    throw TypeError(".concordpb.InternalRequest.zkCloseSession: object expected");
+                message.zkCloseSession = $root.concordpb.ZkCloseSession.fromObject(object.zkCloseSession, long + 1);
+            }
+            if (object.zkOp != null) {
+                if (!$util.isObject(object.zkOp))
+                    throw TypeError(".concordpb.InternalRequest.zkOp: object expected");
+                message.zkOp = $root.concordpb.ZkOp.fromObject(object.zkOp, long + 1);
+            }
             return message;
         };
 
@@ -33170,6 +33230,9 @@ $root.concordpb = (function() {
                 object.leaseCheckpoint = null;
                 object.range = null;
                 object.noop = null;
+                object.zkCreateSession = null;
+                object.zkCloseSession = null;
+                object.zkOp = null;
             }
             if (message.id != null && Object.hasOwnProperty.call(message, "id"))
                 if (typeof BigInt !== "undefined" && options.longs === BigInt)
@@ -33205,6 +33268,12 @@ $root.concordpb = (function() {
                 object.range = $root.etcdserverpb.RangeRequest.toObject(message.range, options, q + 1);
             if (message.noop != null && Object.hasOwnProperty.call(message, "noop"))
                 object.noop = $root.concordpb.Noop.toObject(message.noop, options, q + 1);
+            if (message.zkCreateSession != null && Object.hasOwnProperty.call(message, "zkCreateSession"))
+                object.zkCreateSession = $root.concordpb.ZkCreateSession.toObject(message.zkCreateSession, options, q + 1);
+            if (message.zkCloseSession != null && Object.hasOwnProperty.call(message, "zkCloseSession"))
+                object.zkCloseSession = $root.concordpb.ZkCloseSession.toObject(message.zkCloseSession, options, q + 1);
+            if (message.zkOp != null && Object.hasOwnProperty.call(message, "zkOp"))
+                object.zkOp = $root.concordpb.ZkOp.toObject(message.zkOp, options, q + 1);
             return object;
         };
 
@@ -33235,6 +33304,1116 @@ $root.concordpb = (function() {
         };
 
         return InternalRequest;
+    })();
+
+    concordpb.ZkCreateSession = (function() {
+
+        /**
+         * Properties of a ZkCreateSession.
+         * @memberof concordpb
+         * @interface IZkCreateSession
+         * @property {number|Long|null} [sessionId] ZkCreateSession sessionId
+         * @property {number|null} [timeoutMs] ZkCreateSession timeoutMs
+         * @property {Uint8Array|null} [password] ZkCreateSession password
+         */
+
+        /**
+         * Constructs a new ZkCreateSession.
+         * @memberof concordpb
+         * @classdesc Represents a ZkCreateSession.
+         * @implements IZkCreateSession
+         * @constructor
+         * @param {concordpb.IZkCreateSession=} [properties] Properties to set
+         */
+        function ZkCreateSession(properties) {
+            if (properties)
+                for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        }
+
+        /**
+         * ZkCreateSession sessionId.
+         * @member {number|Long} sessionId
+         * @memberof concordpb.ZkCreateSession
+         * @instance
+         */
+        ZkCreateSession.prototype.sessionId = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+        /**
+         * ZkCreateSession timeoutMs.
+         * @member {number} timeoutMs
+         * @memberof concordpb.ZkCreateSession
+         * @instance
+         */
+        ZkCreateSession.prototype.timeoutMs = 0;
+
+        /**
+         * ZkCreateSession password.
+         * @member {Uint8Array} password
+         * @memberof concordpb.ZkCreateSession
+         * @instance
+         */
+        ZkCreateSession.prototype.password = $util.newBuffer([]);
+
+        /**
+         * Creates a new ZkCreateSession instance using the specified properties.
+         * @function create
+         * @memberof concordpb.ZkCreateSession
+         * @static
+         * @param {concordpb.IZkCreateSession=} [properties] Properties to set
+         * @returns {concordpb.ZkCreateSession} ZkCreateSession instance
+         */
+        ZkCreateSession.create = function create(properties) {
+            return new ZkCreateSession(properties);
+        };
+
+        /**
+         * Encodes the specified ZkCreateSession message. Does not implicitly {@link concordpb.ZkCreateSession.verify|verify} messages.
+         * @function encode
+         * @memberof concordpb.ZkCreateSession
+         * @static
+         * @param {concordpb.IZkCreateSession} message ZkCreateSession message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        ZkCreateSession.encode = function encode(message, writer, q) {
+            if (!writer)
+                writer = $Writer.create();
+            if (q === undefined)
+                q = 0;
+            if (q > $util.recursionLimit)
+                throw Error("max depth exceeded");
+            if (message.sessionId != null && Object.hasOwnProperty.call(message, "sessionId"))
+                writer.uint32(/* id 1, wireType 0 =*/8).int64(message.sessionId);
+            if (message.timeoutMs != null && Object.hasOwnProperty.call(message, "timeoutMs"))
+                writer.uint32(/* id 2, wireType 0 =*/16).int32(message.timeoutMs);
+            if (message.password != null && Object.hasOwnProperty.call(message, "password"))
+                writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.password);
+            return writer;
+        };
+
+        /**
+         * Encodes the specified ZkCreateSession message, length delimited. Does not implicitly {@link concordpb.ZkCreateSession.verify|verify} messages.
+         * @function encodeDelimited
+         * @memberof concordpb.ZkCreateSession
+         * @static
+         * @param {concordpb.IZkCreateSession} message ZkCreateSession message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        ZkCreateSession.encodeDelimited = function encodeDelimited(message, writer) {
+            return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+        };
+
+        /**
+         * Decodes a ZkCreateSession message from the specified reader or buffer.
+         * @function decode
+         * @memberof concordpb.ZkCreateSession
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {concordpb.ZkCreateSession} ZkCreateSession
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        ZkCreateSession.decode = function decode(reader, length, error, long) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (long === undefined)
+                long = 0;
+            if (long > $Reader.recursionLimit)
+                throw Error("maximum nesting depth exceeded");
+            var end, message;
+            if (length === undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = new $root.concordpb.ZkCreateSession();
+            while (reader.pos < end) {
+                var tag = reader.uint32();
+                if (tag === error)
+                    break;
+                switch (tag >>> 3) {
+                case 1: {
+                        message.sessionId = reader.int64();
+                        break;
+                    }
+                case 2: {
+                        message.timeoutMs = reader.int32();
+                        break;
+                    }
+                case 3: {
+                        message.password = reader.bytes();
+                        break;
+                    }
+                default:
+                    reader.skipType(tag & 7, long);
+                    break;
+                }
+            }
+            if (length !== undefined) {
+                if (reader.pos !== end)
+                    throw RangeError("index out of range");
+                reader.len = length;
+            }
+            return message;
+        };
+
+        /**
+         * Decodes a ZkCreateSession message from the specified reader or buffer, length delimited.
+         * @function decodeDelimited
+         * @memberof concordpb.ZkCreateSession
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @returns {concordpb.ZkCreateSession} ZkCreateSession
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        ZkCreateSession.decodeDelimited = function decodeDelimited(reader) {
+            if (!(reader instanceof $Reader))
+                reader = new $Reader(reader);
+            return this.decode(reader, reader.uint32());
+        };
+
+        /**
+         * Creates a ZkCreateSession message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof concordpb.ZkCreateSession
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {concordpb.ZkCreateSession} ZkCreateSession
+         */
+        ZkCreateSession.fromObject = function fromObject(object, long) {
+            if (object instanceof $root.concordpb.ZkCreateSession)
+                return object;
+            if (!$util.isObject(object))
+                throw TypeError(".concordpb.ZkCreateSession: object expected");
+            if (long === undefined)
+                long = 0;
+            if (long > $util.recursionLimit)
+                throw Error("maximum nesting depth exceeded");
+            var message = new $root.concordpb.ZkCreateSession();
+            if (object.sessionId != null)
+                if ($util.Long)
+                    message.sessionId = $util.Long.fromValue(object.sessionId, false);
+                else if (typeof object.sessionId === "string")
+                    message.sessionId = parseInt(object.sessionId, 10);
+                else if (typeof object.sessionId === "number")
+                    message.sessionId = object.sessionId;
+                else if (typeof object.sessionId === "object")
+                    message.sessionId = new $util.LongBits(object.sessionId.low >>> 0, object.sessionId.high >>> 0).toNumber();
+            if (object.timeoutMs != null)
+                message.timeoutMs = object.timeoutMs | 0;
+            if (object.password != null)
+                if (typeof object.password === "string")
+                    $util.base64.decode(object.password, message.password = $util.newBuffer($util.base64.length(object.password)), 0);
+                else if (object.password.length >= 0)
+                    message.password = object.password;
+            return message;
+        };
+
+        /**
+         * Creates a plain object from a ZkCreateSession message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof concordpb.ZkCreateSession
+         * @static
+         * @param {concordpb.ZkCreateSession} message ZkCreateSession
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        ZkCreateSession.toObject = function toObject(message, options, q) {
+            if (!options)
+                options = {};
+            if (q === undefined)
+                q = 0;
+            if (q > $util.recursionLimit)
+                throw Error("max depth exceeded");
+            var object = {};
+            if (options.defaults) {
+                if ($util.Long) {
+                    var long = new $util.Long(0, 0, false);
+                    object.sessionId = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
+                } else
+                    object.sessionId = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
+                object.timeoutMs = 0;
+                if (options.bytes === String)
+                    object.password = "";
+                else {
+                    object.password = [];
+                    if (options.bytes !== Array)
+                        object.password = $util.newBuffer(object.password);
+                }
+            }
+            if (message.sessionId != null && Object.hasOwnProperty.call(message, "sessionId"))
+                if (typeof BigInt !== "undefined" && options.longs === BigInt)
+                    object.sessionId = typeof message.sessionId === "number" ? BigInt(message.sessionId) : $util.Long.fromBits(message.sessionId.low >>> 0, message.sessionId.high >>> 0, false).toBigInt();
+                else if (typeof message.sessionId === "number")
+                    object.sessionId = options.longs === String ? String(message.sessionId) : message.sessionId;
+                else
+                    object.sessionId = options.longs === String ? $util.Long.prototype.toString.call(message.sessionId) : options.longs === Number ? new $util.LongBits(message.sessionId.low >>> 0, message.sessionId.high >>> 0).toNumber() : message.sessionId;
+            if (message.timeoutMs != null && Object.hasOwnProperty.call(message, "timeoutMs"))
+                object.timeoutMs = message.timeoutMs;
+            if (message.password != null && Object.hasOwnProperty.call(message, "password"))
+                object.password = options.bytes === String ? $util.base64.encode(message.password, 0, message.password.length) : options.bytes === Array ? Array.prototype.slice.call(message.password) : message.password;
+            return object;
+        };
+
+        /**
+         * Converts this ZkCreateSession to JSON.
+         * @function toJSON
+         * @memberof concordpb.ZkCreateSession
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        ZkCreateSession.prototype.toJSON = function toJSON() {
+            return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        /**
+         * Gets the default type url for ZkCreateSession
+         * @function getTypeUrl
+         * @memberof concordpb.ZkCreateSession
+         * @static
+         * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+         * @returns {string} The default type url
+         */
+        ZkCreateSession.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+            if (typeUrlPrefix === undefined) {
+                typeUrlPrefix = "type.googleapis.com";
+            }
+            return typeUrlPrefix + "/concordpb.ZkCreateSession";
+        };
+
+        return ZkCreateSession;
+    })();
+
+    concordpb.ZkCloseSession = (function() {
+
+        /**
+         * Properties of a ZkCloseSession.
+         * @memberof concordpb
+         * @interface IZkCloseSession
+         * @property {number|Long|null} [sessionId] ZkCloseSession sessionId
+         * @property {boolean|null} [expired] ZkCloseSession expired
+         */
+
+        /**
+         * Constructs a new ZkCloseSession.
+         * @memberof concordpb
+         * @classdesc Represents a ZkCloseSession.
+         * @implements IZkCloseSession
+         * @constructor
+         * @param {concordpb.IZkCloseSession=} [properties] Properties to set
+         */
+        function ZkCloseSession(properties) {
+            if (properties)
+                for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        }
+
+        /**
+         * ZkCloseSession sessionId.
+         * @member {number|Long} sessionId
+         * @memberof concordpb.ZkCloseSession
+         * @instance
+         */
+        ZkCloseSession.prototype.sessionId = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+        /**
+         * ZkCloseSession expired.
+         * @member {boolean} expired
+         * @memberof concordpb.ZkCloseSession
+         * @instance
+         */
+        ZkCloseSession.prototype.expired = false;
+
+        /**
+         * Creates a new ZkCloseSession instance using the specified properties.
+         * @function create
+         * @memberof concordpb.ZkCloseSession
+         * @static
+         * @param {concordpb.IZkCloseSession=} [properties] Properties to set
+         * @returns {concordpb.ZkCloseSession} ZkCloseSession instance
+         */
+        ZkCloseSession.create = function create(properties) {
+            return new ZkCloseSession(properties);
+        };
+
+        /**
+         * Encodes the specified ZkCloseSession message. Does not implicitly {@link concordpb.ZkCloseSession.verify|verify} messages.
+         * @function encode
+         * @memberof concordpb.ZkCloseSession
+         * @static
+         * @param {concordpb.IZkCloseSession} message ZkCloseSession message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        ZkCloseSession.encode = function encode(message, writer, q) {
+            if (!writer)
+                writer = $Writer.create();
+            if (q === undefined)
+                q = 0;
+            if (q > $util.recursionLimit)
+                throw Error("max depth exceeded");
+            if (message.sessionId != null && Object.hasOwnProperty.call(message, "sessionId"))
+                writer.uint32(/* id 1, wireType 0 =*/8).int64(message.sessionId);
+            if (message.expired != null && Object.hasOwnProperty.call(message, "expired"))
+                writer.uint32(/* id 2, wireType 0 =*/16).bool(message.expired);
+            return writer;
+        };
+
+        /**
+         * Encodes the specified ZkCloseSession message, length delimited. Does not implicitly {@link concordpb.ZkCloseSession.verify|verify} messages.
+         * @function encodeDelimited
+         * @memberof concordpb.ZkCloseSession
+         * @static
+         * @param {concordpb.IZkCloseSession} message ZkCloseSession message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        ZkCloseSession.encodeDelimited = function encodeDelimited(message, writer) {
+            return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+        };
+
+        /**
+         * Decodes a ZkCloseSession message from the specified reader or buffer.
+         * @function decode
+         * @memberof concordpb.ZkCloseSession
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {concordpb.ZkCloseSession} ZkCloseSession
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        ZkCloseSession.decode = function decode(reader, length, error, long) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (long === undefined)
+                long = 0;
+            if (long > $Reader.recursionLimit)
+                throw Error("maximum nesting depth exceeded");
+            var end, message;
+            if (length === undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = new $root.concordpb.ZkCloseSession();
+            while (reader.pos < end) {
+                var tag = reader.uint32();
+                if (tag === error)
+                    break;
+                switch (tag >>> 3) {
+                case 1: {
+                        message.sessionId = reader.int64();
+                        break;
+                    }
+                case 2: {
+                        message.expired = reader.bool();
+                        break;
+                    }
+                default:
+                    reader.skipType(tag & 7, long);
+                    break;
+                }
+            }
+            if (length !== undefined) {
+                if (reader.pos !== end)
+                    throw RangeError("index out of range");
+                reader.len = length;
+            }
+            return message;
+        };
+
+        /**
+         * Decodes a ZkCloseSession message from the specified reader or buffer, length delimited.
+         * @function decodeDelimited
+         * @memberof concordpb.ZkCloseSession
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @returns {concordpb.ZkCloseSession} ZkCloseSession
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        ZkCloseSession.decodeDelimited = function decodeDelimited(reader) {
+            if (!(reader instanceof $Reader))
+                reader = new $Reader(reader);
+            return this.decode(reader, reader.uint32());
+        };
+
+        /**
+         * Creates a ZkCloseSession message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof concordpb.ZkCloseSession
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {concordpb.ZkCloseSession} ZkCloseSession
+         */
+        ZkCloseSession.fromObject = function fromObject(object, long) {
+            if (object instanceof $root.concordpb.ZkCloseSession)
+                return object;
+            if (!$util.isObject(object))
+                throw TypeError(".concordpb.ZkCloseSession: object expected");
+            if (long === undefined)
+                long = 0;
+            if (long > $util.recursionLimit)
+                throw Error("maximum nesting depth exceeded");
+            var message = new $root.concordpb.ZkCloseSession();
+            if (object.sessionId != null)
+                if ($util.Long)
+                    message.sessionId = $util.Long.fromValue(object.sessionId, false);
+                else if (typeof object.sessionId === "string")
+                    message.sessionId = parseInt(object.sessionId, 10);
+                else if (typeof object.sessionId === "number")
+                    message.sessionId = object.sessionId;
+                else if (typeof object.sessionId === "object")
+                    message.sessionId = new $util.LongBits(object.sessionId.low >>> 0, object.sessionId.high >>> 0).toNumber();
+            if (object.expired != null)
+                message.expired = Boolean(object.expired);
+            return message;
+        };
+
+        /**
+         * Creates a plain object from a ZkCloseSession message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof concordpb.ZkCloseSession
+         * @static
+         * @param {concordpb.ZkCloseSession} message ZkCloseSession
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        ZkCloseSession.toObject = function toObject(message, options, q) {
+            if (!options)
+                options = {};
+            if (q === undefined)
+                q = 0;
+            if (q > $util.recursionLimit)
+                throw Error("max depth exceeded");
+            var object = {};
+            if (options.defaults) {
+                if ($util.Long) {
+                    var long = new $util.Long(0, 0, false);
+                    object.sessionId = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
+                } else
+                    object.sessionId = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
+                object.expired = false;
+            }
+            if (message.sessionId != null && Object.hasOwnProperty.call(message, "sessionId"))
+                if (typeof BigInt !== "undefined" && options.longs === BigInt)
+                    object.sessionId = typeof message.sessionId === "number" ? BigInt(message.sessionId) : $util.Long.fromBits(message.sessionId.low >>> 0, message.sessionId.high >>> 0, false).toBigInt();
+                else if (typeof message.sessionId === "number")
+                    object.sessionId = options.longs === String ? String(message.sessionId) : message.sessionId;
+                else
+                    object.sessionId = options.longs === String ? $util.Long.prototype.toString.call(message.sessionId) : options.longs === Number ? new $util.LongBits(message.sessionId.low >>> 0, message.sessionId.high >>> 0).toNumber() : message.sessionId;
+            if (message.expired != null && Object.hasOwnProperty.call(message, "expired"))
+                object.expired = message.expired;
+            return object;
+        };
+
+        /**
+         * Converts this ZkCloseSession to JSON.
+         * @function toJSON
+         * @memberof concordpb.ZkCloseSession
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        ZkCloseSession.prototype.toJSON = function toJSON() {
+            return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        /**
+         * Gets the default type url for ZkCloseSession
+         * @function getTypeUrl
+         * @memberof concordpb.ZkCloseSession
+         * @static
+         * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+         * @returns {string} The default type url
+         */
+        ZkCloseSession.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+            if (typeUrlPrefix === undefined) {
+                typeUrlPrefix = "type.googleapis.com";
+            }
+            return typeUrlPrefix + "/concordpb.ZkCloseSession";
+        };
+
+        return ZkCloseSession;
+    })();
+
+    concordpb.ZkAuthId = (function() {
+
+        /**
+         * Properties of a ZkAuthId.
+         * @memberof concordpb
+         * @interface IZkAuthId
+         * @property {string|null} [scheme] ZkAuthId scheme
+         * @property {string|null} [id] ZkAuthId id
+         */
+
+        /**
+         * Constructs a new ZkAuthId.
+         * @memberof concordpb
+         * @classdesc Represents a ZkAuthId.
+         * @implements IZkAuthId
+         * @constructor
+         * @param {concordpb.IZkAuthId=} [properties] Properties to set
+         */
+        function ZkAuthId(properties) {
+            if (properties)
+                for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        }
+
+        /**
+         * ZkAuthId scheme.
+         * @member {string} scheme
+         * @memberof concordpb.ZkAuthId
+         * @instance
+         */
+        ZkAuthId.prototype.scheme = "";
+
+        /**
+         * ZkAuthId id.
+         * @member {string} id
+         * @memberof concordpb.ZkAuthId
+         * @instance
+         */
+        ZkAuthId.prototype.id = "";
+
+        /**
+         * Creates a new ZkAuthId instance using the specified properties.
+         * @function create
+         * @memberof concordpb.ZkAuthId
+         * @static
+         * @param {concordpb.IZkAuthId=} [properties] Properties to set
+         * @returns {concordpb.ZkAuthId} ZkAuthId instance
+         */
+        ZkAuthId.create = function create(properties) {
+            return new ZkAuthId(properties);
+        };
+
+        /**
+         * Encodes the specified ZkAuthId message. Does not implicitly {@link concordpb.ZkAuthId.verify|verify} messages.
+         * @function encode
+         * @memberof concordpb.ZkAuthId
+         * @static
+         * @param {concordpb.IZkAuthId} message ZkAuthId message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        ZkAuthId.encode = function encode(message, writer, q) {
+            if (!writer)
+                writer = $Writer.create();
+            if (q === undefined)
+                q = 0;
+            if (q > $util.recursionLimit)
+                throw Error("max depth exceeded");
+            if (message.scheme != null && Object.hasOwnProperty.call(message, "scheme"))
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.scheme);
+            if (message.id != null && Object.hasOwnProperty.call(message, "id"))
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.id);
+            return writer;
+        };
+
+        /**
+         * Encodes the specified ZkAuthId message, length delimited. Does not implicitly {@link concordpb.ZkAuthId.verify|verify} messages.
+         * @function encodeDelimited
+         * @memberof concordpb.ZkAuthId
+         * @static
+         * @param {concordpb.IZkAuthId} message ZkAuthId message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        ZkAuthId.encodeDelimited = function encodeDelimited(message, writer) {
+            return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+        };
+
+        /**
+         * Decodes a ZkAuthId message from the specified reader or buffer.
+         * @function decode
+         * @memberof concordpb.ZkAuthId
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {concordpb.ZkAuthId} ZkAuthId
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        ZkAuthId.decode = function decode(reader, length, error, long) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (long === undefined)
+                long = 0;
+            if (long > $Reader.recursionLimit)
+                throw Error("maximum nesting depth exceeded");
+            var end, message;
+            if (length === undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = new $root.concordpb.ZkAuthId();
+            while (reader.pos < end) {
+                var tag = reader.uint32();
+                if (tag === error)
+                    break;
+                switch (tag >>> 3) {
+                case 1: {
+                        message.scheme = reader.string();
+                        break;
+                    }
+                case 2: {
+                        message.id = reader.string();
+                        break;
+                    }
+                default:
+                    reader.skipType(tag & 7, long);
+                    break;
+                }
+            }
+            if (length !== undefined) {
+                if (reader.pos !== end)
+                    throw RangeError("index out of range");
+                reader.len = length;
+            }
+            return message;
+        };
+
+        /**
+         * Decodes a ZkAuthId message from the specified reader or buffer, length delimited.
+         * @function decodeDelimited
+         * @memberof concordpb.ZkAuthId
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @returns {concordpb.ZkAuthId} ZkAuthId
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        ZkAuthId.decodeDelimited = function decodeDelimited(reader) {
+            if (!(reader instanceof $Reader))
+                reader = new $Reader(reader);
+            return this.decode(reader, reader.uint32());
+        };
+
+        /**
+         * Creates a ZkAuthId message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof concordpb.ZkAuthId
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {concordpb.ZkAuthId} ZkAuthId
+         */
+        ZkAuthId.fromObject = function fromObject(object, long) {
+            if (object instanceof $root.concordpb.ZkAuthId)
+                return object;
+            if (!$util.isObject(object))
+                throw TypeError(".concordpb.ZkAuthId: object expected");
+            if (long === undefined)
+                long = 0;
+            if (long > $util.recursionLimit)
+                throw Error("maximum nesting depth exceeded");
+            var message = new $root.concordpb.ZkAuthId();
+            if (object.scheme != null)
+                message.scheme = String(object.scheme);
+            if (object.id != null)
+                message.id = String(object.id);
+            return message;
+        };
+
+        /**
+         * Creates a plain object from a ZkAuthId message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof concordpb.ZkAuthId
+         * @static
+         * @param {concordpb.ZkAuthId} message ZkAuthId
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        ZkAuthId.toObject = function toObject(message, options, q) {
+            if (!options)
+                options = {};
+            if (q === undefined)
+                q = 0;
+            if (q > $util.recursionLimit)
+                throw Error("max depth exceeded");
+            var object = {};
+            if (options.defaults) {
+                object.scheme = "";
+                object.id = "";
+            }
+            if (message.scheme != null && Object.hasOwnProperty.call(message, "scheme"))
+                object.scheme = message.scheme;
+            if (message.id != null && Object.hasOwnProperty.call(message, "id"))
+                object.id = message.id;
+            return object;
+        };
+
+        /**
+         * Converts this ZkAuthId to JSON.
+         * @function toJSON
+         * @memberof concordpb.ZkAuthId
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        ZkAuthId.prototype.toJSON = function toJSON() {
+            return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        /**
+         * Gets the default type url for ZkAuthId
+         * @function getTypeUrl
+         * @memberof concordpb.ZkAuthId
+         * @static
+         * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+         * @returns {string} The default type url
+         */
+        ZkAuthId.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+            if (typeUrlPrefix === undefined) {
+                typeUrlPrefix = "type.googleapis.com";
+            }
+            return typeUrlPrefix + "/concordpb.ZkAuthId";
+        };
+
+        return ZkAuthId;
+    })();
+
+    concordpb.ZkOp = (function() {
+
+        /**
+         * Properties of a ZkOp.
+         * @memberof concordpb
+         * @interface IZkOp
+         * @property {number|Long|null} [sessionId] ZkOp sessionId
+         * @property {number|null} [type] ZkOp type
+         * @property {Uint8Array|null} [body] ZkOp body
+         * @property {Array.<concordpb.IZkAuthId>|null} [auth] ZkOp auth
+         */
+
+        /**
+         * Constructs a new ZkOp.
+         * @memberof concordpb
+         * @classdesc Represents a ZkOp.
+         * @implements IZkOp
+         * @constructor
+         * @param {concordpb.IZkOp=} [properties] Properties to set
+         */
+        function ZkOp(properties) {
+            this.auth = [];
+            if (properties)
+                for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        }
+
+        /**
+         * ZkOp sessionId.
+         * @member {number|Long} sessionId
+         * @memberof concordpb.ZkOp
+         * @instance
+         */
+        ZkOp.prototype.sessionId = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+        /**
+         * ZkOp type.
+         * @member {number} type
+         * @memberof concordpb.ZkOp
+         * @instance
+         */
+        ZkOp.prototype.type = 0;
+
+        /**
+         * ZkOp body.
+         * @member {Uint8Array} body
+         * @memberof concordpb.ZkOp
+         * @instance
+         */
+        ZkOp.prototype.body = $util.newBuffer([]);
+
+        /**
+         * ZkOp auth.
+         * @member {Array.<concordpb.IZkAuthId>} auth
+         * @memberof concordpb.ZkOp
+         * @instance
+         */
+        ZkOp.prototype.auth = $util.emptyArray;
+
+        /**
+         * Creates a new ZkOp instance using the specified properties.
+         * @function create
+         * @memberof concordpb.ZkOp
+         * @static
+         * @param {concordpb.IZkOp=} [properties] Properties to set
+         * @returns {concordpb.ZkOp} ZkOp instance
+         */
+        ZkOp.create = function create(properties) {
+            return new ZkOp(properties);
+        };
+
+        /**
+         * Encodes the specified ZkOp message. Does not implicitly {@link concordpb.ZkOp.verify|verify} messages.
+         * @function encode
+         * @memberof concordpb.ZkOp
+         * @static
+         * @param {concordpb.IZkOp} message ZkOp message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        ZkOp.encode = function encode(message, writer, q) {
+            if (!writer)
+                writer = $Writer.create();
+            if (q === undefined)
+                q = 0;
+            if (q > $util.recursionLimit)
+                throw Error("max depth exceeded");
+            if (message.sessionId != null && Object.hasOwnProperty.call(message, "sessionId"))
+                writer.uint32(/* id 1, wireType 0 =*/8).int64(message.sessionId);
+            if (message.type != null && Object.hasOwnProperty.call(message, "type"))
+                writer.uint32(/* id 2, wireType 0 =*/16).int32(message.type);
+            if (message.body != null && Object.hasOwnProperty.call(message, "body"))
+                writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.body);
+            if (message.auth != null && message.auth.length)
+                for (var i = 0; i < message.auth.length; ++i)
+                    $root.concordpb.ZkAuthId.encode(message.auth[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), q + 1).ldelim();
+            return writer;
+        };
+
+        /**
+         * Encodes the specified ZkOp message, length delimited. Does not implicitly {@link concordpb.ZkOp.verify|verify} messages.
+         * @function encodeDelimited
+         * @memberof concordpb.ZkOp
+         * @static
+         * @param {concordpb.IZkOp} message ZkOp message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        ZkOp.encodeDelimited = function encodeDelimited(message, writer) {
+            return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+        };
+
+        /**
+         * Decodes a ZkOp message from the specified reader or buffer.
+         * @function decode
+         * @memberof concordpb.ZkOp
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {concordpb.ZkOp} ZkOp
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        ZkOp.decode = function decode(reader, length, error, long) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (long === undefined)
+                long = 0;
+            if (long > $Reader.recursionLimit)
+                throw Error("maximum nesting depth exceeded");
+            var end, message;
+            if (length === undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = new $root.concordpb.ZkOp();
+            while (reader.pos < end) {
+                var tag = reader.uint32();
+                if (tag === error)
+                    break;
+                switch (tag >>> 3) {
+                case 1: {
+                        message.sessionId = reader.int64();
+                        break;
+                    }
+                case 2: {
+                        message.type = reader.int32();
+                        break;
+                    }
+                case 3: {
+                        message.body = reader.bytes();
+                        break;
+                    }
+                case 4: {
+                        if (!(message.auth && message.auth.length))
+                            message.auth = [];
+                        message.auth.push($root.concordpb.ZkAuthId.decode(reader, reader.uint32(), undefined, long + 1));
+                        break;
+                    }
+                default:
+                    reader.skipType(tag & 7, long);
+                    break;
+                }
+            }
+            if (length !== undefined) {
+                if (reader.pos !== end)
+                    throw RangeError("index out of range");
+                reader.len = length;
+            }
+            return message;
+        };
+
+        /**
+         * Decodes a ZkOp message from the specified reader or buffer, length delimited.
+         * @function decodeDelimited
+         * @memberof concordpb.ZkOp
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @returns {concordpb.ZkOp} ZkOp
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        ZkOp.decodeDelimited = function decodeDelimited(reader) {
+            if (!(reader instanceof $Reader))
+                reader = new $Reader(reader);
+            return this.decode(reader, reader.uint32());
+        };
+
+        /**
+         * Creates a ZkOp message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof concordpb.ZkOp
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {concordpb.ZkOp} ZkOp
+         */
+        ZkOp.fromObject = function fromObject(object, long) {
+            if (object instanceof $root.concordpb.ZkOp)
+                return object;
+            if (!$util.isObject(object))
+                throw TypeError(".concordpb.ZkOp: object expected");
+            if (long === undefined)
+                long = 0;
+            if (long > $util.recursionLimit)
+                throw Error("maximum nesting depth exceeded");
+            var message = new $root.concordpb.ZkOp();
+            if (object.sessionId != null)
+                if ($util.Long)
+                    message.sessionId = $util.Long.fromValue(object.sessionId, false);
+                else if (typeof object.sessionId === "string")
+                    message.sessionId = parseInt(object.sessionId, 10);
+                else if (typeof object.sessionId === "number")
+                    message.sessionId = object.sessionId;
+                else if (typeof object.sessionId === "object")
+                    message.sessionId = new $util.LongBits(object.sessionId.low >>> 0, object.sessionId.high >>> 0).toNumber();
+            if (object.type != null)
+                message.type = object.type | 0;
+            if (object.body != null)
+                if (typeof object.body === "string")
+                    $util.base64.decode(object.body, message.body = $util.newBuffer($util.base64.length(object.body)), 0);
+                else if (object.body.length >= 0)
+                    message.body = object.body;
+            if (object.auth) {
+                if (!Array.isArray(object.auth))
+                    throw TypeError(".concordpb.ZkOp.auth: array expected");
+                message.auth = [];
+                for (var i = 0; i < object.auth.length; ++i) {
+                    if (!$util.isObject(object.auth[i]))
+                        throw TypeError(".concordpb.ZkOp.auth: object expected");
+                    message.auth[i] = $root.concordpb.ZkAuthId.fromObject(object.auth[i], long + 1);
+                }
+            }
+            return message;
+        };
+
+        /**
+         * Creates a plain object from a ZkOp message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof concordpb.ZkOp
+         * @static
+         * @param {concordpb.ZkOp} message ZkOp
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        ZkOp.toObject = function toObject(message, options, q) {
+            if (!options)
+                options = {};
+            if (q === undefined)
+                q = 0;
+            if (q > $util.recursionLimit)
+                throw Error("max depth exceeded");
+            var object = {};
+            if (options.arrays || options.defaults)
+                object.auth = [];
+            if (options.defaults) {
+                if ($util.Long) {
+                    var long = new $util.Long(0, 0, false);
+                    object.sessionId = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
+                } else
+                    object.sessionId = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
+                object.type = 0;
+                if (options.bytes === String)
+                    object.body = "";
+                else {
+                    object.body = [];
+                    if (options.bytes !== Array)
+                        object.body = $util.newBuffer(object.body);
+                }
+            }
+            if (message.sessionId != null && Object.hasOwnProperty.call(message, "sessionId"))
+                if (typeof BigInt !== "undefined" && options.longs === BigInt)
+                    object.sessionId = typeof message.sessionId === "number" ? BigInt(message.sessionId) : $util.Long.fromBits(message.sessionId.low >>> 0, message.sessionId.high >>> 0, false).toBigInt();
+                else if (typeof message.sessionId === "number")
+                    object.sessionId = options.longs === String ? String(message.sessionId) : message.sessionId;
+                else
+                    object.sessionId = options.longs === String ? $util.Long.prototype.toString.call(message.sessionId) : options.longs === Number ? new $util.LongBits(message.sessionId.low >>> 0, message.sessionId.high >>> 0).toNumber() : message.sessionId;
+            if (message.type != null && Object.hasOwnProperty.call(message, "type"))
+                object.type = message.type;
+            if (message.body != null && Object.hasOwnProperty.call(message, "body"))
+                object.body = options.bytes === String ? $util.base64.encode(message.body, 0, message.body.length) : options.bytes === Array ? Array.prototype.slice.call(message.body) : message.body;
+            if (message.auth && message.auth.length) {
+                object.auth = [];
+                for (var j = 0; j < message.auth.length; ++j)
+                    object.auth[j] = $root.concordpb.ZkAuthId.toObject(message.auth[j], options, q + 1);
+            }
+            return object;
+        };
+
+        /**
+         * Converts this ZkOp to JSON.
+         * @function toJSON
+         * @memberof concordpb.ZkOp
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        ZkOp.prototype.toJSON = function toJSON() {
+            return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        /**
+         * Gets the default type url for ZkOp
+         * @function getTypeUrl
+         * @memberof concordpb.ZkOp
+         * @static
+         * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+         * @returns {string} The default type url
+         */
+        ZkOp.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+            if (typeUrlPrefix === undefined) {
+                typeUrlPrefix = "type.googleapis.com";
+            }
+            return typeUrlPrefix + "/concordpb.ZkOp";
+        };
+
+        return ZkOp;
     })();
 
     concordpb.Noop = (function() {

@@ -6,6 +6,7 @@ import { ClientListener } from './api/client-listener';
 import { createHttpApi, GatewayHandler } from './api/http/http-api';
 import { jsonGateway } from './api/http/gateway';
 import { Limits } from './server/errors';
+import { startZooKeeper } from './api/zk/start';
 
 export interface ConcordOptions {
   name?: string;
@@ -33,12 +34,22 @@ export interface ConcordOptions {
   logger?: Logger;
   /** JSON gateway for /v3/... paths */
   gateway?: (server: EtcdServer) => GatewayHandler;
+  /** ZooKeeper client port(s), tcp://host:port; none by default when embedded */
+  listenZookeeperUrls?: string[];
+  /** the ZooKeeper URLs are the CLI default: a port in use is logged, not fatal */
+  zookeeperOptional?: boolean;
+  /** ZooKeeper tickTime (session timeouts are 2-20 ticks); 2000 ms */
+  zookeeperTickTimeMs?: number;
+  /** 4lw.commands.whitelist; ZooKeeper's default is srvr */
+  zookeeper4lwWhitelist?: string[];
 }
 
 export interface RunningConcord {
   server: EtcdServer;
   /** actual client URLs (ports resolved when 0 was asked for) */
   clientUrls: string[];
+  /** actual ZooKeeper URLs (tcp://host:port), empty when not served */
+  zookeeperUrls: string[];
   close(): Promise<void>;
 }
 
@@ -105,11 +116,21 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
   }
   // advertise the real ports when the caller let the OS pick them
   if (!o.advertiseClientUrls) cfg.advertiseClientUrls = clientUrls;
+  const zk = await startZooKeeper(server, {
+    urls: o.listenZookeeperUrls ?? [],
+    optional: o.zookeeperOptional,
+    tickTimeMs: o.zookeeperTickTimeMs,
+    fourLetterWhitelist: o.zookeeper4lwWhitelist,
+    dataDir: cfg.dataDir,
+    logger,
+  });
   logger.info({ name: cfg.name, dataDir: cfg.dataDir, clientUrls, memberId: server.memberId.toString(16) }, 'ready to serve client requests');
   return {
     server,
     clientUrls,
+    zookeeperUrls: zk?.urls ?? [],
     async close() {
+      zk?.close();
       for (const l of listeners) l.close();
       for (const h of httpListeners) h.close();
       g.forceShutdown();

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { startConcord } from '../embed';
 import { Limits } from '../server/errors';
 import { parseInitialCluster } from '../server/cluster';
+import { DEFAULT_ZOOKEEPER_URL } from '../api/zk/start';
 
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 const int = (v: string): number => {
@@ -31,6 +32,9 @@ export function serveCommand(): Command {
     .option('--heartbeat-interval <ms>', 'heartbeat interval in ms', int, 100)
     .option('--election-timeout <ms>', 'election timeout in ms', int, 1000)
     .option('--experimental-watch-progress-notify-interval <duration>', 'progress notify interval, e.g. 10m, 5s', '10m')
+    .option('--listen-zookeeper-urls <urls>', 'URLs to serve the ZooKeeper protocol on (tcp://host:port, or none)', list)
+    .option('--zookeeper-tick-time <ms>', 'ZooKeeper tickTime: session timeouts are negotiated within 2-20 ticks', int, 2000)
+    .option('--zookeeper-4lw-commands-whitelist <words>', "ZooKeeper's 4lw.commands.whitelist (* = all)", list, ['srvr'])
     .option('--log-level <level>', 'debug, info, warn, error', 'info')
     .option('--logger <logger>', 'accepted for etcd compatibility (always structured JSON)', 'zap')
     .option('--log-outputs <outputs>', 'stderr or stdout', 'stderr')
@@ -60,6 +64,10 @@ export function serveCommand(): Command {
           heartbeatMs: o.heartbeatInterval as number,
           electionMs: o.electionTimeout as number,
           progressNotifyIntervalMs: parseDuration(String(o.experimentalWatchProgressNotifyInterval)),
+          listenZookeeperUrls: (o.listenZookeeperUrls as string[] | undefined) ?? [DEFAULT_ZOOKEEPER_URL],
+          zookeeperOptional: o.listenZookeeperUrls === undefined,
+          zookeeperTickTimeMs: o.zookeeperTickTime as number,
+          zookeeper4lwWhitelist: o.zookeeper4lwCommandsWhitelist as string[],
           logger,
         });
         const shutdown = (sig: string) => {

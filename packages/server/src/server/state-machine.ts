@@ -5,6 +5,7 @@ import { KeyValue, MvccError, MvccEvent, RangeQuery } from '../mvcc/types';
 import { LeaseStore } from '../lease/lease-store';
 import { EtcdError, Errors } from './errors';
 import { big, buf, long, num, toPbKv } from './pb';
+import { ZnodeStore } from '../zk/znode-store';
 
 const META_APPLIED_INDEX = 'server/applied_index';
 const META_APPLIED_TERM = 'server/applied_term';
@@ -41,6 +42,8 @@ export interface StateMachineOptions {
 export class StateMachine {
   readonly kv: KvStore;
   readonly leases: LeaseStore;
+  /** ZooKeeper znodes and sessions (zk/znode-store.ts) */
+  readonly zk: ZnodeStore;
   private applied: number;
   private appliedTerm: number;
   private alarmList: AlarmMember[];
@@ -51,6 +54,7 @@ export class StateMachine {
   ) {
     this.leases = new LeaseStore(backend);
     this.kv = new KvStore(backend, this.leases);
+    this.zk = new ZnodeStore(backend, this.kv);
     this.applied = backend.getMetaNumber(META_APPLIED_INDEX);
     this.appliedTerm = backend.getMetaNumber(META_APPLIED_TERM);
     const a = backend.getMeta(META_ALARMS);
@@ -117,6 +121,8 @@ export class StateMachine {
       if (r.leaseRevoke)
         return { response: this.write(events, (t) => this.leaseRevoke(t, r.leaseRevoke!)) };
       if (r.alarm) return { response: this.alarm(r.alarm) };
+      if (r.zkOp || r.zkCreateSession || r.zkCloseSession)
+        return { response: this.zk.apply(r, (fn) => this.write(events, fn)) };
       return { response: {} };
     } catch (err) {
       if (err instanceof EtcdError) return { error: err };

@@ -1,0 +1,228 @@
+/**
+ * The ZooKeeper client port: ZooKeeper's framing (4-byte length + jute record), the connect
+ * handshake, four-letter words, and per-connection request order. Decodes, calls the
+ * ZkService, encodes; what a request means is decided there.
+ *
+ * Order (ZooKeeper's FIFO client order): a write is proposed once every earlier request of the
+ * connection has been started; a read runs once every earlier write has been applied; replies
+ * leave in request order. Watch events are written as soon as the change is applied, so they
+ * precede every reply computed after it.
+ */
+import * as net from 'node:net';
+import type { Logger } from 'pino';
+import { JuteError, JuteReader, JuteWriter } from '../../zk/jute';
+import { Err, Id, OpCode, Xid } from '../../zk/records';
+import { fourLetterAnswer, FourLetterContext, isFourLetterWord } from '../../zk/four-letter';
+import { isWrite, Reply, ZkConnection, ZkService } from '../../zk/zk-service';
+
+/** jute.maxbuffer default (0xfffff): a longer frame closes the connection ("Len error"). */
+export const ZK_MAX_BUFFER = 0xfffff;
+
+export interface ZkListenerOptions {
+  maxBuffer?: number;
+  /** 4lw.commands.whitelist; ZooKeeper's default is srvr only */
+  fourLetterWhitelist?: string[];
+  dataDir: string;
+  logger: Logger;
+}
+
+let nextConnId = 1;
+
+class Connection implements ZkConnection {
+  readonly id = nextConnId++;
+  readonly remoteAddress: string;
+  sessionId = 0n;
+  auth: Id[];
+  private buf: Buffer = Buffer.alloc(0);
+  private connected = false;
+  private closed = false;
+  /** earlier requests have started (writes proposed, reads served) */
+  private gate: Promise<unknown> = Promise.resolve();
+  /** earlier writes are applied */
+  private writesDone: Promise<unknown> = Promise.resolve();
+  /** replies leave in order */
+  private sendChain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly sock: net.Socket,
+    private readonly listener: ZkListener,
+  ) {
+    const ip = (sock.remoteAddress ?? '').replace(/^::ffff:/, '');
+    this.remoteAddress = `${ip}:${sock.remotePort ?? 0}`;
+    this.auth = [{ scheme: 'ip', id: ip }];
+    sock.setNoDelay(true);
+    sock.on('data', (d: Buffer) => this.onData(d));
+    sock.on('error', () => this.close());
+    sock.on('close', () => this.close());
+  }
+
+  private get service(): ZkService {
+    return this.listener.service;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.service.disconnect(this);
+    this.sock.destroy();
+  }
+
+  private write(b: Buffer): void {
+    if (this.closed) return;
+    this.service.packetsSent++;
+    this.sock.write(b);
+  }
+
+  sendEvent(type: number, state: number, path: string, zxid: number): void {
+    const w = new JuteWriter();
+    w.int(Xid.notification).long(zxid).int(0);
+    w.int(type).int(state).ustring(path);
+    this.write(w.toFrame());
+  }
+
+  private sendReply(r: Reply): void {
+    const w = new JuteWriter();
+    w.int(r.xid).long(r.zxid).int(r.err);
+    if (r.body) r.body(w);
+    this.write(w.toFrame());
+    if (r.close) {
+      this.sock.end();
+      this.close();
+    }
+  }
+
+  private onData(d: Buffer): void {
+    if (this.closed) return;
+    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    try {
+      while (!this.closed && this.buf.length >= 4) {
+        if (!this.connected && isFourLetterWord(this.buf)) {
+          const cmd = this.buf.toString('latin1', 0, 4);
+          this.sock.end(fourLetterAnswer(cmd, this.listener.fourLetterContext()));
+          this.closed = true;
+          this.service.disconnect(this);
+          return;
+        }
+        const len = this.buf.readInt32BE(0);
+        if (len < 0 || len > this.listener.maxBuffer) throw new JuteError(`Len error ${len}`);
+        if (this.buf.length < 4 + len) return;
+        const frame = this.buf.subarray(4, 4 + len);
+        this.buf = this.buf.subarray(4 + len);
+        if (!this.connected) this.onConnect(frame);
+        else this.onRequest(frame);
+      }
+    } catch (err) {
+      if (!(err instanceof JuteError)) this.listener.logger.warn({ err }, 'zookeeper: dropping connection');
+      this.close();
+    }
+  }
+
+  private onConnect(frame: Buffer): void {
+    const r = new JuteReader(frame);
+    const req = {
+      protocolVersion: r.int(),
+      lastZxidSeen: r.long(),
+      timeOut: r.int(),
+      sessionId: r.long(),
+      passwd: r.buffer(),
+      readOnly: r.remaining >= 1 ? r.bool() : false,
+    };
+    this.connected = true;
+    // nothing else may be processed before the session is established
+    const done = this.service.connect(this, req).then(
+      (res) => {
+        if ('refuse' in res) return this.close();
+        const w = new JuteWriter();
+        w.int(0).int(res.timeOut).long(res.sessionId).buffer(res.passwd).bool(false);
+        this.write(w.toFrame());
+        if (!res.ok) {
+          this.sock.end();
+          this.close();
+        }
+      },
+      (err: unknown) => {
+        this.listener.logger.warn({ err }, 'zookeeper: session creation failed');
+        this.close();
+      },
+    );
+    this.gate = done;
+    this.writesDone = done;
+    this.sendChain = done;
+  }
+
+  private onRequest(frame: Buffer): void {
+    const r = new JuteReader(frame);
+    const xid = r.int();
+    const type = r.int();
+    const body = frame.subarray(r.offset);
+    this.service.touch(this);
+    let reply: Promise<Reply>;
+    if (type === OpCode.auth) {
+      reply = this.gate.then(() => {
+        const a = new JuteReader(body);
+        a.int();
+        const scheme = a.ustring();
+        const auth = a.buffer();
+        const ok = this.service.addAuth(this, scheme, auth);
+        return { xid: Xid.auth, zxid: 0, err: ok ? Err.OK : Err.AUTHFAILED, close: !ok };
+      });
+      this.gate = reply;
+    } else if (isWrite(type)) {
+      const started = this.gate.then(() => ({ p: this.service.write(this, xid, type, Buffer.from(body)) }));
+      reply = started.then((s) => s.p);
+      this.gate = started;
+      this.writesDone = Promise.all([this.writesDone, reply.catch(() => undefined)]);
+    } else {
+      reply = Promise.all([this.gate, this.writesDone]).then(() => this.service.read(this, xid, type, body));
+      this.gate = reply.catch(() => undefined);
+    }
+    this.sendChain = Promise.all([this.sendChain, reply]).then(
+      ([, rep]) => this.sendReply(rep),
+      (err: unknown) => {
+        if (!(err instanceof JuteError)) this.listener.logger.warn({ err }, 'zookeeper: request failed; closing');
+        this.close();
+      },
+    );
+  }
+}
+
+export class ZkListener {
+  private readonly server: net.Server;
+  readonly maxBuffer: number;
+  private readonly whitelist: Set<string>;
+  readonly logger: Logger;
+  private port = 0;
+
+  constructor(
+    readonly service: ZkService,
+    private readonly opts: ZkListenerOptions,
+  ) {
+    this.maxBuffer = opts.maxBuffer ?? ZK_MAX_BUFFER;
+    this.whitelist = new Set(opts.fourLetterWhitelist ?? ['srvr']);
+    this.logger = opts.logger;
+    this.server = net.createServer((sock) => new Connection(sock, this));
+  }
+
+  fourLetterContext(): FourLetterContext {
+    return { service: this.service, clientPort: this.port, whitelist: this.whitelist, dataDir: this.opts.dataDir };
+  }
+
+  listen(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        this.port = (this.server.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  address(): net.AddressInfo {
+    return this.server.address() as net.AddressInfo;
+  }
+
+  close(): void {
+    this.server.close();
+  }
+}

@@ -1,0 +1,57 @@
+/** ZooKeeper's path rules (PathUtils.validatePath) and the mapping of paths onto etcd keys. */
+
+/** etcd key prefix of znode data: znode "/a/b" is etcd key "/zookeeper/a/b". */
+export const ZK_KEY_PREFIX = '/zookeeper';
+
+export function dataKey(path: string): Buffer {
+  return Buffer.from(ZK_KEY_PREFIX + path, 'utf8');
+}
+
+/** The znode path of an etcd key under the prefix, or undefined when it names no valid path. */
+export function pathOfKey(key: Buffer): string | undefined {
+  const s = key.toString('utf8');
+  if (!s.startsWith(ZK_KEY_PREFIX + '/')) return undefined;
+  const p = s.slice(ZK_KEY_PREFIX.length);
+  return invalidPathReason(p) === undefined ? p : undefined;
+}
+
+/** Why a path is invalid, or undefined when it is valid. */
+export function invalidPathReason(path: string): string | undefined {
+  if (path.length === 0) return 'Path length must be > 0';
+  if (path[0] !== '/') return 'Path must start with / character';
+  if (path.length === 1) return undefined;
+  if (path[path.length - 1] === '/') return 'Path must not end with / character';
+  let last = '/';
+  for (let i = 1; i < path.length; last = path[i], i++) {
+    const c = path[i];
+    const code = path.charCodeAt(i);
+    if (code === 0) return `null character not allowed @${i}`;
+    if (c === '/' && last === '/') return `empty node name specified @${i}`;
+    if (c === '.' && last === '.') {
+      if (path[i - 2] === '/' && (i + 1 === path.length || path[i + 1] === '/')) return `relative paths not allowed @${i}`;
+    } else if (c === '.') {
+      if (path[i - 1] === '/' && (i + 1 === path.length || path[i + 1] === '/')) return `relative paths not allowed @${i}`;
+    } else if (
+      (code > 0 && code <= 0x1f) ||
+      (code >= 0x7f && code <= 0x9f) ||
+      (code >= 0xd800 && code <= 0xf8ff) ||
+      (code >= 0xfff0 && code <= 0xffff)
+    ) {
+      return `invalid character @${i}`;
+    }
+  }
+  return undefined;
+}
+
+export function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+export function nameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+export function childPath(parent: string, name: string): string {
+  return parent === '/' ? `/${name}` : `${parent}/${name}`;
+}

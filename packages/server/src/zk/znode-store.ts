@@ -1,0 +1,525 @@
+/**
+ * The znode model: the state-machine part of ZooKeeper. Applied inside StateMachine.apply, in
+ * the same LMDB transaction as the MVCC writes; deterministic (time comes from the entry's
+ * time_ms, session ids and passwords from the proposer).
+ *
+ * Storage (docs/architecture.md, "ZooKeeper"):
+ *  - znode data: MVCC key "/zookeeper" + path (czxid = create_revision, mzxid = mod_revision,
+ *    version = MVCC version - 1); only create and setData put it, delete deletes it;
+ *  - zk_nodes: path → metadata etcd has not (ctime, mtime, cversion, aversion, ephemeral owner,
+ *    pzxid, child count, sequence counter, ACL); a znode exists iff it has this record;
+ *  - zk_children: parent path + NUL + child name → children index;
+ *  - zk_sessions: session id → timeout and password; zk_ephemerals: session id + path.
+ */
+import { concordpb } from '@concord/proto';
+import { Backend } from '../backend/backend';
+import { KvStore, WriteTxn } from '../mvcc/kv-store';
+import { big, buf, num } from '../server/pb';
+import { checkAcl, fixupAcl } from './acl';
+import { JuteError, JuteReader } from './jute';
+import { childPath, dataKey, invalidPathReason, nameOf, parentOf } from './paths';
+import {
+  Acl,
+  CreateMode,
+  CreateRequest,
+  Err,
+  EventType,
+  Id,
+  MultiOp,
+  MultiResult,
+  OpCode,
+  OPEN_ACL_UNSAFE,
+  Perms,
+  readCreate,
+  readMulti,
+  readPathVersion,
+  readSetACL,
+  readSetData,
+  SetDataRequest,
+  Stat,
+  ZkError,
+} from './records';
+
+export interface ZNode {
+  path: string;
+  data: Buffer;
+  czxid: number;
+  mzxid: number;
+  ctime: number;
+  mtime: number;
+  version: number;
+  cversion: number;
+  aversion: number;
+  ephemeralOwner: bigint;
+  pzxid: number;
+  numChildren: number;
+  /** creates under this node so far: the next sequential suffix */
+  seq: number;
+  acl: Acl[];
+}
+
+export interface SessionRecord {
+  id: bigint;
+  timeoutMs: number;
+  password: Buffer;
+}
+
+export interface ZkEvent {
+  type: number;
+  path: string;
+}
+
+/** What applying a ZooKeeper entry returns to the proposer. */
+export interface ZkApplyResult {
+  err: number;
+  /** revision after the entry (the reply header's zxid) */
+  zxid: number;
+  /** per op type: create → path; create2/setData/setACL → stat; multi → results */
+  path?: string;
+  stat?: Stat;
+  results?: MultiResult[];
+}
+
+interface Meta {
+  czxid: number;
+  ctime: number;
+  mtime: number;
+  cversion: number;
+  aversion: number;
+  eph: string;
+  pzxid: number;
+  nc: number;
+  seq: number;
+  acl: Array<[number, string, string]>;
+}
+
+const ONE = Buffer.from([1]);
+const EMPTY = Buffer.alloc(0);
+
+export function sessionKey(id: bigint): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  b.writeBigInt64BE(id);
+  return b;
+}
+
+function childKey(parent: string, name: string): Buffer {
+  return Buffer.concat([Buffer.from(parent, 'utf8'), Buffer.from([0]), Buffer.from(name, 'utf8')]);
+}
+
+export function statOf(n: ZNode): Stat {
+  return {
+    czxid: n.czxid,
+    mzxid: n.mzxid,
+    ctime: n.ctime,
+    mtime: n.mtime,
+    version: n.version,
+    cversion: n.cversion,
+    aversion: n.aversion,
+    ephemeralOwner: n.ephemeralOwner,
+    dataLength: n.data.length,
+    numChildren: n.numChildren,
+    pzxid: n.pzxid,
+  };
+}
+
+type Effect =
+  | { kind: 'create'; path: string; data: Buffer; owner: bigint }
+  | { kind: 'delete'; path: string; owner: bigint }
+  | { kind: 'setData'; path: string };
+
+/** Pending changes of one entry, validated op by op before anything is written. */
+class Overlay {
+  readonly nodes = new Map<string, ZNode | null>();
+  readonly dirty = new Set<string>();
+  readonly effects: Effect[] = [];
+  readonly events: ZkEvent[] = [];
+
+  constructor(
+    private readonly store: ZnodeStore,
+    readonly rev: number,
+    readonly timeMs: number,
+  ) {}
+
+  get(path: string): ZNode | undefined {
+    if (this.nodes.has(path)) return this.nodes.get(path) ?? undefined;
+    const n = this.store.getNode(path);
+    this.nodes.set(path, n ?? null);
+    return n;
+  }
+
+  touch(n: ZNode): void {
+    this.dirty.add(n.path);
+  }
+}
+
+export class ZnodeStore {
+  /** ZooKeeper events of recently applied revisions, for the watch manager (not state). */
+  private readonly recent = new Map<number, ZkEvent[]>();
+  recordEvents = false;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly kv: KvStore,
+  ) {}
+
+  // ------------------------------------------------------------------ reads
+
+  getNode(path: string): ZNode | undefined {
+    const raw = this.backend.zkNodes.getBinary(Buffer.from(path, 'utf8'));
+    if (!raw && path !== '/') return undefined;
+    const m: Meta = raw
+      ? (JSON.parse(raw.toString('utf8')) as Meta)
+      : { czxid: 0, ctime: 0, mtime: 0, cversion: 0, aversion: 0, eph: '0', pzxid: 0, nc: 0, seq: 0, acl: [[Perms.ALL, 'world', 'anyone']] };
+    const kv = this.kv.get(dataKey(path));
+    return {
+      path,
+      data: kv ? kv.value : EMPTY,
+      czxid: m.czxid,
+      mzxid: kv ? kv.modRevision : m.czxid,
+      ctime: m.ctime,
+      mtime: m.mtime,
+      version: kv ? kv.version - 1 : 0,
+      cversion: m.cversion,
+      aversion: m.aversion,
+      ephemeralOwner: BigInt(m.eph),
+      pzxid: m.pzxid,
+      numChildren: m.nc,
+      seq: m.seq,
+      acl: m.acl.map(([perms, scheme, id]) => ({ perms, id: { scheme, id } })),
+    };
+  }
+
+  children(path: string): string[] {
+    const prefix = Buffer.concat([Buffer.from(path, 'utf8'), Buffer.from([0])]);
+    const end = Buffer.concat([Buffer.from(path, 'utf8'), Buffer.from([1])]);
+    const out: string[] = [];
+    for (const k of this.backend.zkChildren.getKeys({ start: prefix, end }))
+      out.push((k as Buffer).subarray(prefix.length).toString('utf8'));
+    return out;
+  }
+
+  session(id: bigint): SessionRecord | undefined {
+    const raw = this.backend.zkSessions.getBinary(sessionKey(id));
+    if (!raw) return undefined;
+    return { id, timeoutMs: raw.readInt32BE(0), password: Buffer.from(raw.subarray(4)) };
+  }
+
+  sessions(): SessionRecord[] {
+    const out: SessionRecord[] = [];
+    for (const { key, value } of this.backend.zkSessions.getRange({}))
+      out.push({ id: (key as Buffer).readBigInt64BE(0), timeoutMs: value.readInt32BE(0), password: Buffer.from(value.subarray(4)) });
+    return out;
+  }
+
+  ephemerals(id: bigint): string[] {
+    const start = sessionKey(id);
+    const end = sessionKey(id + 1n);
+    const out: string[] = [];
+    for (const k of this.backend.zkEphemerals.getKeys({ start, end })) out.push((k as Buffer).subarray(8).toString('utf8'));
+    return out;
+  }
+
+  /** Number of znodes (without the implicit root). */
+  count(): number {
+    return (this.backend.zkNodes.getStats() as { entryCount: number }).entryCount;
+  }
+
+  /** ZooKeeper events of revision rev (consumed). */
+  takeEvents(rev: number): ZkEvent[] | undefined {
+    const e = this.recent.get(rev);
+    if (e) this.recent.delete(rev);
+    for (const r of this.recent.keys()) if (r < rev) this.recent.delete(r);
+    return e;
+  }
+
+  // ------------------------------------------------------------------ apply
+
+  /** Applies one ZooKeeper entry; `write` runs the change in one MVCC WriteTxn. */
+  apply(r: concordpb.IInternalRequest, write: <T>(fn: (t: WriteTxn) => T) => T): ZkApplyResult {
+    const timeMs = num(r.timeMs);
+    if (r.zkCreateSession) {
+      const s = r.zkCreateSession;
+      const v = Buffer.alloc(4 + (s.password?.length ?? 0));
+      v.writeInt32BE(s.timeoutMs ?? 0, 0);
+      buf(s.password).copy(v, 4);
+      this.backend.zkSessions.putSync(sessionKey(big(s.sessionId)), v);
+      return { err: Err.OK, zxid: this.kv.currentRevision };
+    }
+    if (r.zkCloseSession) {
+      const id = big(r.zkCloseSession.sessionId);
+      if (!this.session(id)) return { err: Err.OK, zxid: this.kv.currentRevision };
+      return write((t) => {
+        const o = new Overlay(this, t.revision, timeMs);
+        for (const path of this.ephemerals(id)) {
+          const n = o.get(path);
+          if (n) this.doDelete(o, n);
+        }
+        this.commit(t, o);
+        this.backend.zkSessions.removeSync(sessionKey(id));
+        return { err: Err.OK, zxid: t.changed ? t.revision : t.revision - 1 };
+      });
+    }
+    const op = r.zkOp!;
+    const session = big(op.sessionId);
+    const auth: Id[] = (op.auth ?? []).map((a) => ({ scheme: a.scheme ?? '', id: a.id ?? '' }));
+    return write((t) => {
+      const zxid = () => (t.changed ? t.revision : t.revision - 1);
+      if (!this.session(session)) return { err: Err.SESSIONEXPIRED, zxid: zxid() };
+      const o = new Overlay(this, t.revision, timeMs);
+      const rd = new JuteReader(buf(op.body));
+      const type = op.type ?? 0;
+      try {
+        if (type === OpCode.multi) {
+          let ops: MultiOp[];
+          try {
+            ops = readMulti(rd);
+          } catch (err) {
+            if (err instanceof JuteError) return { err: Err.MARSHALLINGERROR, zxid: zxid() };
+            throw err;
+          }
+          const results: MultiResult[] = [];
+          let failed = -1;
+          let code = 0;
+          for (let i = 0; i < ops.length; i++) {
+            try {
+              results.push(this.exec(o, session, auth, ops[i].type, ops[i].req));
+            } catch (err) {
+              if (!(err instanceof ZkError)) throw err;
+              failed = i;
+              code = err.code;
+              break;
+            }
+          }
+          if (failed >= 0) {
+            const res: MultiResult[] = ops.map((_, i) => ({
+              type: OpCode.error,
+              err: i < failed ? Err.OK : i === failed ? code : Err.RUNTIMEINCONSISTENCY,
+            }));
+            return { err: code, zxid: zxid(), results: res };
+          }
+          this.commit(t, o);
+          return { err: Err.OK, zxid: zxid(), results };
+        }
+        let req: unknown;
+        try {
+          req = decodeWrite(type, rd);
+        } catch (err) {
+          if (err instanceof JuteError) return { err: Err.MARSHALLINGERROR, zxid: zxid() };
+          throw err;
+        }
+        const res = this.exec(o, session, auth, type, req);
+        this.commit(t, o);
+        const out: ZkApplyResult = { err: Err.OK, zxid: zxid() };
+        if ('path' in res) out.path = res.path;
+        if ('stat' in res) out.stat = res.stat;
+        return out;
+      } catch (err) {
+        if (err instanceof ZkError) return { err: err.code, zxid: zxid() };
+        throw err;
+      }
+    });
+  }
+
+  /** Validates and performs one op on the overlay (PrepRequestProcessor's checks, in its order). */
+  private exec(o: Overlay, session: bigint, auth: Id[], type: number, req: unknown): MultiResult {
+    switch (type) {
+      case OpCode.create:
+      case OpCode.create2: {
+        const n = this.create(o, session, auth, req as CreateRequest);
+        return type === OpCode.create ? { type: OpCode.create, path: n.path } : { type: OpCode.create2, path: n.path, stat: statOf(n) };
+      }
+      case OpCode.createContainer:
+      case OpCode.createTTL:
+        throw new ZkError(Err.UNIMPLEMENTED);
+      case OpCode.delete: {
+        const { path, version } = req as { path: string; version: number };
+        validatePath(path);
+        if (path === '/') throw new ZkError(Err.BADARGUMENTS);
+        const parent = o.get(parentOf(path));
+        if (!parent) throw new ZkError(Err.NONODE);
+        checkAcl(parent.acl, Perms.DELETE, auth);
+        const n = o.get(path);
+        if (!n) throw new ZkError(Err.NONODE);
+        checkVersion(n.version, version);
+        if (n.numChildren > 0) throw new ZkError(Err.NOTEMPTY);
+        this.doDelete(o, n);
+        return { type: OpCode.delete };
+      }
+      case OpCode.setData: {
+        const { path, data, version } = req as SetDataRequest;
+        validatePath(path);
+        const n = o.get(path);
+        if (!n) throw new ZkError(Err.NONODE);
+        checkAcl(n.acl, Perms.WRITE, auth);
+        checkVersion(n.version, version);
+        n.version += 1;
+        n.data = data;
+        n.mzxid = o.rev;
+        n.mtime = o.timeMs;
+        o.touch(n);
+        o.effects.push({ kind: 'setData', path });
+        o.events.push({ type: EventType.NodeDataChanged, path });
+        return { type: OpCode.setData, stat: statOf(n) };
+      }
+      case OpCode.setACL: {
+        const { path, acl, version } = req as { path: string; acl: Acl[]; version: number };
+        validatePath(path);
+        const fixed = fixupAcl(acl, auth);
+        const n = o.get(path);
+        if (!n) throw new ZkError(Err.NONODE);
+        checkAcl(n.acl, Perms.ADMIN, auth);
+        checkVersion(n.aversion, version);
+        n.aversion += 1;
+        n.acl = fixed;
+        o.touch(n);
+        return { type: OpCode.setData, stat: statOf(n) };
+      }
+      case OpCode.check: {
+        const { path, version } = req as { path: string; version: number };
+        validatePath(path);
+        const n = o.get(path);
+        if (!n) throw new ZkError(Err.NONODE);
+        checkAcl(n.acl, Perms.READ, auth);
+        checkVersion(n.version, version);
+        return { type: OpCode.check };
+      }
+      default:
+        throw new ZkError(Err.UNIMPLEMENTED);
+    }
+  }
+
+  private create(o: Overlay, session: bigint, auth: Id[], req: CreateRequest): ZNode {
+    const flags = req.flags;
+    if (flags < 0 || flags > CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL) throw new ZkError(Err.BADARGUMENTS);
+    if (flags >= CreateMode.CONTAINER) throw new ZkError(Err.UNIMPLEMENTED);
+    const sequential = flags === CreateMode.PERSISTENT_SEQUENTIAL || flags === CreateMode.EPHEMERAL_SEQUENTIAL;
+    const ephemeral = flags === CreateMode.EPHEMERAL || flags === CreateMode.EPHEMERAL_SEQUENTIAL;
+    // validatePathForCreate: a sequential path may end with '/'
+    const lastSlash = req.path.lastIndexOf('/');
+    if (lastSlash === -1 || req.path.indexOf('\0') !== -1) throw new ZkError(Err.BADARGUMENTS);
+    validatePath(sequential ? req.path + '1' : req.path);
+    if (req.path === '/') throw new ZkError(Err.NODEEXISTS);
+    const parentPath = lastSlash === 0 ? '/' : req.path.slice(0, lastSlash);
+    const acl = fixupAcl(req.acl, auth);
+    const parent = o.get(parentPath);
+    if (!parent) throw new ZkError(Err.NONODE);
+    checkAcl(parent.acl, Perms.CREATE, auth);
+    const path = sequential ? req.path + String(parent.seq).padStart(10, '0') : req.path;
+    validatePath(path);
+    if (Buffer.byteLength(dataKey(path)) > 1978) throw new ZkError(Err.BADARGUMENTS);
+    if (o.get(path)) throw new ZkError(Err.NODEEXISTS);
+    if (parent.ephemeralOwner !== 0n) throw new ZkError(Err.NOCHILDRENFOREPHEMERALS);
+    parent.cversion += 1;
+    parent.seq += 1;
+    parent.numChildren += 1;
+    parent.pzxid = o.rev;
+    o.touch(parent);
+    const n: ZNode = {
+      path,
+      data: req.data,
+      czxid: o.rev,
+      mzxid: o.rev,
+      ctime: o.timeMs,
+      mtime: o.timeMs,
+      version: 0,
+      cversion: 0,
+      aversion: 0,
+      ephemeralOwner: ephemeral ? session : 0n,
+      pzxid: o.rev,
+      numChildren: 0,
+      seq: 0,
+      acl,
+    };
+    o.nodes.set(path, n);
+    o.touch(n);
+    o.effects.push({ kind: 'create', path, data: req.data, owner: n.ephemeralOwner });
+    o.events.push({ type: EventType.NodeCreated, path }, { type: EventType.NodeChildrenChanged, path: parentPath });
+    return n;
+  }
+
+  private doDelete(o: Overlay, n: ZNode): void {
+    const parent = o.get(parentOf(n.path));
+    if (parent) {
+      parent.cversion += 1;
+      parent.numChildren -= 1;
+      parent.pzxid = o.rev;
+      o.touch(parent);
+    }
+    o.nodes.set(n.path, null);
+    o.dirty.delete(n.path);
+    o.effects.push({ kind: 'delete', path: n.path, owner: n.ephemeralOwner });
+    o.events.push({ type: EventType.NodeDeleted, path: n.path }, { type: EventType.NodeChildrenChanged, path: parentOf(n.path) });
+  }
+
+  /** Writes the overlay: MVCC changes in op order (one revision), then the metadata. */
+  private commit(t: WriteTxn, o: Overlay): void {
+    const b = this.backend;
+    for (const e of o.effects) {
+      if (e.kind === 'create') {
+        t.put(dataKey(e.path), e.data, 0n);
+        b.zkChildren.putSync(childKey(parentOf(e.path), nameOf(e.path)), ONE);
+        if (e.owner !== 0n) b.zkEphemerals.putSync(Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]), ONE);
+      } else if (e.kind === 'delete') {
+        t.deleteRange(dataKey(e.path), EMPTY);
+        b.zkChildren.removeSync(childKey(parentOf(e.path), nameOf(e.path)));
+        b.zkNodes.removeSync(Buffer.from(e.path, 'utf8'));
+        if (e.owner !== 0n) b.zkEphemerals.removeSync(Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]));
+      } else {
+        const n = o.nodes.get(e.path);
+        if (n) t.put(dataKey(e.path), n.data, 0n);
+      }
+    }
+    for (const path of o.dirty) {
+      const n = o.nodes.get(path);
+      if (!n) continue;
+      const m: Meta = {
+        czxid: n.czxid,
+        ctime: n.ctime,
+        mtime: n.mtime,
+        cversion: n.cversion,
+        aversion: n.aversion,
+        eph: n.ephemeralOwner.toString(),
+        pzxid: n.pzxid,
+        nc: n.numChildren,
+        seq: n.seq,
+        acl: n.acl.map((a) => [a.perms, a.id.scheme, a.id.id]),
+      };
+      b.zkNodes.putSync(Buffer.from(path, 'utf8'), Buffer.from(JSON.stringify(m), 'utf8'));
+    }
+    if (this.recordEvents && o.events.length > 0 && t.changed) {
+      const list = this.recent.get(t.revision) ?? [];
+      list.push(...o.events);
+      this.recent.set(t.revision, list);
+    }
+  }
+}
+
+function validatePath(path: string): void {
+  if (invalidPathReason(path) !== undefined) throw new ZkError(Err.BADARGUMENTS);
+}
+
+function checkVersion(current: number, expected: number): void {
+  if (expected !== -1 && expected !== current) throw new ZkError(Err.BADVERSION);
+}
+
+function decodeWrite(type: number, r: JuteReader): unknown {
+  switch (type) {
+    case OpCode.create:
+    case OpCode.create2:
+    case OpCode.createContainer:
+      return readCreate(r);
+    case OpCode.createTTL:
+      return readCreate(r, true);
+    case OpCode.delete:
+    case OpCode.check:
+      return readPathVersion(r);
+    case OpCode.setData:
+      return readSetData(r);
+    case OpCode.setACL:
+      return readSetACL(r);
+    default:
+      throw new ZkError(Err.UNIMPLEMENTED);
+  }
+}
+
+export { OPEN_ACL_UNSAFE };
