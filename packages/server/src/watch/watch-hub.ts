@@ -8,6 +8,8 @@ import { EVENT_DELETE, EVENT_PUT, MvccEvent } from '../mvcc/types';
  * blocks writes, never holds unbounded memory and never misses an event.
  */
 export interface WatchSink {
+  // send(): events are shared between watchers and may carry prevKv; include it only for
+  // watchers created with prevKv
   readonly writable: boolean;
   send(watcher: Watcher, events: MvccEvent[], revision: number): boolean;
   compacted(watcher: Watcher, compactRevision: number): void;
@@ -141,9 +143,9 @@ export class WatchHub {
       this.markUnsynced(w);
       return;
     }
-    const out = w.opts.prevKv ? evs : evs.map(stripPrev);
+    // the events are shared by every watcher; the sink leaves prev_kv out unless asked for
     w.nextRev = revision + 1;
-    if (!sink.send(w, out, revision)) this.markUnsynced(w);
+    if (!sink.send(w, evs, revision)) this.markUnsynced(w);
   }
 
   private markUnsynced(w: Watcher): void {
@@ -216,8 +218,4 @@ export class WatchHub {
   close(): void {
     this.closed = true;
   }
-}
-
-function stripPrev(ev: MvccEvent): MvccEvent {
-  return ev.prevKv ? { type: ev.type, kv: ev.kv } : ev;
 }

@@ -99,7 +99,7 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     Compact: u('etcdserverpb.KV', 'Compact', (r: etcdserverpb.CompactionRequest) => server.compact(r)),
   });
 
-  g.addService(toGrpcServiceDefinition(WatchService) as unknown as grpc.ServiceDefinition, {
+  g.addService(watchServiceDefinition(), {
     Watch: (call: grpc.ServerDuplexStream<etcdserverpb.WatchRequest, etcdserverpb.IWatchResponse>) => {
       new WatchStream(server, call, {
         progressNotifyIntervalMs: opts.progressNotifyIntervalMs,
@@ -179,6 +179,17 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     RoleGrantPermission: u('etcdserverpb.Auth', 'RoleGrantPermission', unimplemented('authentication')),
     RoleRevokePermission: u('etcdserverpb.Auth', 'RoleRevokePermission', unimplemented('authentication')),
   });
+}
+
+/** The Watch service, whose response serializer also takes pre-encoded bytes (fan-out). */
+function watchServiceDefinition(): grpc.ServiceDefinition {
+  const def = toGrpcServiceDefinition(WatchService) as unknown as grpc.ServiceDefinition;
+  const watch = def.Watch;
+  const encode = watch.responseSerialize;
+  return {
+    ...def,
+    Watch: { ...watch, responseSerialize: (v: unknown) => (Buffer.isBuffer(v) ? v : encode(v)) },
+  };
 }
 
 const SNAPSHOT_CHUNK = 32 * 1024;

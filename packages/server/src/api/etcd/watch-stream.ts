@@ -1,9 +1,10 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { etcdserverpb, mvccpb } from '@concord/proto';
+import { etcdserverpb } from '@concord/proto';
 import { EtcdServer } from '../../server/etcd-server';
 import { Watcher, WatchSink } from '../../watch/watch-hub';
 import { MvccEvent } from '../../mvcc/types';
-import { buf, num, toPbKv } from '../../server/pb';
+import { buf, num } from '../../server/pb';
+import { encodedEvent, encodedHeader, encodeWatchEvents } from './watch-encoding';
 
 type WatchCall = ServerDuplexStream<etcdserverpb.WatchRequest, etcdserverpb.IWatchResponse>;
 
@@ -121,33 +122,38 @@ export class WatchStream implements WatchSink {
   send(watcher: Watcher, events: MvccEvent[], revision: number): boolean {
     const sw = this.byWatcher.get(watcher);
     if (!sw) return true;
-    const pbEvents = events.map(toPbEvent);
-    const header = this.server.header(revision);
-    if (sw.fragment) this.sendFragmented(sw, header, pbEvents);
-    else this.write({ header, watchId: sw.id, events: pbEvents });
+    const prev = watcher.opts.prevKv;
+    const encoded = events.map((ev) => encodedEvent(ev, prev));
+    const header = encodedHeader(this.server.header(revision));
+    if (sw.fragment) this.sendFragmented(sw, header, encoded);
+    else this.writeRaw(encodeWatchEvents(header, sw.id, encoded, false));
     if (this.progressPending) queueMicrotask(() => this.maybeSendProgress());
     return this.writable;
   }
 
-  private sendFragmented(sw: StreamWatch, header: etcdserverpb.IResponseHeader, events: mvccpb.IEvent[]): void {
+  /** etcd's fragment option: split an oversized response, fragment=true on all but the last. */
+  private sendFragmented(sw: StreamWatch, header: Buffer, events: Buffer[]): void {
     const limit = this.opts.maxRequestBytes;
-    let chunk: mvccpb.IEvent[] = [];
+    const chunks: Buffer[][] = [];
+    let chunk: Buffer[] = [];
     let size = 0;
-    const chunks: mvccpb.IEvent[][] = [];
     for (const ev of events) {
-      const n = mvccpb.Event.encode(ev).len;
-      if (chunk.length > 0 && size + n > limit) {
+      if (chunk.length > 0 && size + ev.length > limit) {
         chunks.push(chunk);
         chunk = [];
         size = 0;
       }
       chunk.push(ev);
-      size += n;
+      size += ev.length;
     }
     chunks.push(chunk);
-    chunks.forEach((c, i) =>
-      this.write({ header, watchId: sw.id, events: c, fragment: i < chunks.length - 1 }),
-    );
+    chunks.forEach((c, i) => this.writeRaw(encodeWatchEvents(header, sw.id, c, i < chunks.length - 1)));
+  }
+
+  /** Writes an already encoded WatchResponse (the Watch method's serializer passes Buffers through). */
+  private writeRaw(bytes: Buffer): void {
+    if (this.closed) return;
+    (this.call as unknown as { write(b: Buffer): boolean }).write(bytes);
   }
 
   compacted(watcher: Watcher, compactRevision: number): void {
@@ -173,10 +179,4 @@ export class WatchStream implements WatchSink {
     this.byWatcher.clear();
     if (endStream) this.call.end();
   }
-}
-
-function toPbEvent(ev: MvccEvent): mvccpb.IEvent {
-  const out: mvccpb.IEvent = { type: ev.type, kv: toPbKv(ev.kv) };
-  if (ev.prevKv) out.prevKv = toPbKv(ev.prevKv);
-  return out;
 }

@@ -617,7 +617,9 @@ interface Method {
 /** A response message as gRPC would deliver it (through the wire format), in jsonpb JSON. */
 function responseJson(m: Method, value: unknown): string {
   const cls = m.info.responseType as unknown as ProtoClass;
-  const wire = cls.decode(cls.encode(value).finish()) as Record<string, unknown>;
+  // the watch adapter hands over already encoded responses (shared fan-out encoding)
+  const bytes = Buffer.isBuffer(value) ? value : cls.encode(value).finish();
+  const wire = cls.decode(bytes) as Record<string, unknown>;
   return goJson(messageToJson(m.resType, wire));
 }
 
