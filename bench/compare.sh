@@ -120,7 +120,7 @@ if [ -z "$CONCORD_MAIN" ]; then
     (cd "$ROOT/packages/server" && npx tsc -p tsconfig.json)
   fi
   mkdir -p "$OUTDIR/concord/packages/server"
-  cp -r "$ROOT/packages/server/dist" "$ROOT/packages/server/package.json" "$OUTDIR/concord/packages/server/"
+  cp -rp "$ROOT/packages/server/dist" "$ROOT/packages/server/package.json" "$OUTDIR/concord/packages/server/"
   ln -sfn "$ROOT/node_modules" "$OUTDIR/concord/node_modules"
   CONCORD_MAIN="$OUTDIR/concord/packages/server/dist/src/cli/main.js"
 fi

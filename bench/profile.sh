@@ -4,7 +4,7 @@
 # the measured phases (bench/cpuprofile-top.js).
 #
 #   bench/profile.sh                   # put + range, profiles in /tmp/prof
-#   WORKLOADS=put bench/profile.sh
+#   WORKLOADS=put bench/profile.sh     # put | range | watch (1000 watchers)
 #
 # Environment: LOADGEN (default /tmp/loadgen/loadgen), PROF_DIR (default
 # /tmp/prof), TOTAL (ops per measured run, default 50000), TOP (default 25),
@@ -18,7 +18,7 @@ TOTAL="${TOTAL:-50000}"
 TOP="${TOP:-25}"
 STOP_SIGNAL="${STOP_SIGNAL:-INT}"
 WORKLOADS="${WORKLOADS:-put range}"
-MAIN="$ROOT/packages/server/dist/src/cli/main.js"
+MAIN="${CONCORD_MAIN:-$ROOT/packages/server/dist/src/cli/main.js}"
 port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
 CPORT="${CPORT:-23891}"
 while ! port_free "$CPORT" || ! port_free "$((CPORT + 1))"; do CPORT=$((CPORT + 2)); done
@@ -105,6 +105,11 @@ for wl in $WORKLOADS; do
       measure range rangel-c64 etcd range "${common[@]}" --key-space 1 --consistency l --clients 64 --conns 4 --total "$TOTAL"
       measure range ranges-c64 etcd range "${common[@]}" --key-space 1 --consistency s --clients 64 --conns 4 --total "$TOTAL"
       stop range; report range ;;
+    watch)
+      start watch; : >"$PROF_DIR/watch/windows.txt"; : >"$PROF_DIR/watch/loadgen.jsonl"
+      measure watch watch-w1000 etcd watch-latency --endpoints "$EP" --watchers 1000 --conns 4 \
+        --puts 100 --put-rate 10 --val-size 256 --duration 60s
+      stop watch; report watch ;;
     *) log "unknown workload $wl"; exit 2 ;;
   esac
 done
