@@ -20,6 +20,8 @@
  *   NEMESIS_SEED=123 node --test dist/test/nemesis.test.js   # replay a fault schedule
  *   NEMESIS_SECONDS=300                                      # longer run (default 40)
  *   NEMESIS_MEMBERS=5                                        # 5-member cluster
+ *   NEMESIS_SELFTEST_STALE_READS=1   # self-test: serializable (possibly stale) workload reads;
+ *                                    # the checker is then expected to report a violation
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,6 +43,7 @@ const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4'];
 const OP_TIMEOUT_MS = 3000;
 /** a write through a healthy member of a majority must succeed within this */
 const WRITE_BOUND_MS = 20_000;
+const STALE_READS = process.env.NEMESIS_SELFTEST_STALE_READS === '1';
 
 type FaultKind = 'kill-leader' | 'kill-follower' | 'pause-leader' | 'partition';
 
@@ -76,7 +79,7 @@ function toRequest(input: KvInput): {
 } {
   switch (input.op) {
     case 'get':
-      return { method: KVService.Range, req: { key: input.key } };
+      return { method: KVService.Range, req: { key: input.key, serializable: STALE_READS } };
     case 'put':
       return { method: KVService.Put, req: { key: input.key, value: input.value } };
     case 'delete':
