@@ -1,7 +1,6 @@
 import * as net from 'node:net';
 import * as http from 'node:http';
 import * as grpc from '@grpc/grpc-js';
-import { Duplex } from 'node:stream';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
@@ -44,9 +43,12 @@ export class ClientListener {
       if (isH2 && head.length < HTTP2_PREFACE.length) return; // need more bytes to decide
       socket.off('data', onData);
       if (isH2) {
-        // http2 reads a TCP socket's native handle directly and would never see the bytes
-        // already read here, so gRPC connections go through a JS stream that replays them.
-        this.injector.injectConnection(replaying(socket, head));
+        // Node's http2 consumes bytes already buffered on the socket before reading its native
+        // handle (nodejs/node#34532), so the sniffed bytes go back and the connection stays
+        // native. (Resuming the socket in JS here would break that.)
+        socket.pause();
+        socket.unshift(head);
+        this.injector.injectConnection(socket);
       } else {
         socket.pause();
         socket.unshift(head);
@@ -77,44 +79,4 @@ export class ClientListener {
     for (const s of this.sockets) s.destroy();
     this.injector.destroy();
   }
-}
-
-/** A duplex over `socket` whose readable side starts with `head`. */
-function replaying(socket: net.Socket, head: Buffer): Duplex {
-  const d = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      // http2 writes each frame separately; cork for the rest of the tick so the frames of
-      // many responses leave in one writev instead of one syscall each
-      if (!socket.writableCorked) {
-        socket.cork();
-        process.nextTick(() => socket.uncork());
-      }
-      socket.write(chunk, cb);
-    },
-    writev(chunks: Array<{ chunk: Buffer }>, cb) {
-      if (!socket.writableCorked) {
-        socket.cork();
-        process.nextTick(() => socket.uncork());
-      }
-      for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i].chunk);
-      socket.write(chunks[chunks.length - 1].chunk, cb);
-    },
-    final(cb) {
-      socket.end(cb);
-    },
-    destroy(err, cb) {
-      socket.destroy(err ?? undefined);
-      cb(err);
-    },
-  });
-  d.push(head);
-  socket.on('data', (c: Buffer) => {
-    if (!d.push(c)) socket.pause();
-  });
-  socket.on('end', () => d.push(null));
-  socket.on('close', () => d.destroy());
-  return d;
 }

@@ -175,15 +175,24 @@ export class Backend {
     return this.env.transactionSync(fn) as T;
   }
 
+  private readonly metaKeys = new Map<string, Buffer>();
+
+  /** meta key names are few and fixed: keep their buffers instead of allocating per write */
+  private metaKey(name: string): Buffer {
+    let k = this.metaKeys.get(name);
+    if (!k) this.metaKeys.set(name, (k = Buffer.from(name)));
+    return k;
+  }
+
   getMetaNumber(name: string): number {
-    const v = this.meta.getBinary(Buffer.from(name));
+    const v = this.meta.getBinary(this.metaKey(name));
     return v ? Number(v.readBigUInt64BE(0)) : 0;
   }
 
   putMetaNumber(name: string, value: number): void {
     const b = Buffer.allocUnsafe(8);
     b.writeBigUInt64BE(BigInt(value));
-    this.meta.putSync(Buffer.from(name), b);
+    this.meta.putSync(this.metaKey(name), b);
   }
 
   getMeta(name: string): Buffer | undefined {

@@ -45,6 +45,7 @@ export interface LeaseKeyTracker {
  */
 export class KvStore {
   private rev: number;
+  private revDirty = false;
   private compactRev: number;
 
   constructor(
@@ -284,7 +285,17 @@ export class KvStore {
   /** Called by WriteTxn when it commits changes. */
   _setRevision(rev: number): void {
     this.rev = rev;
-    this.backend.putMetaNumber(META_REVISION, rev);
+    this.revDirty = true;
+  }
+
+  /**
+   * Persists the current revision; the state machine calls it once per applied batch, inside
+   * the batch's backend transaction (one meta write per batch, not per write).
+   */
+  persistRevision(): void {
+    if (!this.revDirty) return;
+    this.backend.putMetaNumber(META_REVISION, this.rev);
+    this.revDirty = false;
   }
 
   _leases(): LeaseKeyTracker | undefined {

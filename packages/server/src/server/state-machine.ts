@@ -104,6 +104,7 @@ export class StateMachine {
         this.applied = e.index;
         this.appliedTerm = e.term;
       }
+      this.kv.persistRevision();
       this.backend.putMetaNumber(META_APPLIED_INDEX, this.applied);
       this.backend.putMetaNumber(META_APPLIED_TERM, this.appliedTerm);
     });
