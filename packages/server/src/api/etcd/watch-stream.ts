@@ -21,6 +21,7 @@ interface StreamWatch {
   fragment: boolean;
 }
 
+const MAX_QUEUED_RESPONSES = 1024;
 const ERR_DUPLICATE_ID = 'mvcc: duplicate watch ID provided on the WatchStream';
 
 /** One client Watch stream: many watchers share it and its flow control. */
@@ -46,8 +47,13 @@ export class WatchStream implements WatchSink {
     this.progressTimer.unref();
   }
 
+  /**
+   * grpc-js streams report "full" after 16 queued messages; one change fanned out to hundreds of
+   * watchers on a stream would then push most of them to backend catch-up. Allow a bounded
+   * queue of our own instead (messages, since the stream is in object mode).
+   */
   get writable(): boolean {
-    return !this.closed && !this.call.writableNeedDrain;
+    return !this.closed && this.call.writableLength < MAX_QUEUED_RESPONSES;
   }
 
   private onRequest(req: etcdserverpb.WatchRequest): void {
