@@ -4,7 +4,8 @@
  * them.
  *
  * Both servers are started with the same etcd flag names, so every scenario can
- * run unchanged against either one.
+ * run unchanged against either one. Target `concord3` is a 3-member Concord
+ * cluster on loopback whose endpoint is a follower (see startConcordCluster).
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,8 +13,11 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { EtcdClient, MaintenanceService } from './grpcClient';
 
-export type TargetKind = 'etcd' | 'concord';
+export type TargetKind = 'etcd' | 'concord' | 'concord3';
+
+const TARGET_KINDS: readonly TargetKind[] = ['etcd', 'concord', 'concord3'];
 
 export const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 export const ETCDCTL_BIN = process.env.ETCDCTL_BIN ?? '/usr/bin/etcdctl';
@@ -54,6 +58,25 @@ export interface RunningServer {
   restart(): Promise<void>;
   /** Last lines of the server log. */
   logTail(lines?: number): string;
+  /**
+   * Cluster targets (`concord3`) only: every member. endpoint/url/pid/dataDir/logFile above
+   * are those of the member clients talk to (a follower when the cluster became ready).
+   */
+  members?: ClusterMember[];
+}
+
+export interface ClusterMember {
+  name: string;
+  /** host:port of the client URL. */
+  endpoint: string;
+  /** http://host:port (client URL). */
+  url: string;
+  /** http://host:port (peer URL). */
+  peerUrl: string;
+  dataDir: string;
+  logFile: string;
+  /** pid of the current process (changes on restart). */
+  pid: number;
 }
 
 const DEFAULT_READY_TIMEOUT_MS = 20_000;
@@ -335,12 +358,234 @@ export function startConcord(opts?: ServerOptions): Promise<RunningServer> {
   );
 }
 
+// ---------------------------------------------------------------------------
+// A 3-member Concord cluster (target `concord3`)
+
+const CLUSTER_READY_TIMEOUT_MS = 45_000;
+let clusterSeq = 0;
+
+interface LeaderView {
+  /** Member ID (decimal string) of the leader every member reports. */
+  leader: string;
+  /** Member ID (decimal string) of each member, in member order. */
+  ids: string[];
+}
+
+/**
+ * One look at the cluster: every member answers GET /health with {"health":"true"} and
+ * Maintenance.Status, and all of them report the same non-zero leader and raft term, the leader
+ * being one of them. Undefined otherwise.
+ */
+async function clusterLeader(urls: string[], endpoints: string[]): Promise<LeaderView | undefined> {
+  const healthy = await Promise.all(urls.map((u) => isHealthy(u, 1000)));
+  if (healthy.some((h) => !h)) return undefined;
+  const sts = await Promise.all(
+    endpoints.map(async (ep) => {
+      const c = new EtcdClient(ep);
+      try {
+        const o = await c.attempt(MaintenanceService.Status, {}, { timeoutMs: 2000 });
+        return o.ok ? o.value : undefined;
+      } catch {
+        return undefined;
+      } finally {
+        c.close();
+      }
+    }),
+  );
+  if (sts.some((s) => !s)) return undefined;
+  const leader = String(sts[0].leader);
+  const term = String(sts[0].raftTerm);
+  if (leader === '0') return undefined;
+  if (sts.some((s) => String(s.leader) !== leader || String(s.raftTerm) !== term)) return undefined;
+  const ids = sts.map((s) => String(s.header.memberId));
+  if (!ids.includes(leader)) return undefined;
+  return { leader, ids };
+}
+
+/**
+ * A 3-member Concord cluster on free loopback ports (names c1..c3, a fresh
+ * --initial-cluster-token per cluster), each member with its own data dir and
+ * log file under one temp dir. Ready when every member reports the same leader
+ * through /health and Maintenance.Status. The returned endpoint is a follower
+ * at that moment (so clients exercise forwarding to the leader); `members` lists
+ * all three. stop() stops all members and removes the temp dir; kill() signals
+ * all members (data kept); restart() restarts all of them and waits for a leader
+ * again (the endpoint stays the same member, which may then lead).
+ */
+export async function startConcordCluster(opts: ServerOptions = {}): Promise<RunningServer> {
+  if (!fs.existsSync(CONCORD_MAIN)) {
+    throw new Error(
+      `Concord server is not built: ${CONCORD_MAIN} does not exist (run \`npm run build\` in packages/server)`,
+    );
+  }
+  installExitHook();
+  const n = 3;
+  const ports = await freePorts(2 * n);
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord3-test-'));
+  const token = `concord3-${process.pid}-${++clusterSeq}`;
+  const members: ClusterMember[] = Array.from({ length: n }, (_, i) => ({
+    name: `c${i + 1}`,
+    endpoint: `127.0.0.1:${ports[i]}`,
+    url: `http://127.0.0.1:${ports[i]}`,
+    peerUrl: `http://127.0.0.1:${ports[n + i]}`,
+    dataDir: path.join(workDir, `c${i + 1}`),
+    logFile: path.join(workDir, `c${i + 1}.log`),
+    pid: 0,
+  }));
+  const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+  const readyTimeoutMs = opts.readyTimeoutMs ?? CLUSTER_READY_TIMEOUT_MS;
+  const entries = members.map(() => {
+    const e: { child: ChildProcess | null; dataDir: string } = { child: null, dataDir: workDir };
+    live.add(e);
+    return e;
+  });
+  let removed = false;
+
+  const exited = (c: ChildProcess | null) => !c || c.exitCode !== null || c.signalCode !== null;
+  const waitExit = (c: ChildProcess, ms: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (exited(c)) return resolve(true);
+      const t = setTimeout(() => resolve(false), ms);
+      c.once('exit', () => {
+        clearTimeout(t);
+        resolve(true);
+      });
+    });
+  const allTails = (lines: number) =>
+    members.map((m) => `--- ${m.name} (${m.logFile})\n${tailOf(m.logFile, lines)}`).join('\n');
+
+  const spawnMember = (i: number): ChildProcess => {
+    const m = members[i];
+    const args = [
+      CONCORD_MAIN,
+      'serve',
+      '--name',
+      m.name,
+      '--data-dir',
+      m.dataDir,
+      '--listen-client-urls',
+      m.url,
+      '--advertise-client-urls',
+      m.url,
+      '--listen-peer-urls',
+      m.peerUrl,
+      '--initial-advertise-peer-urls',
+      m.peerUrl,
+      '--initial-cluster',
+      initialCluster,
+      '--initial-cluster-token',
+      token,
+      '--initial-cluster-state',
+      'new',
+      ...(opts.extraArgs ?? []),
+    ];
+    const fd = fs.openSync(m.logFile, 'a');
+    fs.writeSync(fd, `\n==== ${new Date().toISOString()} ${process.execPath} ${args.join(' ')}\n`);
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, ...opts.env },
+    });
+    fs.closeSync(fd);
+    child.once('error', () => undefined); // seen as an exit below
+    entries[i].child = child;
+    m.pid = child.pid ?? 0;
+    return child;
+  };
+
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    await Promise.all(
+      entries.map(async (e) => {
+        const c = e.child;
+        if (!c || exited(c)) return;
+        c.kill(signal);
+        if (!(await waitExit(c, STOP_TIMEOUT_MS))) {
+          c.kill('SIGKILL');
+          await waitExit(c, STOP_TIMEOUT_MS);
+        }
+      }),
+    );
+  };
+
+  /** Start all members at once; resolves with the leader view once ready. */
+  const launch = async (): Promise<LeaderView> => {
+    const children = members.map((_, i) => spawnMember(i));
+    const deadline = Date.now() + readyTimeoutMs;
+    for (;;) {
+      const dead = children.findIndex((c) => exited(c) || c.pid === undefined);
+      if (dead >= 0) {
+        const c = children[dead];
+        await kill('SIGKILL');
+        throw new Error(
+          `concord3: member ${members[dead].name} exited during startup (code=${c.exitCode} signal=${c.signalCode}); logs:\n` +
+            allTails(30),
+        );
+      }
+      const view = await clusterLeader(
+        members.map((m) => m.url),
+        members.map((m) => m.endpoint),
+      );
+      if (view) return view;
+      if (Date.now() > deadline) {
+        await kill('SIGKILL');
+        throw new Error(
+          `concord3: no leader reported by all members within ${readyTimeoutMs} ms; logs:\n` +
+            allTails(30),
+        );
+      }
+      await sleep(100);
+    }
+  };
+
+  let view: LeaderView;
+  try {
+    view = await launch();
+  } catch (e) {
+    removed = true;
+    for (const en of entries) live.delete(en);
+    fs.rmSync(workDir, { recursive: true, force: true });
+    throw e;
+  }
+  const front = members[view.ids.findIndex((id) => id !== view.leader)];
+
+  const server: RunningServer = {
+    kind: 'concord3',
+    endpoint: front.endpoint,
+    url: front.url,
+    pid: front.pid,
+    workDir,
+    dataDir: front.dataDir,
+    logFile: front.logFile,
+    members,
+    kill,
+    async stop() {
+      await kill('SIGTERM');
+      if (!removed) {
+        removed = true;
+        fs.rmSync(workDir, { recursive: true, force: true });
+        for (const en of entries) live.delete(en);
+      }
+    },
+    async restart() {
+      if (removed) throw new Error('concord3: restart() after stop()');
+      await kill('SIGTERM');
+      await launch();
+      server.pid = front.pid;
+    },
+    logTail(lines = 40) {
+      return allTails(lines);
+    },
+  };
+  return server;
+}
+
 export function startTarget(kind: TargetKind, opts?: ServerOptions): Promise<RunningServer> {
   switch (kind) {
     case 'etcd':
       return startEtcd(opts);
     case 'concord':
       return startConcord(opts);
+    case 'concord3':
+      return startConcordCluster(opts);
     default:
       throw new Error(`unknown target kind ${String(kind)}`);
   }
@@ -352,8 +597,8 @@ function parseTargets(raw: string, varName: string): TargetKind[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   for (const t of out) {
-    if (t !== 'etcd' && t !== 'concord')
-      throw new Error(`${varName}: unknown target "${t}" (use etcd or concord)`);
+    if (!(TARGET_KINDS as readonly string[]).includes(t))
+      throw new Error(`${varName}: unknown target "${t}" (use ${TARGET_KINDS.join(', ')})`);
   }
   if (out.length === 0) throw new Error(`${varName} is empty`);
   return out as TargetKind[];
