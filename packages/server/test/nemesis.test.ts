@@ -394,7 +394,7 @@ test(
       }
 
       // ------------------------------------------------------------------ the checker
-      const res = checkHistory(kvModel, h.ops, { timeoutMs: 60_000 });
+      const res = checkHistory(kvModel, h.ops, { timeoutMs: Math.max(60_000, SECONDS * 1000) });
       const summary =
         `${h.ops.length} operations (${h.ambiguous} with unknown outcome), ` +
         `${h.ops.filter((o) => o.output && o.input.op !== 'get').length} acknowledged writes; check ${res.elapsedMs} ms`;
