@@ -736,6 +736,11 @@ export class Raft {
       this.log.commitTo(s.meta.index);
       return false;
     }
+    // Committed conf changes not yet applied (possibly handed out in a Ready the application is
+    // still processing) must be applied against the configuration they were committed under:
+    // installing the snapshot's configuration first would make them apply on top of a newer one.
+    // Refuse; the leader sends the snapshot again once we have applied them.
+    if (this.hasUnappliedConfChanges()) return false;
     this.log.restore(s);
     this.trk.applyConf(cs, this.log.lastIndex() + 1);
     return true;
