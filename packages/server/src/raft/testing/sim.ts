@@ -15,10 +15,21 @@
  *  - state machine safety: every node applies the same entry at each index, in order;
  *  - log matching (pairwise, periodically): same (index, term) => identical prefixes;
  *  - ReadIndex: a read point is >= every commit index observed before the read was issued.
+ *
+ * Membership: the simulator keeps its own ("shadow") configuration per node, rebuilt from the
+ * snapshots and conf-change entries that node applied, and checks against it — the
+ * configuration in force, independently of the Raft core's tracker:
+ *  - the core's configuration equals the shadow after every applied conf change;
+ *  - every node applies the same configuration at each conf-change index;
+ *  - a leader is a voter of its configuration, and a quorum of that configuration's voters
+ *    durably voted for it in its term;
+ *  - no node durably votes for two candidates in one term, and no node's durable term decreases;
+ *  - when a leader advances its commit index, a quorum of its configuration's voters durably
+ *    hold that entry (or a snapshot covering it).
  */
 import { RawNode } from '../rawnode';
 import { MemoryStorage } from '../storage';
-import { ConfChange, decodeConfChange, Entry, Message, NodeId, ProposalDroppedError, Ready, ReadState, Snapshot } from '../types';
+import { ConfChange, ConfState, decodeConfChange, Entry, Message, NodeId, ProposalDroppedError, Ready, ReadState, Snapshot } from '../types';
 import { Prng } from './prng';
 
 export class SimInvariantError extends Error {
@@ -69,6 +80,66 @@ export interface SimStats {
   committed: number;
   reads: number;
   transfers: number;
+  /** distinct conf-change entries committed */
+  confChanges: number;
+  /** conf changes that removed the leader applying them */
+  leaderRemovals: number;
+  /** snapshots installed by nodes that had never applied anything (new members catching up) */
+  freshSnapshots: number;
+  /** snapshots taken because a member was offered one from before it joined */
+  snapshotsForNewMembers: number;
+}
+
+export function emptyStats(): SimStats {
+  return {
+    ticks: 0,
+    elections: 0,
+    messages: 0,
+    dropped: 0,
+    duplicated: 0,
+    partitions: 0,
+    crashes: 0,
+    crashesLosingWrites: 0,
+    snapshotsSent: 0,
+    snapshotsInstalled: 0,
+    compactions: 0,
+    proposals: 0,
+    committed: 0,
+    reads: 0,
+    transfers: 0,
+    confChanges: 0,
+    leaderRemovals: 0,
+    freshSnapshots: 0,
+    snapshotsForNewMembers: 0,
+  };
+}
+
+/** The single-step change applied to a configuration (the same rules as the core's). */
+export function nextConf(cs: ConfState, cc: ConfChange): ConfState {
+  const voters = cs.voters.filter((v) => v !== cc.nodeId);
+  const learners = cs.learners.filter((v) => v !== cc.nodeId);
+  switch (cc.type) {
+    case 'addNode':
+      voters.push(cc.nodeId);
+      break;
+    case 'addLearner':
+      if (cs.voters.includes(cc.nodeId)) return sortConf(cs); // no demotion
+      learners.push(cc.nodeId);
+      break;
+    case 'removeNode':
+      if (voters.length === 0) return sortConf(cs); // the last voter stays
+      break;
+  }
+  return sortConf({ voters, learners });
+}
+
+function sortConf(cs: ConfState): ConfState {
+  return { voters: [...cs.voters].sort((a, b) => a - b), learners: [...cs.learners].sort((a, b) => a - b) };
+}
+
+export function confKey(cs: ConfState): string {
+  const s = sortConf(cs);
+  return `v${s.voters.join(',')}|l${s.learners.join(',')}`;
 }
 
 interface InFlight {
@@ -84,6 +155,12 @@ export class SimNode {
   sm: string[] = [];
   applied = 0;
   checkedCommit = 0;
+  /** configuration as of `applied`, per the snapshots and conf changes this node applied */
+  conf: ConfState = { voters: [], learners: [] };
+  /** highest term this node persisted */
+  durableTerm = 0;
+  /** a member was offered a snapshot from before it joined: take a fresh one */
+  snapshotWanted = false;
   constructor(
     readonly id: NodeId,
     readonly storage: MemoryStorage,
@@ -142,23 +219,13 @@ export class Cluster {
   private readBounds = new Map<string, number>();
   private seq = 0;
   private traceBuf: string[] = [];
-  readonly stats: SimStats = {
-    ticks: 0,
-    elections: 0,
-    messages: 0,
-    dropped: 0,
-    duplicated: 0,
-    partitions: 0,
-    crashes: 0,
-    crashesLosingWrites: 0,
-    snapshotsSent: 0,
-    snapshotsInstalled: 0,
-    compactions: 0,
-    proposals: 0,
-    committed: 0,
-    reads: 0,
-    transfers: 0,
-  };
+  /** term -> node -> the candidate it durably voted for */
+  private votes = new Map<number, Map<NodeId, NodeId>>();
+  /** conf-change index -> resulting configuration (as first applied anywhere) */
+  private confAt = new Map<number, string>();
+  /** the configuration of the highest conf-change index applied anywhere: the one in force */
+  latestConf: { index: number; conf: ConfState };
+  readonly stats: SimStats = emptyStats();
   /** read contexts answered (context -> index) */
   readonly readResults = new Map<string, number>();
 
@@ -182,6 +249,7 @@ export class Cluster {
     };
     this.rng = new Prng(o.seed);
     this.ids = Array.from({ length: o.nodes }, (_, i) => i + 1);
+    this.latestConf = { index: 0, conf: sortConf({ voters: o.initialVoters ?? this.ids, learners: [] }) };
     for (const id of this.ids) {
       const voters = o.initialVoters ?? this.ids;
       const n = new SimNode(id, new MemoryStorage({ voters, learners: [] }), this.rng.fork());
@@ -208,6 +276,7 @@ export class Cluster {
     });
     n.sm = snap.data.length > 0 ? (JSON.parse(snap.data.toString()) as string[]) : [];
     n.applied = snap.meta.index;
+    n.conf = sortConf(snap.meta.confState);
     n.checkedCommit = 0;
     this.checkSnapshotState(n, snap);
     this.observe(n);
@@ -226,6 +295,17 @@ export class Cluster {
     n.pending = undefined;
     n.sm = [];
     this.stats.crashes++;
+  }
+
+  /** Shuts node id down cleanly (its in-progress write completes); not counted as a crash. */
+  stop(id: NodeId): void {
+    const n = this.node(id);
+    if (!n.raw) return;
+    if (n.pending) this.persist(n, n.pending.rd);
+    this.trace(`stop ${id}`);
+    n.raw = undefined;
+    n.pending = undefined;
+    n.sm = [];
   }
 
   restart(id: NodeId): void {
@@ -395,13 +475,40 @@ export class Cluster {
   private persist(n: SimNode, rd: Ready): void {
     if (rd.snapshot) n.storage.applySnapshot(rd.snapshot);
     n.storage.append(rd.entries);
-    if (rd.hardState) n.storage.setHardState(rd.hardState);
+    const hs = rd.hardState;
+    if (hs) {
+      if (hs.term < n.durableTerm) this.fail(`node ${n.id} persisted term ${hs.term} after ${n.durableTerm}`);
+      n.durableTerm = hs.term;
+      if (hs.vote !== 0) {
+        let byNode = this.votes.get(hs.term);
+        if (!byNode) this.votes.set(hs.term, (byNode = new Map()));
+        const prev = byNode.get(n.id);
+        if (prev !== undefined && prev !== hs.vote)
+          this.fail(`node ${n.id} durably voted for ${prev} and then ${hs.vote} in term ${hs.term}`);
+        byNode.set(n.id, hs.vote);
+      }
+      n.storage.setHardState(hs);
+    }
   }
 
   private complete(n: SimNode, rd: Ready): void {
     const raw = n.raw!;
     this.persist(n, rd);
-    for (const m of rd.messages) this.send(m);
+    this.observeCommit(n);
+    for (const m of rd.messages) {
+      if (m.type === 'MsgSnap') {
+        const cs = m.snapshot.meta.confState;
+        if (!cs.voters.includes(m.to) && !cs.learners.includes(m.to)) {
+          // As the server does (raft-log.ts sendSnapshot): a member added after the snapshot
+          // would refuse it, so take a fresh one (below) and offer that later.
+          this.trace(`node ${n.id}: snapshot ${m.snapshot.meta.index} predates member ${m.to}`);
+          n.snapshotWanted = true;
+          raw.reportSnapshot(m.to, false);
+          continue;
+        }
+      }
+      this.send(m);
+    }
     if (rd.snapshot) this.installSnapshot(n, rd.snapshot);
     for (const e of rd.committedEntries) this.apply(n, e);
     for (const rs of rd.readStates) this.checkRead(n, rs);
@@ -411,9 +518,11 @@ export class Cluster {
 
   private installSnapshot(n: SimNode, s: Snapshot): void {
     this.stats.snapshotsInstalled++;
-    this.trace(`node ${n.id} installs snapshot ${s.meta.index}/${s.meta.term}`);
+    if (n.applied === 0) this.stats.freshSnapshots++;
+    this.trace(`node ${n.id} installs snapshot ${s.meta.index}/${s.meta.term} ${confKey(s.meta.confState)}`);
     n.sm = JSON.parse(s.data.toString()) as string[];
     n.applied = s.meta.index;
+    n.conf = sortConf(s.meta.confState);
     this.checkSnapshotState(n, s);
   }
 
@@ -428,14 +537,51 @@ export class Cluster {
     this.recordCommitted(n.id, e.index, e.term, value, 'applied');
     n.sm.push(value);
     n.applied = e.index;
-    if (e.type === 'confChange') n.raw!.applyConfChange(decodeConfChange(e.data));
+    if (e.type === 'confChange') this.applyConf(n, e);
+  }
+
+  private applyConf(n: SimNode, e: Entry): void {
+    const raw = n.raw!;
+    const cc = decodeConfChange(e.data);
+    const wasLeader = raw.raft.state === 'leader';
+    const want = nextConf(n.conf, cc);
+    const got = raw.applyConfChange(cc);
+    const key = confKey(want);
+    if (confKey(got) !== key)
+      this.fail(`node ${n.id} applied ${JSON.stringify(cc)} at ${e.index}: core has ${confKey(got)}, want ${key}`);
+    const first = this.confAt.get(e.index);
+    if (first === undefined) {
+      this.confAt.set(e.index, key);
+      this.stats.confChanges++;
+    } else if (first !== key) {
+      this.fail(`node ${n.id} has configuration ${key} at ${e.index}, another node had ${first}`);
+    }
+    n.conf = want;
+    if (e.index > this.latestConf.index) this.latestConf = { index: e.index, conf: want };
+    if (wasLeader && cc.type === 'removeNode' && cc.nodeId === n.id) this.stats.leaderRemovals++;
+    this.trace(`node ${n.id} applies ${cc.type} ${cc.nodeId} at ${e.index}: ${key}`);
+  }
+
+  /** Members (voters and learners) of the configuration in force. */
+  members(): NodeId[] {
+    const c = this.latestConf.conf;
+    return [...c.voters, ...c.learners].sort((a, b) => a - b);
+  }
+
+  /** Does node id's leader (if it is one) have a conf change proposed and not yet applied? */
+  confChangePending(id: NodeId): boolean {
+    const r = this.node(id).raw?.raft;
+    return r === undefined || r.pendingConfIndex > r.log.applied;
   }
 
   private maybeCompact(n: SimNode): void {
     const t = this.opts.snapshotThreshold;
     if (t <= 0 || !n.raw) return;
     const snapIndex = n.storage.firstIndex() - 1;
-    if (n.applied - snapIndex < t) return;
+    if (n.snapshotWanted && n.applied > n.storage.snapshot().meta.index) {
+      n.snapshotWanted = false;
+      this.stats.snapshotsForNewMembers++;
+    } else if (n.applied - snapIndex < t) return;
     const data = Buffer.from(JSON.stringify(n.sm.slice(0, n.applied)));
     n.storage.createSnapshot(n.applied, n.raw.raft.trk.confState(), data);
     // keep a few entries so slightly-behind followers still catch up from the log
@@ -558,20 +704,63 @@ export class Cluster {
       if (l === undefined) {
         this.leaders.set(r.term, n.id);
         this.stats.elections++;
-        this.trace(`node ${n.id} leader of term ${r.term}`);
+        this.trace(`node ${n.id} leader of term ${r.term} ${confKey(n.conf)}`);
+        this.checkElectionQuorum(n);
         this.checkLeaderCompleteness(n);
       } else if (l !== n.id) {
         this.fail(`two leaders in term ${r.term}: ${l} and ${n.id}`);
       }
     }
+    this.observeCommit(n);
+  }
+
+  /**
+   * Records n's newly committed entries. Runs before a Ready's committed entries are applied
+   * too: a commit decided under one configuration is checked against that one, not the next.
+   */
+  private observeCommit(n: SimNode): void {
+    const r = n.raw!.raft;
     const c = r.log.committed;
     if (c > this.maxCommit) this.maxCommit = c;
     if (c > n.checkedCommit) {
+      if (r.state === 'leader') this.checkCommitQuorum(n, c, r.log.term(c)!);
       const lo = Math.max(n.checkedCommit + 1, r.log.firstIndex());
       const ents = lo <= c ? (r.log.slice(lo, c + 1) ?? []) : [];
       for (const e of ents) this.recordCommitted(n.id, e.index, e.term, valueOf(e), 'committed');
       n.checkedCommit = c;
     }
+  }
+
+  /** A quorum of the leader's configuration durably voted for it in its term. */
+  private checkElectionQuorum(n: SimNode): void {
+    const term = n.raw!.raft.term;
+    const voters = n.conf.voters;
+    if (!voters.includes(n.id)) this.fail(`node ${n.id} leads term ${term} but is no voter of ${confKey(n.conf)}`);
+    const byNode = this.votes.get(term);
+    // a single voter elects itself without waiting for its vote to be persisted
+    const granted = voters.filter((v) => byNode?.get(v) === n.id || (voters.length === 1 && v === n.id));
+    if (granted.length < Math.floor(voters.length / 2) + 1)
+      this.fail(
+        `node ${n.id} leads term ${term} with durable votes from [${granted}] of voters [${voters}] (${confKey(n.conf)})`,
+      );
+  }
+
+  /** Leader n commits index i: a quorum of its configuration's voters durably hold (i, term). */
+  private checkCommitQuorum(n: SimNode, i: number, term: number): void {
+    const voters = n.conf.voters;
+    let held = 0;
+    for (const v of voters) {
+      if (voters.length === 1 && v === n.id) {
+        held++; // a single voter commits before its write completes (the Ready persists first)
+        continue;
+      }
+      const st = this.node(v).storage;
+      const snapIndex = st.firstIndex() - 1;
+      if (i <= snapIndex) held++;
+      else if (i <= st.lastIndex() && st.term(i) === term) held++;
+    }
+    if (held < Math.floor(voters.length / 2) + 1)
+      this.fail(`leader ${n.id} commits ${i}/${term} held durably by ${held} of voters [${voters}]`);
   }
 
   private checkLeaderCompleteness(n: SimNode): void {
@@ -614,10 +803,11 @@ export class Cluster {
     }
   }
 
-  /** Every node up, applied the same sequence through the same index. */
-  converged(): boolean {
+  /** Every node (of `ids`, default all) up, applied the same sequence through the same index. */
+  converged(ids: NodeId[] = this.ids): boolean {
     let ref: SimNode | undefined;
-    for (const n of this.nodes.values()) {
+    for (const id of ids) {
+      const n = this.node(id);
       if (!n.raw) return false;
       if (n.applied < this.maxCommit) return false;
       if (!ref) ref = n;
@@ -627,8 +817,8 @@ export class Cluster {
   }
 
   /** Final check once converged: identical state machines covering everything ever committed. */
-  checkConvergedState(): void {
-    const ns = [...this.nodes.values()];
+  checkConvergedState(ids: NodeId[] = this.ids): void {
+    const ns = ids.map((id) => this.node(id));
     const ref = ns[0];
     const maxCommitted = Math.max(0, ...this.committed.keys());
     if (ref.sm.length < maxCommitted) this.fail(`committed index ${maxCommitted} lost: state has ${ref.sm.length}`);
