@@ -34,6 +34,8 @@ interface Scenario {
   voters: number;
   preVote: boolean;
   checkQuorum: boolean;
+  /** leader heartbeat interval (electionTick is 10) */
+  heartbeatTick: number;
   lossRate: number;
   dupRate: number;
   maxDelay: number;
@@ -59,13 +61,14 @@ function scenario(seed: number): Scenario {
     return {
       nodes: 6,
       voters: 5,
+      heartbeatTick: 1,
       preVote: r.chance(0.5),
       checkQuorum: r.chance(0.5),
       lossRate: r.pick([0, 0.05]),
       dupRate: 0,
       maxDelay: r.pick([1, 2, 3]),
       diskDelayMax: r.pick([0, 1]),
-      snapshotThreshold: r.pick([0, 12, 25]),
+      snapshotThreshold: r.pick([0, 8, 12, 25]),
       maxSizePerMsg: 1,
       maxInflightMsgs: r.pick([1, 256]),
       crashRate: r.pick([0.03, 0.06]),
@@ -80,13 +83,14 @@ function scenario(seed: number): Scenario {
     churn: false,
     voters,
     nodes: voters === 3 ? r.pick([4, 5]) : 6,
+    heartbeatTick: r.pick([1, 2, 3]),
     preVote: r.chance(0.7),
     checkQuorum: r.chance(0.7),
     lossRate: r.pick([0, 0, 0.01, 0.05, 0.2]),
     dupRate: r.pick([0, 0.01, 0.05]),
     maxDelay: r.pick([0, 1, 2, 4]),
     diskDelayMax: r.pick([0, 1, 3]),
-    snapshotThreshold: r.pick([0, 6, 12, 25]),
+    snapshotThreshold: r.pick([0, 5, 8, 12, 25]),
     maxSizePerMsg: r.pick([Infinity, 16]),
     maxInflightMsgs: r.pick([1, 4, 256]),
     crashRate: r.pick([0, 0.004, 0.015]),
@@ -121,7 +125,7 @@ class SeedFailure extends Error {
 export function runSeed(seed: number, trace = 0): RunResult {
   const { churn: _churn, confChangeRate: _cr, minVoters: _mv, voters, ...sc } = scenario(seed);
   const initialVoters = Array.from({ length: voters }, (_, i) => i + 1);
-  const c = new Cluster({ seed, trace, electionTick: 10, heartbeatTick: 1, minDelay: 0, initialVoters, ...sc });
+  const c = new Cluster({ seed, trace, electionTick: 10, minDelay: 0, initialVoters, ...sc });
   try {
     return drive(c, seed);
   } catch (e) {

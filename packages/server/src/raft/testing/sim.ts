@@ -29,7 +29,7 @@
  */
 import { RawNode } from '../rawnode';
 import { MemoryStorage } from '../storage';
-import { ConfChange, ConfState, decodeConfChange, Entry, Message, NodeId, ProposalDroppedError, Ready, ReadState, Snapshot } from '../types';
+import { ConfChange, ConfState, decodeConfChange, Entry, Message, NodeId, NONE, ProposalDroppedError, Ready, ReadState, Snapshot } from '../types';
 import { Prng } from './prng';
 
 export class SimInvariantError extends Error {
@@ -148,6 +148,10 @@ interface InFlight {
   m: Message;
 }
 
+function linkKey(from: NodeId, to: NodeId): number {
+  return from * 65536 + to;
+}
+
 export class SimNode {
   raw?: RawNode;
   pending?: { rd: Ready; doneAt: number };
@@ -210,8 +214,8 @@ export class Cluster {
   readonly opts: Required<Omit<SimOptions, 'trace'>> & { trace: number };
   /** in-flight messages by delivery tick */
   private net = new Map<number, InFlight[]>();
-  /** "from>to" links that drop everything */
-  private blocked = new Set<string>();
+  /** links that drop everything, as linkKey(from, to) */
+  private blocked = new Set<number>();
   /** index -> committed entry as first observed anywhere */
   readonly committed = new Map<number, { term: number; value: string }>();
   private leaders = new Map<number, NodeId>();
@@ -224,7 +228,7 @@ export class Cluster {
   /** conf-change index -> resulting configuration (as first applied anywhere) */
   private confAt = new Map<number, string>();
   /** the configuration of the highest conf-change index applied anywhere: the one in force */
-  latestConf: { index: number; conf: ConfState };
+  latestConf: { index: number; conf: ConfState; members: NodeId[] };
   readonly stats: SimStats = emptyStats();
   /** read contexts answered (context -> index) */
   readonly readResults = new Map<string, number>();
@@ -249,7 +253,8 @@ export class Cluster {
     };
     this.rng = new Prng(o.seed);
     this.ids = Array.from({ length: o.nodes }, (_, i) => i + 1);
-    this.latestConf = { index: 0, conf: sortConf({ voters: o.initialVoters ?? this.ids, learners: [] }) };
+    const conf0 = sortConf({ voters: o.initialVoters ?? this.ids, learners: [] });
+    this.latestConf = { index: 0, conf: conf0, members: conf0.voters };
     for (const id of this.ids) {
       const voters = o.initialVoters ?? this.ids;
       const n = new SimNode(id, new MemoryStorage({ voters, learners: [] }), this.rng.fork());
@@ -335,7 +340,7 @@ export class Cluster {
 
   /** Blocks from -> to (one way). */
   cut(from: NodeId, to: NodeId): void {
-    this.blocked.add(`${from}>${to}`);
+    this.blocked.add(linkKey(from, to));
   }
 
   /** Cuts every link between the two groups, both ways. */
@@ -366,7 +371,7 @@ export class Cluster {
   }
 
   private linkUp(from: NodeId, to: NodeId): boolean {
-    return !this.blocked.has(`${from}>${to}`);
+    return this.blocked.size === 0 || !this.blocked.has(linkKey(from, to));
   }
 
   private send(m: Message): void {
@@ -430,7 +435,8 @@ export class Cluster {
     for (let round = 0; round < 10_000; round++) {
       let progressed = false;
       for (const n of this.nodes.values()) {
-        this.drain(n);
+        // every change to a node drains it, except a restart: the first round catches those
+        if (round === 0) this.drain(n);
         if (n.pending && n.pending.doneAt <= this.now) {
           const rd = n.pending.rd;
           n.pending = undefined;
@@ -519,7 +525,7 @@ export class Cluster {
   private installSnapshot(n: SimNode, s: Snapshot): void {
     this.stats.snapshotsInstalled++;
     if (n.applied === 0) this.stats.freshSnapshots++;
-    this.trace(`node ${n.id} installs snapshot ${s.meta.index}/${s.meta.term} ${confKey(s.meta.confState)}`);
+    if (this.opts.trace) this.trace(`node ${n.id} installs snapshot ${s.meta.index}/${s.meta.term} ${confKey(s.meta.confState)}`);
     n.sm = JSON.parse(s.data.toString()) as string[];
     n.applied = s.meta.index;
     n.conf = sortConf(s.meta.confState);
@@ -557,15 +563,15 @@ export class Cluster {
       this.fail(`node ${n.id} has configuration ${key} at ${e.index}, another node had ${first}`);
     }
     n.conf = want;
-    if (e.index > this.latestConf.index) this.latestConf = { index: e.index, conf: want };
+    if (e.index > this.latestConf.index)
+      this.latestConf = { index: e.index, conf: want, members: [...want.voters, ...want.learners].sort((a, b) => a - b) };
     if (wasLeader && cc.type === 'removeNode' && cc.nodeId === n.id) this.stats.leaderRemovals++;
     this.trace(`node ${n.id} applies ${cc.type} ${cc.nodeId} at ${e.index}: ${key}`);
   }
 
   /** Members (voters and learners) of the configuration in force. */
-  members(): NodeId[] {
-    const c = this.latestConf.conf;
-    return [...c.voters, ...c.learners].sort((a, b) => a - b);
+  members(): readonly NodeId[] {
+    return this.latestConf.members;
   }
 
   /** Does node id's leader (if it is one) have a conf change proposed and not yet applied? */
@@ -597,6 +603,7 @@ export class Cluster {
     if (!n.raw) return undefined;
     const v = value ?? `v${++this.seq}`;
     this.stats.proposals++;
+    if (n.raw.raft.lead === NONE) return undefined; // dropped (saves building the error)
     try {
       n.raw.propose(Buffer.from(v));
     } catch (e) {
@@ -626,6 +633,7 @@ export class Cluster {
     const n = this.node(id);
     if (!n.raw) return undefined;
     const ctx = `r${++this.seq}`;
+    if (n.raw.raft.lead === NONE) return undefined; // dropped (saves building the error)
     this.readBounds.set(ctx, this.maxCommit);
     try {
       n.raw.readIndex(ctx);
@@ -704,7 +712,7 @@ export class Cluster {
       if (l === undefined) {
         this.leaders.set(r.term, n.id);
         this.stats.elections++;
-        this.trace(`node ${n.id} leader of term ${r.term} ${confKey(n.conf)}`);
+        if (this.opts.trace) this.trace(`node ${n.id} leader of term ${r.term} ${confKey(n.conf)}`);
         this.checkElectionQuorum(n);
         this.checkLeaderCompleteness(n);
       } else if (l !== n.id) {
@@ -804,7 +812,7 @@ export class Cluster {
   }
 
   /** Every node (of `ids`, default all) up, applied the same sequence through the same index. */
-  converged(ids: NodeId[] = this.ids): boolean {
+  converged(ids: readonly NodeId[] = this.ids): boolean {
     let ref: SimNode | undefined;
     for (const id of ids) {
       const n = this.node(id);
@@ -817,7 +825,7 @@ export class Cluster {
   }
 
   /** Final check once converged: identical state machines covering everything ever committed. */
-  checkConvergedState(ids: NodeId[] = this.ids): void {
+  checkConvergedState(ids: readonly NodeId[] = this.ids): void {
     const ns = ids.map((id) => this.node(id));
     const ref = ns[0];
     const maxCommitted = Math.max(0, ...this.committed.keys());
