@@ -61,3 +61,42 @@ test('raft: a snapshot arriving while committed conf changes are unapplied does 
   // before the fix: voters [1, 2, 3, 4] — "addNode 4" applied over the snapshot's configuration
   assert.deepEqual(node.raft.trk.confState(), { voters: [1, 2, 3], learners: [] }, 'the snapshot configuration');
 });
+
+// Sim seed 1259 (check-quorum and pre-vote off): leader 4 (term 47, voters {1, 4}) needed node 1,
+// which had not yet received its promotion (a learner in its own configuration, so it never
+// campaigns) and whose term a removed node's MsgVotes had raised to 219. Node 1 ignored the stale
+// leader's MsgApp/heartbeats without answering, so the leader never learned the newer term and
+// the cluster stalled for good. A stale MsgApp/heartbeat is now answered with our term.
+test('raft: a stale leader learns the newer term from a follower even without check-quorum and pre-vote', () => {
+  const storage = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
+  storage.setHardState({ term: 219, vote: 0, commit: 0 });
+  const node = new RawNode({
+    id: 2,
+    storage,
+    electionTick: 10,
+    heartbeatTick: 1,
+    checkQuorum: false,
+    preVote: false,
+    random: () => 0.5,
+  });
+  for (const m of [
+    { type: 'MsgHeartbeat' as const, from: 1, to: 2, term: 47, commit: 0 },
+    { type: 'MsgApp' as const, from: 1, to: 2, term: 47, index: 0, logTerm: 0, commit: 0, entries: [] },
+  ]) {
+    node.step(m);
+    const rd = node.ready()!;
+    assert.ok(rd, `an answer to the stale ${m.type}`);
+    const resp = rd.messages.find((x) => x.to === 1);
+    assert.ok(resp && resp.term === 219, `the stale ${m.type} is answered at term 219`);
+    node.advance(rd);
+  }
+  assert.equal(node.raft.term, 219);
+  // and the stale leader steps down on it
+  const leaderStorage = new MemoryStorage({ voters: [1], learners: [] });
+  const leader = new RawNode({ id: 1, storage: leaderStorage, electionTick: 10, heartbeatTick: 1, random: () => 0.5 });
+  leader.campaign();
+  assert.equal(leader.raft.state, 'leader');
+  leader.step({ type: 'MsgAppResp', from: 2, to: 1, term: 219, index: 0, reject: false, rejectHint: 0, logTerm: 0 });
+  assert.equal(leader.raft.state, 'follower');
+  assert.equal(leader.raft.term, 219);
+});

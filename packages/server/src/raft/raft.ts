@@ -311,9 +311,12 @@ export class Raft {
         this.becomeFollower(m.term, NONE);
       }
     } else if (m.term < this.term) {
-      if ((this.checkQuorum || this.preVote) && (m.type === 'MsgHeartbeat' || m.type === 'MsgApp')) {
+      if (m.type === 'MsgHeartbeat' || m.type === 'MsgApp') {
         // A stale leader (or one whose term we outgrew while partitioned): tell it our term so
-        // it steps down. With check-quorum/pre-vote its voters may never raise their terms.
+        // it steps down (Raft figure 2). With check-quorum/pre-vote its voters may never raise
+        // their terms; without them we may be unable to campaign ourselves (a voter of the
+        // leader's configuration that has not applied its promotion yet, its term raised by a
+        // removed node's MsgVote), and the stale leader would never learn the term.
         this.send({
           type: 'MsgAppResp',
           from: this.id,
