@@ -21,6 +21,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Cluster, emptyStats, SimStats } from '../src/raft/testing/sim';
 import { Prng } from '../src/raft/testing/prng';
 import { ConfChange, NodeId } from '../src/raft';
@@ -129,7 +131,7 @@ export function runSeed(seed: number, trace = 0): RunResult {
   try {
     return drive(c, seed);
   } catch (e) {
-    throw new SeedFailure(e, c.recentTrace());
+    throw new SeedFailure(e, [...c.recentTrace(), ...c.describe()]);
   }
 }
 
@@ -317,7 +319,125 @@ function replayHint(seed: number): string {
   return `RAFT_SEED=${seed} node --test dist/test/raft-sim.test.js   (in packages/server)`;
 }
 
-if (single !== undefined) {
+/** What a batch of seeds did: totals, and in how many seeds each thing happened at least once. */
+interface Tally {
+  seeds: number;
+  total: SimStats;
+  kinds: Record<string, number>;
+  readds: number;
+  decommissioned: number;
+  with: {
+    election: number;
+    leaderChange: number;
+    snapshotInstall: number;
+    freshSnapshot: number;
+    confChange: number;
+    leaderRemoval: number;
+    readd: number;
+    partition: number;
+    crash: number;
+  };
+  /** the first failing seed of the batch (the batch stops there) */
+  failure?: { seed: number; message: string };
+}
+
+function emptyTally(): Tally {
+  return {
+    seeds: 0,
+    total: emptyStats(),
+    kinds: {},
+    readds: 0,
+    decommissioned: 0,
+    with: {
+      election: 0,
+      leaderChange: 0,
+      snapshotInstall: 0,
+      freshSnapshot: 0,
+      confChange: 0,
+      leaderRemoval: 0,
+      readd: 0,
+      partition: 0,
+      crash: 0,
+    },
+  };
+}
+
+/** Runs seeds first+offset, first+offset+stride, ... below first+count. */
+function runBatch(first: number, count: number, stride: number, offset: number): Tally {
+  const t = emptyTally();
+  for (let seed = first + offset; seed < first + count; seed += stride) {
+    let r: RunResult;
+    try {
+      r = runSeed(seed);
+    } catch (e) {
+      t.failure = { seed, message: e instanceof Error ? e.message : String(e) };
+      return t;
+    }
+    t.seeds++;
+    const st = r.stats;
+    for (const k of Object.keys(t.total) as Array<keyof SimStats>) t.total[k] += st[k];
+    for (const [k, v] of Object.entries(r.partitionKinds)) t.kinds[k] = (t.kinds[k] ?? 0) + v;
+    t.readds += r.readds;
+    t.decommissioned += r.decommissioned;
+    const w = t.with;
+    if (st.elections >= 1) w.election++;
+    if (st.elections >= 2) w.leaderChange++;
+    if (st.snapshotsInstalled >= 1) w.snapshotInstall++;
+    if (st.freshSnapshots >= 1) w.freshSnapshot++;
+    if (st.confChanges >= 1) w.confChange++;
+    if (st.leaderRemovals >= 1) w.leaderRemoval++;
+    if (r.readds >= 1) w.readd++;
+    if (st.partitions >= 1) w.partition++;
+    if (st.crashes >= 1) w.crash++;
+  }
+  return t;
+}
+
+function merge(a: Tally, b: Tally): Tally {
+  const m = emptyTally();
+  m.seeds = a.seeds + b.seeds;
+  for (const k of Object.keys(m.total) as Array<keyof SimStats>) m.total[k] = a.total[k] + b.total[k];
+  for (const src of [a.kinds, b.kinds]) for (const [k, v] of Object.entries(src)) m.kinds[k] = (m.kinds[k] ?? 0) + v;
+  m.readds = a.readds + b.readds;
+  m.decommissioned = a.decommissioned + b.decommissioned;
+  for (const k of Object.keys(m.with) as Array<keyof Tally['with']>) m.with[k] = a.with[k] + b.with[k];
+  // each batch stops at its first failure, so the lowest of those is the lowest failing seed
+  const fs = [a.failure, b.failure].filter((f) => f !== undefined);
+  if (fs.length > 0) m.failure = fs.reduce((x, y) => (y.seed < x.seed ? y : x));
+  return m;
+}
+
+interface BatchJob {
+  raftSimBatch: true;
+  first: number;
+  count: number;
+  stride: number;
+  offset: number;
+}
+
+/** Seeds are independent and deterministic: split them over worker threads (RAFT_WORKERS). */
+async function runSeeds(first: number, count: number): Promise<{ tally: Tally; workers: number }> {
+  const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const workers = Math.max(1, Math.min(envInt('RAFT_WORKERS') ?? Math.min(cpus, 4), Math.ceil(count / 100)));
+  if (workers === 1) return { tally: runBatch(first, count, 1, 0), workers };
+  const parts = await Promise.all(
+    Array.from({ length: workers }, (_, offset) => {
+      const job: BatchJob = { raftSimBatch: true, first, count, stride: workers, offset };
+      return new Promise<Tally>((resolve, reject) => {
+        const w = new Worker(__filename, { workerData: job });
+        w.once('message', (t: Tally) => resolve(t));
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`raft sim worker exited with code ${code}`)));
+      });
+    }),
+  );
+  return { tally: parts.reduce(merge), workers };
+}
+
+const job = isMainThread ? undefined : (workerData as BatchJob | undefined);
+if (job?.raftSimBatch) {
+  parentPort!.postMessage(runBatch(job.first, job.count, job.stride, job.offset));
+} else if (single !== undefined) {
   test(`raft simulation: replay seed ${single}`, () => {
     console.log(`scenario: ${JSON.stringify(scenario(single))}`);
     try {
@@ -328,80 +448,46 @@ if (single !== undefined) {
     }
   });
 } else {
-  test(`raft simulation: ${seedCount} seeds, 3 and 5 voters + spares, faults and membership changes, invariants checked`, () => {
-    const total = emptyStats();
-    const kinds: Record<string, number> = {};
-    /** seeds in which each thing happened at least once */
-    const seeds = {
-      election: 0,
-      leaderChange: 0,
-      snapshotInstall: 0,
-      freshSnapshot: 0,
-      confChange: 0,
-      leaderRemoval: 0,
-      readd: 0,
-      partition: 0,
-      crash: 0,
-    };
-    let readds = 0;
-    let decommissioned = 0;
+  test(`raft simulation: ${seedCount} seeds, 3 and 5 voters + spares, faults and membership changes, invariants checked`, async () => {
     const started = Date.now();
-    const cpu0 = process.cpuUsage();
-    for (let seed = firstSeed; seed < firstSeed + seedCount; seed++) {
-      let r: RunResult;
-      try {
-        r = runSeed(seed);
-      } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        console.log(`raft sim: seed ${seed} FAILED: ${msg}\n  replay: ${replayHint(seed)}`);
-        assert.fail(
-          `seed ${seed} failed: ${msg}\n  scenario: ${JSON.stringify(scenario(seed))}\n  replay: ${replayHint(seed)}`,
-        );
-      }
-      const st = r.stats;
-      for (const k of Object.keys(total) as Array<keyof SimStats>) total[k] += st[k];
-      for (const [k, v] of Object.entries(r.partitionKinds)) kinds[k] = (kinds[k] ?? 0) + v;
-      readds += r.readds;
-      decommissioned += r.decommissioned;
-      if (st.elections >= 1) seeds.election++;
-      if (st.elections >= 2) seeds.leaderChange++;
-      if (st.snapshotsInstalled >= 1) seeds.snapshotInstall++;
-      if (st.freshSnapshots >= 1) seeds.freshSnapshot++;
-      if (st.confChanges >= 1) seeds.confChange++;
-      if (st.leaderRemovals >= 1) seeds.leaderRemoval++;
-      if (r.readds >= 1) seeds.readd++;
-      if (st.partitions >= 1) seeds.partition++;
-      if (st.crashes >= 1) seeds.crash++;
-    }
+    const { tally: t, workers } = await runSeeds(firstSeed, seedCount);
     const secs = (Date.now() - started) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const cpuSecs = (cpu.user + cpu.system) / 1e6;
-    const pct = (k: number) => `${k} (${((100 * k) / seedCount).toFixed(1)}%)`;
+    if (t.failure) {
+      const { seed, message } = t.failure;
+      console.log(`raft sim: seed ${seed} FAILED: ${message}\n  replay: ${replayHint(seed)}`);
+      assert.fail(
+        `seed ${seed} failed: ${message}\n  scenario: ${JSON.stringify(scenario(seed))}\n  replay: ${replayHint(seed)}`,
+      );
+    }
+    const n = t.seeds;
+    const w = t.with;
+    const total = t.total;
+    const pct = (k: number) => `${k} (${((100 * k) / n).toFixed(1)}%)`;
     console.log(
-      `raft sim: ${seedCount} seeds (${firstSeed}..${firstSeed + seedCount - 1}) in ${secs.toFixed(1)}s ` +
-        `(cpu ${cpuSecs.toFixed(1)}s)\n` +
-        `  seeds with >=1 election ${pct(seeds.election)}, >=2 elections (leader change) ${pct(seeds.leaderChange)}, ` +
-        `>=1 snapshot install ${pct(seeds.snapshotInstall)} (by a new node ${pct(seeds.freshSnapshot)}), ` +
-        `>=1 membership change ${pct(seeds.confChange)} (leader removed ${pct(seeds.leaderRemoval)}, ` +
-        `node re-added ${pct(seeds.readd)}), partitions ${pct(seeds.partition)}, crashes ${pct(seeds.crash)}\n` +
+      `raft sim: ${n} seeds (${firstSeed}..${firstSeed + seedCount - 1}) in ${secs.toFixed(1)}s on ${workers} thread(s)\n` +
+        `  seeds with >=1 election ${pct(w.election)}, >=2 elections (leader change) ${pct(w.leaderChange)}, ` +
+        `>=1 snapshot install ${pct(w.snapshotInstall)} (by a new node ${pct(w.freshSnapshot)}), ` +
+        `>=1 membership change ${pct(w.confChange)} (leader removed ${pct(w.leaderRemoval)}, ` +
+        `node re-added ${pct(w.readd)}), with partitions ${pct(w.partition)}, with crashes ${pct(w.crash)}\n` +
         `  totals: elections ${total.elections}, committed entries ${total.committed}, reads ${total.reads}, ` +
-        `membership changes ${total.confChanges} (leader removals ${total.leaderRemovals}, re-adds ${readds}, ` +
-        `shut down after removal ${decommissioned}), ` +
-        `partitions ${total.partitions} ${JSON.stringify(kinds)}, crashes ${total.crashes} ` +
+        `membership changes ${total.confChanges} (leader removals ${total.leaderRemovals}, re-adds ${t.readds}, ` +
+        `shut down after removal ${t.decommissioned}, fresh snapshots for new members ${total.snapshotsForNewMembers}), ` +
+        `partitions ${total.partitions} ${JSON.stringify(t.kinds)}, crashes ${total.crashes} ` +
         `(${total.crashesLosingWrites} losing unpersisted writes), compactions ${total.compactions}, ` +
         `snapshots sent ${total.snapshotsSent} / installed ${total.snapshotsInstalled} ` +
         `(${total.freshSnapshots} by new nodes), ` +
         `messages ${total.messages} (dropped ${total.dropped}, duplicated ${total.duplicated})`,
     );
+    assert.equal(n, seedCount);
     const most = (k: number, what: string) =>
-      assert.ok(k * 2 > seedCount, `${what} in only ${k} of ${seedCount} seeds: fault rates drifted too low`);
-    if (seedCount >= 100) {
-      most(seeds.leaderChange, 'leader changes (>= 2 elections)');
-      most(seeds.snapshotInstall, 'snapshot installs');
-      most(seeds.confChange, 'membership changes');
+      assert.ok(k * 2 > n, `${what} in only ${k} of ${n} seeds: fault rates drifted too low`);
+    if (n >= 100) {
+      most(w.leaderChange, 'leader changes (>= 2 elections)');
+      most(w.snapshotInstall, 'snapshot installs');
+      most(w.confChange, 'membership changes');
       assert.ok(total.crashesLosingWrites > 0, 'crashes losing unpersisted state exercised');
       assert.ok(total.partitions > 0 && total.reads > 0, 'partitions and reads exercised');
-      assert.ok(total.leaderRemovals > 0 && total.freshSnapshots > 0 && readds > 0, 'leader removal, new node by snapshot, re-add');
+      assert.ok(total.leaderRemovals > 0 && total.freshSnapshots > 0 && t.readds > 0, 'leader removal, new node by snapshot, re-add');
     }
   });
 }

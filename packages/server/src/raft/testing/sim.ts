@@ -842,6 +842,19 @@ export class Cluster {
 
   // ---- tracing --------------------------------------------------------------------------
 
+  /** One line per node: the state a failure report needs. */
+  describe(): string[] {
+    return [...this.nodes.values()].map((n) => {
+      if (!n.raw) return `node ${n.id}: down (${confKey(n.conf)})`;
+      const r = n.raw.raft;
+      return (
+        `node ${n.id}: ${r.state} term ${r.term} vote ${r.vote} lead ${r.lead} commit ${r.log.committed} ` +
+        `applied ${n.applied} log ${r.log.firstIndex()}..${r.log.lastIndex()}/${r.log.lastTerm()} ` +
+        `conf ${confKey(n.conf)} core ${confKey(r.trk.confState())} promotable ${r.promotable()}`
+      );
+    });
+  }
+
   trace(line: string): void {
     if (!this.opts.trace) return;
     this.traceBuf.push(`[${this.now}] ${line}`);
