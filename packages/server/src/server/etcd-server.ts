@@ -71,8 +71,6 @@ export class EtcdServer {
   private backend: Backend;
   private log!: ReplicatedLog;
   private readonly pending = new Map<string, Pending>();
-  /** request objects of entries proposed by this member, keyed by their encoded bytes */
-  private readonly proposed = new WeakMap<Buffer, concordpb.IInternalRequest>();
   /** as etcd's idutil: time-based start, so IDs do not repeat across restarts (a restarted member's
    * new proposals must not match old entries it is still catching up on) */
   private nextProposalId = (BigInt(Date.now()) & ((1n << 40n) - 1n)) << 8n;
@@ -262,7 +260,6 @@ export class EtcdServer {
     req.timeMs = Date.now();
     const data = Buffer.from(concordpb.InternalRequest.encode(req).finish());
     if (data.length > this.cfg.maxRequestBytes) throw Errors.requestTooLarge();
-    this.proposed.set(data, req);
     const key = id.toString();
     const outcome = new Promise<ApplyOutcome>((resolve) => this.pending.set(key, { resolve }));
     try {
@@ -283,8 +280,9 @@ export class EtcdServer {
     const batch: LogEntry[] = entries.map((e) => ({
       index: e.index,
       term: e.term,
-      // an entry proposed here still has its request object: skip decoding what we encoded
-      request: this.proposed.get(e.data) ?? concordpb.InternalRequest.decode(e.data),
+      // always decode, even what this member proposed: every member must apply exactly the
+      // bytes in the log (a request object can differ, e.g. a signed Long for a uint64 id)
+      request: concordpb.InternalRequest.decode(e.data),
     }));
     let result: { outcomes: ApplyOutcome[]; events: MvccEvent[] };
     try {
@@ -580,6 +578,11 @@ export class EtcdServer {
         isLearner: false,
       },
     ];
+  }
+
+  /** Member ID of the current leader, 0n when there is none (a member cut off from a majority). */
+  leaderId(): bigint {
+    return this.log instanceof RaftLog ? this.log.leader : this.memberId;
   }
 
   backendSize(): number {

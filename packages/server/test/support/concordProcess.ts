@@ -170,13 +170,19 @@ export class ConcordProcess {
     });
   }
 
-  /** Waits for the readiness log line, then confirms with one GET /health. */
+  /**
+   * Waits for the readiness log line, then for GET /health to report healthy (bounded): a
+   * cluster member is only healthy once it knows a leader, as in etcd.
+   */
   async waitReady(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     await this.waitOutput((o) => o.includes(READY_LINE), 'readiness', timeoutMs);
-    if (!(await isHealthy(this.url, 5000)))
-      throw new Error(
-        `concord logged readiness but /health is not healthy; output:\n${this.tail()}`,
-      );
+    while (!(await isHealthy(this.url, 1000))) {
+      if (this.exitInfo) throw new Error(`concord exited before it was healthy; output:\n${this.tail()}`);
+      if (Date.now() > deadline)
+        throw new Error(`concord logged readiness but /health is not healthy; output:\n${this.tail()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Waits (bounded) for the exit. */

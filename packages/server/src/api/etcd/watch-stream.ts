@@ -53,7 +53,8 @@ export class WatchStream implements WatchSink {
    * queue of our own instead (messages, since the stream is in object mode).
    */
   get writable(): boolean {
-    return !this.closed && this.call.writableLength < MAX_QUEUED_RESPONSES;
+    // (the JSON gateway's call object has no writableLength: it applies its own backpressure)
+    return !this.closed && !((this.call.writableLength ?? 0) >= MAX_QUEUED_RESPONSES);
   }
 
   private onRequest(req: etcdserverpb.WatchRequest): void {

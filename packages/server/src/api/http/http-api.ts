@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { EtcdServer, CLUSTER_VERSION, SERVER_VERSION } from '../../server/etcd-server';
+import { EtcdServer, CLUSTER_VERSION, SERVER_VERSION, alarmName } from '../../server/etcd-server';
 
 /** Handler for gateway paths (/v3/...); returns false when the path is not one of its own. */
 export type GatewayHandler = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
@@ -9,10 +9,13 @@ export function createHttpApi(server: EtcdServer, gateway?: GatewayHandler): htt
   return http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && url === '/health') {
+      // as etcd: unhealthy with an active alarm or without a leader
       const alarms = server.sm.alarms();
-      const healthy = alarms.length === 0;
+      const reason =
+        alarms.length > 0 ? 'ALARM ' + alarms.map((a) => alarmName(a.alarm)).join(',') : server.leaderId() === 0n ? 'RAFT NO LEADER' : '';
+      const healthy = reason === '';
       res.writeHead(healthy ? 200 : 503, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ health: String(healthy), reason: healthy ? '' : 'ALARM ' + alarms.map((a) => a.alarm).join(',') }));
+      res.end(JSON.stringify({ health: String(healthy), reason }));
       return;
     }
     if (req.method === 'GET' && url === '/version') {
