@@ -100,3 +100,28 @@ test('raft: a stale leader learns the newer term from a follower even without ch
   assert.equal(leader.raft.state, 'follower');
   assert.equal(leader.raft.term, 219);
 });
+
+// Sim seed 7452: voters {2, 3}; node 2 held the whole log, node 3 a stale log and a stale
+// configuration in which 2 is a learner (so 3 never asked 2 for its vote), at a higher term.
+// Node 3 ignored 2's lower-term MsgVotes without answering, so 2 never caught up on the term and
+// neither could win, forever. A stale MsgVote is now rejected with our term.
+test('raft: a stale MsgVote is rejected with our term, and the candidate adopts it', () => {
+  const storage = new MemoryStorage({ voters: [2, 3], learners: [] });
+  storage.setHardState({ term: 231, vote: 3, commit: 0 });
+  const voter = new RawNode({ id: 3, storage, electionTick: 10, heartbeatTick: 1, random: () => 0.5 });
+  voter.step({ type: 'MsgVote', from: 2, to: 3, term: 228, index: 44, logTerm: 14, force: false });
+  const rd = voter.ready()!;
+  const resp = rd?.messages.find((x) => x.to === 2);
+  assert.ok(resp && resp.type === 'MsgVoteResp' && resp.reject && resp.term === 231, JSON.stringify(resp));
+  voter.advance(rd);
+
+  const cStorage = new MemoryStorage({ voters: [2, 3], learners: [] });
+  cStorage.setHardState({ term: 227, vote: 0, commit: 0 });
+  const candidate = new RawNode({ id: 2, storage: cStorage, electionTick: 10, heartbeatTick: 1, random: () => 0.5 });
+  candidate.campaign();
+  assert.equal(candidate.raft.state, 'candidate');
+  assert.equal(candidate.raft.term, 228);
+  candidate.step(resp);
+  assert.equal(candidate.raft.state, 'follower');
+  assert.equal(candidate.raft.term, 231, 'the next campaign is at 232, which node 3 answers');
+});

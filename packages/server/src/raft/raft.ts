@@ -327,8 +327,12 @@ export class Raft {
           rejectHint: 0,
           logTerm: 0,
         });
-      } else if (m.type === 'MsgPreVote') {
-        this.send({ type: 'MsgPreVoteResp', from: this.id, to: m.from, term: this.term, reject: true });
+      } else if (m.type === 'MsgPreVote' || m.type === 'MsgVote') {
+        // Reject with our term (Raft figure 2), so the candidate catches up on it: it may be the
+        // only one able to win, and we may never send it anything ourselves (a stale
+        // configuration in which it is no voter).
+        const type = m.type === 'MsgVote' ? 'MsgVoteResp' : 'MsgPreVoteResp';
+        this.send({ type, from: this.id, to: m.from, term: this.term, reject: true });
       }
       return 'ok';
     }
