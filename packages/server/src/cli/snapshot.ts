@@ -10,6 +10,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Backend, BackendCorruptionError, checkBackendFile } from '../backend/backend';
 import { KvStore } from '../mvcc/kv-store';
+import { Wal } from '../wal/wal';
+import { clusterIdOf, clusterMembers, parseInitialCluster, sameUrls } from '../server/cluster';
+import { bootstrapMembership, saveMembership } from '../server/membership';
+import { RaftSnapshots } from '../server/raft-snapshots';
 import { humanBytes, renderTable, toJson } from './ctl-format';
 
 const HASH_BYTES = 32;
@@ -147,11 +151,22 @@ export interface RestoreOptions {
 /**
  * Restores a snapshot file into a new data dir: `<dataDir>/member/db/data.mdb`, fsynced.
  *
- * The applied index stored in the database is kept on purpose: the new member starts with an
- * empty WAL whose log continues after it (EtcdServer.open), and entries at or below it are
- * never re-applied. Alarms are cleared (a restored member starts without NOSPACE/CORRUPT);
- * member and cluster ids are not stored in the database (they derive from the peer URLs and
- * the cluster token the member is started with).
+ * The KV data, the revision and the applied index stored in the database are kept; entries at
+ * or below the applied index are never re-applied. Alarms are cleared (a restored member starts
+ * without NOSPACE/CORRUPT).
+ *
+ * One member (no --initial-cluster, or one naming only this member): any cluster membership
+ * the snapshot carries is dropped, so the data dir is served by a single member whose empty
+ * WAL continues after the applied index (EtcdServer.open).
+ *
+ * Several members: as etcd's `snapshot restore`, the data dir is for a NEW cluster whose
+ * membership comes from the flags (member IDs from peer URLs + token, as cluster-boot does):
+ * that membership replaces the snapshot's in the backend meta, `member/cluster.json` names
+ * this member, `member/snap` gets a Raft snapshot file at the applied index A (term T = the
+ * applied term, at least 1), and the WAL starts with HardState {term T, commit A} and a
+ * snapshot marker at (A, T), so Raft starts from A. Run it once per member with the same file
+ * and flags (each with its own --name and --initial-advertise-peer-urls): every member then
+ * holds the same snapshot at A and they elect a leader among themselves.
  */
 export async function snapshotRestore(file: string, o: RestoreOptions): Promise<SnapshotInfo> {
   const dataDir = path.resolve(o.dataDir);
@@ -172,9 +187,12 @@ export async function snapshotRestore(file: string, o: RestoreOptions): Promise<
     checkSnapshotBody(file, tmpFile);
     fs.renameSync(tmpFile, path.join(dbDir, 'data.mdb'));
     fsyncDir(dbDir);
+    const spec = o.initialCluster !== undefined ? parseInitialCluster(o.initialCluster) : [];
     const backend = new Backend(dbDir);
     try {
       backend.meta.removeSync(Buffer.from('server/alarms'));
+      if (spec.length <= 1) backend.meta.removeSync(Buffer.from(META_MEMBERSHIP));
+      else await restoreClusterMember(dataDir, backend, spec, o);
     } finally {
       await backend.close();
     }
@@ -193,6 +211,59 @@ export async function snapshotRestore(file: string, o: RestoreOptions): Promise<
         fs.rmSync(path.join(dataDir, f), { recursive: true, force: true });
     else fs.rmSync(dataDir, { recursive: true, force: true });
     throw e;
+  }
+}
+
+const META_MEMBERSHIP = 'cluster/membership';
+/** the state machine's meta keys (state-machine.ts) */
+const META_APPLIED_INDEX = 'server/applied_index';
+const META_APPLIED_TERM = 'server/applied_term';
+
+/** Makes a restored backend the start of a new multi-member cluster (see snapshotRestore). */
+async function restoreClusterMember(
+  dataDir: string,
+  backend: Backend,
+  spec: Array<{ name: string; peerUrls: string[] }>,
+  o: RestoreOptions,
+): Promise<void> {
+  const token = o.initialClusterToken ?? 'etcd-cluster';
+  const name = o.name ?? 'default';
+  const members = clusterMembers(spec, token);
+  const clusterId = clusterIdOf(members.map((m) => m.id), token);
+  const mine = o.initialAdvertisePeerUrls && o.initialAdvertisePeerUrls.length > 0
+    ? members.find((m) => sameUrls(m.peerUrls, o.initialAdvertisePeerUrls!))
+    : members.find((m) => m.name === name);
+  if (!mine) throw new Error(`--initial-cluster has no member named ${name}`);
+  const applied = backend.getMetaNumber(META_APPLIED_INDEX);
+  const term = Math.max(1, backend.getMetaNumber(META_APPLIED_TERM));
+  const st = bootstrapMembership(members, clusterId);
+  // conf-change entries at or below the applied index are never applied again
+  st.index = applied;
+  saveMembership(backend, st);
+  backend.putMetaNumber(META_APPLIED_TERM, term);
+  await backend.flush();
+  const memberDir = path.join(dataDir, 'member');
+  // this member's identity, as cluster-boot writes it on a first start
+  const ident = { memberId: mine.id.toString(16), raftId: mine.raftId, clusterId: clusterId.toString(16), name };
+  const idFile = path.join(memberDir, 'cluster.json');
+  fs.writeFileSync(idFile, JSON.stringify(ident));
+  const fd = fs.openSync(idFile, 'r');
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  if (applied === 0) return; // an empty store: an ordinary new cluster
+  // the Raft snapshot a leader sends to followers that need entries at or below `applied`
+  const snap = await new RaftSnapshots(path.join(memberDir, 'snap')).create(backend);
+  if (snap.meta.index !== applied || snap.meta.term !== term)
+    throw new Error(`snapshot copy is at ${snap.meta.index}/${snap.meta.term}, not ${applied}/${term}`);
+  // the WAL: the log starts after `applied` (segment first index applied + 1)
+  const { wal } = await Wal.open(path.join(memberDir, 'wal'), { fromIndex: applied + 1 });
+  try {
+    await wal.append([
+      { kind: 'hardState', term, vote: 0, commit: applied },
+      { kind: 'snapshot', index: applied, term },
+    ]);
+  } finally {
+    await wal.close();
   }
 }
 
