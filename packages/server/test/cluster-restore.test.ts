@@ -9,7 +9,8 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeTemp, rmTemp, runCli } from './support/concordProcess';
+import { ConcordProcess, makeTemp, rmTemp, runCli } from './support/concordProcess';
+import { freePorts } from './support/servers';
 import { ctl, getPrefix, hashesWhenEqual, initialCluster, makeMembers, Member, peerUrl, startMember, until, waitLeader } from './support/clusterKit';
 
 async function revisionOf(endpoint: string, serializable = false): Promise<number> {
@@ -21,9 +22,28 @@ async function revisionOf(endpoint: string, serializable = false): Promise<numbe
 describe('cluster restore from a snapshot', { timeout: 300_000 }, () => {
   const work = makeTemp('concord-cluster-restore-');
   let members: Member[] = [];
+  let single: ConcordProcess | undefined;
+  /** the 3-member cluster's snapshot (first test) */
+  const backup = path.join(work, 'backup.db');
+  let backupRev = 0;
+  let backupKeys = new Map<string, string>();
+
+  const restore = (file: string, m: Member, cluster: Member[], token: string) => {
+    const r = runCli([
+      'snapshot', 'restore', file,
+      '--data-dir', m.dataDir,
+      '--name', m.name,
+      '--initial-cluster', initialCluster(cluster),
+      '--initial-advertise-peer-urls', peerUrl(m),
+      '--initial-cluster-token', token,
+    ]);
+    assert.equal(r.code, 0, `restore ${m.name}: ${r.stderr}`);
+    return r;
+  };
 
   after(async () => {
     await Promise.all(members.map((m) => (m.proc ? m.proc.kill('SIGKILL').catch(() => undefined) : undefined)));
+    if (single) await single.kill('SIGKILL').catch(() => undefined);
     rmTemp(work);
   });
 
@@ -47,7 +67,6 @@ describe('cluster restore from a snapshot', { timeout: 300_000 }, () => {
     await until('source member applied everything', 20_000, async () => ((await getPrefix(source.endpoint, 'k/', true)).size === acked.size ? true : undefined));
     const revBefore = await revisionOf(source.endpoint, true);
 
-    const backup = path.join(work, 'backup.db');
     const saved = await ctl(source.endpoint, ['snapshot', 'save', backup], 30_000);
     assert.equal(saved.code, 0, saved.stderr);
 
@@ -57,18 +76,9 @@ describe('cluster restore from a snapshot', { timeout: 300_000 }, () => {
 
     // restore once per member, same snapshot and flags, each with its own name
     const fresh = await makeMembers(work, ['n1', 'n2', 'n3']);
-    for (const m of fresh) {
-      const r = runCli([
-        'snapshot', 'restore', backup,
-        '--data-dir', m.dataDir,
-        '--name', m.name,
-        '--initial-cluster', initialCluster(fresh),
-        '--initial-advertise-peer-urls', peerUrl(m),
-        '--initial-cluster-token', 'restore-new',
-      ]);
-      assert.equal(r.code, 0, `restore ${m.name}: ${r.stderr}`);
-      assert.match(r.stdout, new RegExp(`revision ${revBefore}`));
-    }
+    backupRev = revBefore;
+    backupKeys = new Map(acked);
+    for (const m of fresh) assert.match(restore(backup, m, fresh, 'restore-new').stdout, new RegExp(`revision ${revBefore}`));
     members = fresh;
     for (const m of members) startMember(m, members, { token: 'restore-new' });
     await Promise.all(members.map((m) => m.proc!.waitReady(30_000)));
@@ -112,5 +122,62 @@ describe('cluster restore from a snapshot', { timeout: 300_000 }, () => {
     await waitLeader(members, 30_000);
     const got = await until('serves after restart', 20_000, async () => getPrefix(members[1].endpoint, 'after/'));
     assert.equal(got.size, 3);
+  });
+
+  test("a cluster's snapshot restored into a single member (one --initial-cluster entry)", async () => {
+    for (const m of members) await m.proc?.kill('SIGTERM');
+    members = [];
+    const [m] = await makeMembers(work, ['solo']);
+    restore(backup, m, [m], 'restore-solo');
+    single = ConcordProcess.start({
+      dataDir: m.dataDir,
+      port: m.clientPort,
+      extraArgs: ['--name', m.name, '--listen-peer-urls', peerUrl(m), '--initial-advertise-peer-urls', peerUrl(m),
+        '--initial-cluster', initialCluster([m]), '--initial-cluster-token', 'restore-solo'],
+    });
+    await single.waitReady(30_000);
+    const got = await getPrefix(m.endpoint, 'k/');
+    assert.deepEqual(got, backupKeys);
+    assert.equal(await revisionOf(m.endpoint), backupRev);
+    assert.equal((await ctl(m.endpoint, ['put', 'solo', 'yes'])).stdout.trim(), 'OK');
+    assert.equal(await revisionOf(m.endpoint), backupRev + 1);
+    await single.kill('SIGTERM');
+    single = undefined;
+  });
+
+  test("a single member's snapshot restored into a 3-member cluster", async () => {
+    const [port] = await freePorts(1);
+    single = ConcordProcess.start({ dataDir: path.join(work, 'one'), port });
+    await single.waitReady(30_000);
+    const ep = `127.0.0.1:${port}`;
+    const want = new Map<string, string>();
+    for (let i = 0; i < 25; i++) {
+      assert.equal((await ctl(ep, ['put', `s/${i}`, `w${i}`])).code, 0);
+      want.set(`s/${i}`, `w${i}`);
+    }
+    const rev = await revisionOf(ep);
+    const file = path.join(work, 'single.db');
+    assert.equal((await ctl(ep, ['snapshot', 'save', file], 30_000)).code, 0);
+    await single.kill('SIGTERM');
+    single = undefined;
+
+    members = await makeMembers(work, ['c1', 'c2', 'c3']);
+    for (const m of members) restore(file, m, members, 'restore-grow');
+    for (const m of members) startMember(m, members, { token: 'restore-grow' });
+    await Promise.all(members.map((m) => m.proc!.waitReady(30_000)));
+    await waitLeader(members, 30_000);
+    for (const m of members) {
+      const got = await until(`${m.name} serves`, 20_000, async () => getPrefix(m.endpoint, 's/'));
+      assert.deepEqual(got, want, `keys via ${m.name}`);
+      assert.equal(await revisionOf(m.endpoint), rev, `revision via ${m.name}`);
+    }
+    const w = await until('write', 20_000, async () => {
+      const x = await ctl(members[1].endpoint, ['put', 'grown', 'yes']);
+      return x.code === 0 ? x : undefined;
+    });
+    assert.equal(w.stdout.trim(), 'OK');
+    assert.equal(await revisionOf(members[0].endpoint), rev + 1);
+    const h = await hashesWhenEqual(members);
+    assert.equal(h.size, 1, `KV hashes differ: ${[...h].join(' ')}`);
   });
 });
