@@ -8,7 +8,8 @@
  *
  * Frame: u32 BE length of what follows, then a kind byte (1 = hello, 2 = raft message,
  * 3 = lease keep-alive forwarded to the leader, 4 = snapshot stream start, 5 = snapshot chunk,
- * 6 = membership query, sent instead of a hello by a member joining an existing cluster), then the
+ * 6 = membership query, sent instead of a hello by a member joining an existing cluster,
+ * 7 = ZooKeeper session ids touched at a follower, forwarded to the leader), then the
  * body. Raft messages use the binary encoding below (numbers as float64 BE, which holds every
  * safe integer exactly; entry data as length-prefixed raw bytes, written without copying).
  *
@@ -39,6 +40,8 @@ const KIND_LEASE_RENEW = 3;
 const KIND_SNAP_BEGIN = 4;
 const KIND_SNAP_CHUNK = 5;
 const KIND_MEMBERS = 6;
+/** a follower forwards the ZooKeeper sessions its clients were heard from: body = n × u64 BE */
+const KIND_ZK_TOUCH = 7;
 const SNAP_CHUNK = 256 * 1024;
 const MAX_FRAME = 256 * 1024 * 1024;
 const MAX_BUFFERED = 16 * 1024 * 1024;
@@ -436,6 +439,8 @@ export interface PeerTransportOptions {
   onUnreachable: (raftId: NodeId) => void;
   onHello: (raftId: NodeId, h: Hello) => void;
   onLeaseRenew: (leaseId: bigint) => void;
+  /** a follower forwarded the ZooKeeper sessions its clients were heard from */
+  onZkSessionTouch?: (sessionIds: bigint[]) => void;
   /** where streamed snapshots are written */
   receiveSnapshot: (index: number, term: number) => SnapshotReceiver;
   /** answer to a joining member's membership query */
@@ -628,6 +633,13 @@ export class PeerTransport {
         this.opts.onLeaseRenew(body.readBigUInt64BE(0));
         return;
       }
+      if (kind === KIND_ZK_TOUCH) {
+        if (body.length % 8 !== 0) throw new Error('bad ZooKeeper session touch frame');
+        const ids: bigint[] = [];
+        for (let i = 0; i < body.length; i += 8) ids.push(body.readBigUInt64BE(i));
+        this.opts.onZkSessionTouch?.(ids);
+        return;
+      }
       if (kind === KIND_SNAP_BEGIN) {
         recv?.abort();
         const h = JSON.parse(body.toString('utf8')) as { index: number; term: number; size: number };
@@ -703,6 +715,13 @@ export class PeerTransport {
     const b = Buffer.allocUnsafe(8);
     b.writeBigUInt64BE(leaseId, 0);
     this.out.get(to)?.send([b], KIND_LEASE_RENEW);
+  }
+
+  /** Best effort, as sendLeaseRenew: the follower sends the next batch a half tick later. */
+  sendZkSessionTouch(to: NodeId, sessionIds: bigint[]): void {
+    const b = Buffer.allocUnsafe(8 * sessionIds.length);
+    sessionIds.forEach((id, i) => b.writeBigUInt64BE(BigInt.asUintN(64, id), 8 * i));
+    this.out.get(to)?.send([b], KIND_ZK_TOUCH);
   }
 
   async close(): Promise<void> {

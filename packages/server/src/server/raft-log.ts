@@ -162,6 +162,8 @@ export class RaftLog implements ReplicatedLog {
   onLeaderChange: (isLeader: boolean) => void = () => undefined;
   /** on the leader: a follower forwarded a client's lease keep-alive */
   onLeaseRenew: (leaseId: bigint) => void = () => undefined;
+  /** on the leader: a follower forwarded the ZooKeeper sessions its clients were heard from */
+  onZkSessionTouch: (sessionIds: bigint[]) => void = () => undefined;
 
   constructor(private readonly o: RaftLogOptions) {
     this.wal = o.wal;
@@ -205,6 +207,9 @@ export class RaftLog implements ReplicatedLog {
       },
       onLeaseRenew: (id) => {
         if (this.isLeader) this.onLeaseRenew(id);
+      },
+      onZkSessionTouch: (ids) => {
+        if (this.isLeader) this.onZkSessionTouch(ids);
       },
       receiveSnapshot: (index, term) => o.snapshots.receive(index, term),
       membersInfo: () => ({ membership: this.membership }),
@@ -333,6 +338,17 @@ export class RaftLog implements ReplicatedLog {
     const lead = this.node.raft.lead;
     if (lead === NONE || lead === this.o.self.raftId) return false;
     this.transport.sendLeaseRenew(lead, leaseId);
+    return true;
+  }
+
+  /**
+   * Follower: passes the ZooKeeper sessions its clients were heard from on to the leader, whose
+   * session tracker decides expiry. Returns false on the leader or without one.
+   */
+  forwardZkSessionTouch(sessionIds: bigint[]): boolean {
+    const lead = this.node.raft.lead;
+    if (lead === NONE || lead === this.o.self.raftId) return false;
+    if (sessionIds.length > 0) this.transport.sendZkSessionTouch(lead, sessionIds);
     return true;
   }
 

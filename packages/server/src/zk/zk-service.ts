@@ -103,6 +103,10 @@ export class ZkService {
   private readonly dataWatches = new Map<string, Set<ZkConnection>>();
   private readonly childWatches = new Map<string, Set<ZkConnection>>();
   private timer: NodeJS.Timeout | undefined;
+  private touchTimer: NodeJS.Timeout | undefined;
+  /** sessions heard from since the last batch sent to the leader (cluster follower) */
+  private readonly touched = new Set<bigint>();
+  private wasLeader = false;
   private watcher: Watcher | undefined;
   /** counters for mntr/srvr */
   packetsReceived = 0;
@@ -122,6 +126,20 @@ export class ZkService {
     this.store.recordEvents = true;
     // as the Lessor on start: every known session gets its full timeout
     for (const s of this.store.sessions()) this.tracker.track(s.id, s.timeoutMs);
+    this.wasLeader = this.isLeader();
+    // every member tracks every session (the leader's tracker decides expiry; a follower that
+    // becomes leader starts from its own, then gives every session a full timeout)
+    this.store.onSessionCreated = (id, timeoutMs) => {
+      if (!this.tracker.has(id)) this.tracker.track(id, timeoutMs);
+    };
+    this.store.onSessionRemoved = (id) => this.tracker.forget(id);
+    const raft = this.server.raft;
+    if (raft) {
+      raft.onZkSessionTouch = (ids) => this.touchForwarded(ids);
+      // a follower sends the sessions its clients were heard from to the leader, batched
+      this.touchTimer = setInterval(() => this.flushTouches(), Math.max(25, Math.floor(this.opts.tickTimeMs / 2)));
+      this.touchTimer.unref();
+    }
     const sink: WatchSink = {
       writable: true,
       send: (_w, events) => {
@@ -151,6 +169,11 @@ export class ZkService {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.touchTimer) clearInterval(this.touchTimer);
+    const raft = this.server.raft;
+    if (raft) raft.onZkSessionTouch = () => undefined;
+    this.store.onSessionCreated = () => undefined;
+    this.store.onSessionRemoved = () => undefined;
     if (this.watcher) this.server.watches.cancel(this.watcher);
     for (const c of [...this.connections]) c.close();
   }
@@ -181,6 +204,8 @@ export class ZkService {
   // ------------------------------------------------------------------ sessions
 
   private isLeader(): boolean {
+    const raft = this.server.raft;
+    if (raft) return raft.isLeader;
     const s = this.server.status();
     return BigInt.asUintN(64, big(s.leader as Long | number | null | undefined)) === BigInt.asUintN(64, this.server.memberId);
   }
@@ -193,7 +218,14 @@ export class ZkService {
         c.close();
       }
     }
-    if (!this.isLeader()) return;
+    const leader = this.isLeader();
+    if (leader && !this.wasLeader) {
+      // as the Lessor on a new leader: every session gets its full timeout (the old leader's
+      // clock is gone, and followers forwarded their touches there)
+      for (const s of this.store.sessions()) this.tracker.track(s.id, s.timeoutMs);
+    }
+    this.wasLeader = leader;
+    if (!leader) return;
     for (const id of this.tracker.takeExpired()) {
       if (!this.store.session(id)) {
         this.tracker.forget(id);
@@ -239,6 +271,7 @@ export class ZkService {
     const s = this.store.session(req.sessionId);
     if (!s || !s.password.equals(req.passwd)) return { ok: false, timeOut: 0, sessionId: 0n, passwd: Buffer.alloc(16) };
     if (!this.tracker.touch(s.id)) this.tracker.track(s.id, s.timeoutMs);
+    if (this.touchTimer) this.touched.add(s.id);
     // the session moves to this connection: an older connection of it is closed
     for (const c of this.connections) if (c.sessionId === s.id) this.disconnect(c, true);
     conn.sessionId = s.id;
@@ -259,7 +292,32 @@ export class ZkService {
 
   touch(conn: ZkConnection): void {
     this.packetsReceived++;
-    if (conn.sessionId !== 0n) this.tracker.touch(conn.sessionId);
+    if (conn.sessionId !== 0n) {
+      this.tracker.touch(conn.sessionId);
+      if (this.touchTimer) this.touched.add(conn.sessionId);
+    }
+  }
+
+  /** Cluster follower: sends the sessions heard from since the last batch to the leader. */
+  private flushTouches(): void {
+    const raft = this.server.raft;
+    if (!raft || this.touched.size === 0) return;
+    if (raft.isLeader) {
+      this.touched.clear(); // already renewed by touch()
+      return;
+    }
+    const ids = [...this.touched];
+    // no leader known: keep them for the next batch
+    if (raft.forwardZkSessionTouch(ids)) this.touched.clear();
+  }
+
+  /** Leader: a follower's clients were heard from. */
+  private touchForwarded(ids: bigint[]): void {
+    for (const id of ids) {
+      if (this.tracker.touch(id) || this.tracker.has(id)) continue; // renewed, or being expired
+      const s = this.store.session(id);
+      if (s) this.tracker.track(id, s.timeoutMs);
+    }
   }
 
   // ------------------------------------------------------------------ requests

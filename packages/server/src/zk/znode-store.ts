@@ -156,6 +156,9 @@ export class ZnodeStore {
   /** ZooKeeper events of recently applied revisions, for the watch manager (not state). */
   private readonly recent = new Map<number, ZkEvent[]>();
   recordEvents = false;
+  /** session created or removed by an applied entry (clock side, not state: the session tracker) */
+  onSessionCreated: (id: bigint, timeoutMs: number) => void = () => undefined;
+  onSessionRemoved: (id: bigint) => void = () => undefined;
 
   constructor(
     private readonly backend: Backend,
@@ -243,6 +246,7 @@ export class ZnodeStore {
       v.writeInt32BE(s.timeoutMs ?? 0, 0);
       buf(s.password).copy(v, 4);
       this.backend.zkSessions.putSync(sessionKey(big(s.sessionId)), v);
+      this.onSessionCreated(big(s.sessionId), s.timeoutMs ?? 0);
       return { err: Err.OK, zxid: this.kv.currentRevision };
     }
     if (r.zkCloseSession) {
@@ -256,6 +260,7 @@ export class ZnodeStore {
         }
         this.commit(t, o);
         this.backend.zkSessions.removeSync(sessionKey(id));
+        this.onSessionRemoved(id);
         return { err: Err.OK, zxid: t.changed ? t.revision : t.revision - 1 };
       });
     }
