@@ -33,6 +33,8 @@ describe('election', () => {
     const seen: Array<string | null> = [];
     obs.on('leader', (kv: KeyValue | null) => seen.push(kv ? kv.valueString : null));
     try {
+      // the observer reports the state it starts from; only changes after that are promised
+      await waitFor(() => seen.length >= 1, 10_000, 'observer started');
       await assert.rejects(e1.leader(), NoElectionLeaderError);
       await assert.rejects(e1.proclaim('x'), NotLeaderOfElectionError);
       const elected = once<KeyValue>(e1, 'elected');
