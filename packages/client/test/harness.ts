@@ -32,12 +32,14 @@ export class TestServer {
   peerPort = 0;
   private logs: string[] = [];
   private stopped = false;
+  private procExited = true;
 
   /** TLS for client URLs (PEM file paths). With `clientCa`, client certificates are required. */
   tls?: { cert: string; key: string; ca: string; clientCa?: boolean };
   /** member name and full --initial-cluster (etcd multi-member clusters) */
   name = 't';
   initialCluster?: string;
+  clusterToken = 'concord-client-test';
 
   constructor() {
     this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-client-test-'));
@@ -60,7 +62,7 @@ export class TestServer {
         path.join(REPO_ROOT, 'packages/server/dist/src/cli/main.js'),
         'serve',
         '--name',
-        't',
+        this.name,
         '--data-dir',
         this.dataDir,
         '--listen-client-urls',
@@ -68,6 +70,21 @@ export class TestServer {
         '--advertise-client-urls',
         c,
       ];
+      if (this.initialCluster) {
+        // etcd's bootstrap flags; on a restart with an existing data dir they are ignored
+        args.push(
+          '--listen-peer-urls',
+          p,
+          '--initial-advertise-peer-urls',
+          p,
+          '--initial-cluster',
+          this.initialCluster,
+          '--initial-cluster-token',
+          this.clusterToken,
+          '--initial-cluster-state',
+          'new',
+        );
+      }
     } else {
       cmd = process.env.ETCD_BIN ?? 'etcd';
       args = [
@@ -102,11 +119,22 @@ export class TestServer {
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', onData);
     let exited = false;
-    proc.once('exit', () => (exited = true));
+    this.procExited = false;
+    proc.once('exit', (code, signal) => {
+      exited = true;
+      if (this.proc === proc) this.procExited = true;
+      // a member that dies on its own (not killed by the test) explains odd failures: show why
+      if (this.proc === proc && !this.stopped)
+        process.stderr.write(
+          `[harness] ${TARGET} member ${this.name} (${this.endpoint}) exited unexpectedly (code ${code}, signal ${signal}):\n${this.logs.join('').slice(-4000)}\n`,
+        );
+    });
     if (!this.initialCluster) await this.waitReady(() => exited);
   }
 
-  async waitReady(exited: () => boolean = () => this.proc === null): Promise<void> {
+  async waitReady(
+    exited: () => boolean = () => this.proc === null || this.procExited,
+  ): Promise<void> {
     return this.waitReadyImpl(exited);
   }
 
@@ -199,11 +227,17 @@ export class TestServer {
   }
 }
 
-/** Start an n-member etcd cluster (etcd target only). */
+/**
+ * Start an n-member cluster of the target (etcd, or `concord serve` processes with etcd's
+ * bootstrap flags), each member on free loopback ports with its own temp data dir. Resolves once
+ * every member reports the same leader (Maintenance.Status) and a write has gone through.
+ */
 export async function startCluster(n: number): Promise<TestServer[]> {
   const servers = Array.from({ length: n }, () => new TestServer());
+  const token = `concord-client-test-${process.pid}-${Date.now().toString(36)}`;
   for (const [i, s] of servers.entries()) {
     s.name = `m${i}`;
+    s.clusterToken = token;
     s.clientPort = await freePort();
     s.peerPort = await freePort();
   }
@@ -214,7 +248,8 @@ export async function startCluster(n: number): Promise<TestServer[]> {
       await s.start();
     }
     await Promise.all(servers.map((s) => s.waitReady()));
-    // wait until a write goes through (leader elected)
+    await waitClusterLeader(servers, 30_000);
+    // wait until a write goes through (leader elected and the log committed on a quorum)
     const c = newClient(servers);
     try {
       const deadline = Date.now() + 30_000;
@@ -235,6 +270,57 @@ export async function startCluster(n: number): Promise<TestServer[]> {
     throw e;
   }
   return servers;
+}
+
+/**
+ * Wait until every given (running) member answers Maintenance.Status with the same non-zero
+ * leader ID, that leader being one of them. Returns the leader.
+ */
+export async function waitClusterLeader(
+  servers: TestServer[],
+  timeoutMs = 30_000,
+): Promise<TestServer> {
+  const deadline = Date.now() + timeoutMs;
+  const clients = servers.map(
+    (s) =>
+      new Client({
+        endpoints: [s.endpoint],
+        dialTimeoutMs: 1000,
+        defaultTimeoutMs: 1000,
+        retries: 0,
+        tls: s.tlsClientOptions(),
+      }),
+  );
+  let last = '';
+  try {
+    for (;;) {
+      const sts = await Promise.all(
+        clients.map((c) => c.maintenance.status({ timeoutMs: 1000 }).catch((e: unknown) => e)),
+      );
+      const ok = sts.every((st) => !(st instanceof Error));
+      if (ok) {
+        const s = sts as Awaited<ReturnType<Client['maintenance']['status']>>[];
+        const leader = s[0].leader;
+        const idx = s.findIndex((st) => st.header.memberId === leader);
+        if (leader !== 0n && s.every((st) => st.leader === leader) && idx >= 0) return servers[idx];
+        last = s
+          .map(
+            (st, i) =>
+              `${servers[i].name}: member ${st.header.memberId} leader ${st.leader} term ${st.raftTerm}`,
+          )
+          .join('; ');
+      } else {
+        last = sts
+          .map((st, i) => `${servers[i].name}: ${st instanceof Error ? st.message : 'ok'}`)
+          .join('; ');
+      }
+      if (Date.now() > deadline)
+        throw new Error(`cluster members did not agree on a leader within ${timeoutMs}ms: ${last}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    for (const c of clients) c.close();
+  }
 }
 
 export async function startServer(): Promise<TestServer> {
