@@ -179,6 +179,42 @@ describe('zookeeper on a 3-member cluster', () => {
     for (const m of ms) assert.equal(await existsAt(m, '/svc/eph'), false);
   });
 
+  test('a session survives the death of the leader it was connected to (the new leader gives it a full timeout)', T, async () => {
+    const leader = (await waitLeader(ms, 30_000)).leader as ZkMember;
+    const followers = ms.filter((m) => m !== leader);
+    const c = await connectOrdered([leader, ...followers], SESSION_TIMEOUT);
+    clients.push(c);
+    const sid = c.getSessionId().toString('hex');
+    assert.equal(c.connectionManager.socket.remotePort, leader.zkPort);
+    await cb((d) => c.create('/lead-eph', null, zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.EPHEMERAL, d));
+    const states: string[] = [];
+    c.on('state', (s: any) => states.push(s.name));
+    leader.proc!.signal('SIGKILL');
+    await leader.proc!.exited;
+    await until('the client reconnected to another member', SESSION_TIMEOUT, async () =>
+      c.getState().name === 'SYNC_CONNECTED' && c.connectionManager.socket?.remotePort !== leader.zkPort ? true : undefined,
+    100);
+    assert.equal(c.getSessionId().toString('hex'), sid);
+    await waitLeader(followers, 30_000);
+    await sleep(SESSION_TIMEOUT + 2000);
+    assert.ok(!states.includes('EXPIRED'), `states: ${states.join(',')}`);
+    assert.equal(c.getState().name, 'SYNC_CONNECTED');
+    for (const m of followers) assert.equal(await existsAt(m, '/lead-eph'), true, `ephemeral seen through ${m.name}`);
+    startMember(leader, ms, {
+      token: TOKEN,
+      extraArgs: ['--listen-zookeeper-urls', `tcp://127.0.0.1:${leader.zkPort}`],
+    });
+    await leader.proc!.waitReady(30_000);
+    await new Promise<void>((resolve) => {
+      c.once('disconnected', () => resolve());
+      c.close();
+      setTimeout(resolve, 5000);
+    });
+    clients.splice(clients.indexOf(c), 1);
+    for (const m of ms)
+      await until(`ephemeral gone at ${m.name}`, 30_000, async () => (!(await keyAt(m, '/lead-eph')) ? true : undefined));
+  });
+
   test('a session whose client disappears expires on the cluster, its ephemeral deleted once', T, async () => {
     const leader = (await waitLeader(ms, 30_000)).leader as ZkMember;
     const follower = ms.find((m) => m !== leader)!;
