@@ -15,6 +15,7 @@ import pino from 'pino';
 import { etcdserverpb } from '@concord/proto';
 import { KVService, LeaseService, toGrpcServiceDefinition } from '@concord/proto/grpc-services';
 import { startConcord, RunningConcord } from '../src/embed';
+import { connectClient } from './support/zk';
 
 const MAIN = path.join(__dirname, '..', 'src', 'cli', 'main.js');
 
@@ -79,15 +80,18 @@ describe('concord bench', { timeout: 60_000 }, () => {
   let srv: RunningConcord;
   let dir: string;
   let ep: string;
+  let zkEp: string;
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-'));
     srv = await startConcord({
       dataDir: dir,
       listenClientUrls: ['http://127.0.0.1:0'],
+      listenZookeeperUrls: ['tcp://127.0.0.1:0'],
       logger: pino({ level: 'silent' }),
     });
     ep = srv.clientUrls[0];
+    zkEp = srv.zookeeperUrls[0].replace(/^tcp:\/\//, '');
   });
   after(async () => {
     await srv?.close();
@@ -95,12 +99,17 @@ describe('concord bench', { timeout: 60_000 }, () => {
   });
 
   /** Runs a workload with --json; checks the common fields; returns the report. */
-  async function bench(workload: string, total: number, args: string[] = []): Promise<any> {
+  async function bench(
+    workload: string,
+    total: number,
+    args: string[] = [],
+    endpoint = ep,
+  ): Promise<any> {
     const r = await cli([
       'bench',
       workload,
       '--endpoints',
-      ep,
+      endpoint,
       '--total',
       String(total),
       '--json',
@@ -118,7 +127,7 @@ describe('concord bench', { timeout: 60_000 }, () => {
     assert.ok(Math.abs(j.opsPerSec - j.ops / j.durationSec) / j.opsPerSec < 0.01);
     ordered(j, workload);
     assert.equal(j.params.total, total);
-    assert.deepEqual(j.params.endpoints, [ep]);
+    assert.deepEqual(j.params.endpoints, [endpoint]);
     assert.match(j.hdr, /^HISTF/);
     assert.match(r.stderr, /Summary: /); // the human summary goes to stderr with --json
     return j;
@@ -373,19 +382,96 @@ describe('concord bench', { timeout: 60_000 }, () => {
     assert.match(u.stderr, /cannot connect to 127\.0\.0\.1:1/);
   });
 
-  test('ZooKeeper workloads: not available yet, exit code 2, said in --help', async () => {
-    const workloads = ['zk-create', 'zk-set', 'zk-get', 'zk-ephemeral', 'zk-watch'];
-    const [h, zh, ...runs] = await Promise.all([
+  test('zk-create, zk-set, zk-get, zk-ephemeral over the ZooKeeper protocol: znodes checked', async () => {
+    const common = ['--conns', '2', '--clients', '8', '--val-size', '32', '--no-progress'];
+    const c = await bench('zk-create', 300, [...common, '--root', '/b/create'], zkEp);
+    assert.equal(c.params.root, '/b/create');
+    const s = await bench(
+      'zk-set',
+      400,
+      [...common, '--root', '/b/kv', '--key-space-size', '50'],
+      zkEp,
+    );
+    const g = await bench(
+      'zk-get',
+      400,
+      [...common, '--root', '/b/kv', '--key-space-size', '50', '--sequential-keys'],
+      zkEp,
+    );
+    const e = await bench('zk-ephemeral', 200, [...common, '--root', '/b/eph'], zkEp);
+    for (const j of [c, s, g, e]) assert.equal(j.params.conns, 2);
+    const z = await connectClient(zkEp);
+    try {
+      const [created] = await z.getChildren('/b/create');
+      assert.equal(created.length, 300);
+      const [kv] = await z.getChildren('/b/kv');
+      assert.equal(kv.length, 50);
+      const [data, stat] = await z.getData('/b/kv/k00');
+      assert.equal(data.length, 32);
+      assert.ok(stat.version >= 0);
+      const [eph] = await z.getChildren('/b/eph');
+      assert.deepEqual(eph, [], 'every ephemeral znode was deleted again');
+    } finally {
+      await z.close();
+    }
+  });
+
+  test('zk-watch: every notification delivered, setData-to-notification latency', async () => {
+    const j = await bench(
+      'zk-watch',
+      100,
+      [
+        '--conns',
+        '2',
+        '--clients',
+        '2',
+        '--watchers-per-session',
+        '20',
+        '--key-space-size',
+        '40',
+        '--val-size',
+        '16',
+        '--rate',
+        '200',
+        '--root',
+        '/b/watch',
+        // one-shot watches: a second setData on a znode before its watch is re-armed
+        // yields no notification, so consecutive sets go to different znodes
+        '--sequential-keys',
+        '--no-progress',
+      ],
+      zkEp,
+    );
+    assert.equal(j.watch.watchers, 40);
+    assert.equal(j.watch.create.count, 40);
+    assert.ok(j.watch.expectedEvents > 0);
+    assert.equal(j.watch.receivedEvents, j.watch.expectedEvents);
+    assert.equal(j.watch.delivery, 1);
+    ordered(j.watch.put, 'zk-watch setData');
+  });
+
+  test('ZooKeeper workloads: listed in --help, bad parameters exit 1', async () => {
+    const [h, zh, bad, unreachable] = await Promise.all([
       cli(['bench', '--help']),
       cli(['bench', 'zk-set', '--help']),
-      ...workloads.map((w) => cli(['bench', w, '--total', '10'])),
+      cli(['bench', 'zk-get', '--endpoints', zkEp, '--root', 'rel']),
+      cli([
+        'bench',
+        'zk-get',
+        '--endpoints',
+        '127.0.0.1:1',
+        '--total',
+        '1',
+        '--dial-timeout',
+        '1s',
+      ]),
     ]);
-    runs.forEach((r, i) => {
-      assert.equal(r.code, 2, workloads[i]);
-      assert.match(r.stderr, /ZooKeeper protocol not available yet/);
-    });
-    assert.match(h.stdout, /zk-create/);
-    assert.match(h.stdout, /ZooKeeper protocol is not\s+available yet/);
-    assert.match(zh.stdout, /not available\s+yet:\s+exits\s+with\s+code\s+2/);
+    for (const w of ['zk-create', 'zk-set', 'zk-get', 'zk-ephemeral', 'zk-watch'])
+      assert.match(h.stdout, new RegExp(w));
+    assert.match(zh.stdout, /--session-timeout/);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--root must be an absolute znode path/);
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /127\.0\.0\.1:1/);
   });
 });

@@ -24,9 +24,32 @@ export const ETCD_WORKLOADS = [
 ] as const;
 export type EtcdWorkload = (typeof ETCD_WORKLOADS)[number];
 
+export const ZK_WORKLOADS = ['zk-create', 'zk-set', 'zk-get', 'zk-ephemeral', 'zk-watch'] as const;
+export type ZkWorkload = (typeof ZK_WORKLOADS)[number];
+export type Workload = EtcdWorkload | ZkWorkload;
+export const isZk = (w: Workload): w is ZkWorkload => w.startsWith('zk-');
+/** workloads whose events are counted and drained at the end */
+export const isWatchLike = (w: Workload): boolean =>
+  w === 'watch' || w === 'watch-latency' || w === 'zk-watch';
+
+/** ZooKeeper workloads only. */
+export interface ZkConfig {
+  /** parent znode of everything the run touches */
+  root: string;
+  sessionTimeoutMs: number;
+  /** zk-create: SEQUENTIAL znodes */
+  sequential: boolean;
+  /** zk-watch: data watches set by each session */
+  watchersPerSession: number;
+  /** unique per run: names of created znodes (zk-create, zk-ephemeral) */
+  runId: string;
+}
+
 /** Everything a run needs; sent to every worker as workerData (with the worker's own share). */
 export interface BenchConfig {
-  workload: EtcdWorkload;
+  workload: Workload;
+  /** set for the zk-* workloads */
+  zk?: ZkConfig;
   endpoints: string[];
   conns: number;
   clients: number;

@@ -4,7 +4,7 @@
  * its response (watch-latency: from sending the put to the event reaching a watcher).
  */
 import type { Histogram } from 'hdr-histogram-js';
-import { BenchConfig, HistName } from './common';
+import { BenchConfig, HistName, isWatchLike } from './common';
 
 export interface LatencyStats {
   count: number;
@@ -122,6 +122,19 @@ export function params(cfg: BenchConfig): Record<string, unknown> {
       p.leaseTtl = cfg.leaseTtl;
       break;
   }
+  if (cfg.zk) {
+    Object.assign(p, {
+      root: cfg.zk.root,
+      sessionTimeoutSec: cfg.zk.sessionTimeoutMs / 1000,
+      sequential: cfg.zk.sequential,
+      ...(cfg.workload === 'zk-watch'
+        ? {
+            watchersPerSession: cfg.zk.watchersPerSession,
+            drainTimeoutSec: cfg.drainTimeoutMs / 1000,
+          }
+        : {}),
+    });
+  }
   return p;
 }
 
@@ -153,7 +166,7 @@ export function buildReport(
     report.reads = stats(r.hists.get('read'));
     report.writes = stats(r.hists.get('write'));
   }
-  if (cfg.workload === 'watch' || cfg.workload === 'watch-latency') {
+  if (isWatchLike(cfg.workload)) {
     report.watch = {
       streams: cfg.streams,
       watchers: cfg.streams * cfg.watchersPerStream,
@@ -194,7 +207,7 @@ export function humanSummary(r: BenchReport): string {
       `${p.workers} worker${p.workers === 1 ? '' : 's'}, ${p.endpoints.join(',')}${p.rate > 0 ? `, rate limit ${p.rate}/s` : ''}`,
     `  Total:         ${r.ops} ops${r.errors > 0 ? ` (${r.errors} failed)` : ''} in ${r.durationSec.toFixed(3)} s`,
     `  Throughput:    ${r.opsPerSec.toFixed(1)} ops/s`,
-    `  Latency (ms):  ${latencyLine(r)}${r.workload === 'watch-latency' ? '   (put to event, per watcher)' : ''}`,
+    `  Latency (ms):  ${latencyLine(r)}${r.workload === 'watch-latency' || r.workload === 'zk-watch' ? '   (put/setData to event, per watcher)' : ''}`,
   ];
   if (r.reads) lines.push(`    reads  (${r.reads.count}):  ${latencyLine(r.reads)}`);
   if (r.writes) lines.push(`    writes (${r.writes.count}):  ${latencyLine(r.writes)}`);

@@ -13,6 +13,8 @@ import {
   decodeHistogram,
   encodeHistogram,
   HistName,
+  isWatchLike,
+  isZk,
   MainMsg,
   newHistogram,
   WorkerData,
@@ -38,7 +40,7 @@ function indices(n: number, w: number, workers: number): number[] {
 }
 
 export function shares(cfg: BenchConfig): WorkerShare[] {
-  const watch = cfg.workload === 'watch' || cfg.workload === 'watch-latency';
+  const watch = isWatchLike(cfg.workload);
   return Array.from({ length: cfg.workers }, (_, w) => ({
     index: w,
     conns: indices(cfg.conns, w, cfg.workers),
@@ -67,9 +69,7 @@ class Progress {
     const counts = `${c.ops}${this.cfg.total > 0 ? `/${this.cfg.total}` : ''} ops`;
     const tail =
       `${rate.toFixed(0)} ops/s, ${c.errors} errors` +
-      (this.cfg.workload === 'watch' || this.cfg.workload === 'watch-latency'
-        ? `, ${c.events} events`
-        : '') +
+      (isWatchLike(this.cfg.workload) ? `, ${c.events} events` : '') +
       `, ${(elapsedMs / 1000).toFixed(1)}s${phase ? ` (${phase})` : ''}`;
     if (this.tty) {
       const width = 30;
@@ -96,7 +96,8 @@ class Progress {
 export async function runBench(cfg: BenchConfig, opts: RunOptions): Promise<BenchReport> {
   const control = new SharedArrayBuffer(16);
   const ctl = new BigInt64Array(control);
-  const script = opts.workerScript ?? path.join(__dirname, 'worker.js');
+  const script =
+    opts.workerScript ?? path.join(__dirname, isZk(cfg.workload) ? 'zk-worker.js' : 'worker.js');
   const progress = new Progress(cfg, opts.progress);
 
   const workers: Worker[] = [];
@@ -205,7 +206,7 @@ export async function runBench(cfg: BenchConfig, opts: RunOptions): Promise<Benc
     const expectedEvents = done.reduce((a, d) => a + (d?.expectedEvents ?? 0), 0);
     let drainMs: number | undefined;
     let drained = true;
-    if (cfg.workload === 'watch' || cfg.workload === 'watch-latency') {
+    if (isWatchLike(cfg.workload)) {
       const d0 = performance.now();
       drained = await until(() => sum().events >= expectedEvents, cfg.drainTimeoutMs);
       drainMs = performance.now() - d0;

@@ -284,6 +284,8 @@ function makeOp(conn: Conn, clientState: { lease?: KeepAliveClient }): Op {
       const t = timed('main');
       return () => t(() => clientState.lease!.keepAlive());
     }
+    default:
+      throw new Error(`not an etcd workload: ${cfg.workload}`);
   }
 }
 

@@ -3,18 +3,16 @@
  * (put, range, txn-put, txn-mixed, watch, watch-latency, lease-keepalive), run over
  * worker threads so the client is not the bottleneck (see ../bench/).
  *
- * The ZooKeeper workloads (zk-create, zk-set, zk-get, zk-ephemeral, zk-watch) have
- * their interface already; until the server speaks the ZooKeeper protocol they exit
- * with code 2.
+ * The ZooKeeper workloads (zk-create, zk-set, zk-get, zk-ephemeral, zk-watch) speak the
+ * ZooKeeper protocol (a minimal jute client in ../bench/zk-worker.ts) to Concord's
+ * --listen-zookeeper-urls or to a real ZooKeeper.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import * as os from 'node:os';
 import { parseDuration } from '@concord/client';
-import { BenchConfig, EtcdWorkload, grpcTarget, KeyMaker } from '../bench/common';
+import { BenchConfig, EtcdWorkload, grpcTarget, KeyMaker, ZkWorkload } from '../bench/common';
 import { runBench } from '../bench/runner';
 import { humanSummary } from '../bench/report';
-
-export const ZK_NOT_AVAILABLE_EXIT = 2;
 
 function int(min: number) {
   return (v: string): number => {
@@ -240,16 +238,89 @@ function etcdWorkload(
   });
 }
 
-/** ZooKeeper workloads: the interface is fixed; they answer "not available yet" (exit 2) for now. */
+interface ZkOpts {
+  endpoints: string[];
+  conns: number;
+  clients: number;
+  workers?: number;
+  total?: number;
+  duration?: number;
+  root: string;
+  valSize: number;
+  keySpaceSize: number;
+  sequentialKeys?: boolean;
+  rate?: number;
+  sessionTimeout: number;
+  dialTimeout: number;
+  requestTimeout: number;
+  drainTimeout: number;
+  sequential?: boolean;
+  watchersPerSession?: number;
+  json?: boolean;
+  progress: boolean;
+}
+
+function zkConfig(workload: ZkWorkload, o: ZkOpts): BenchConfig {
+  if (o.endpoints.length === 0) throw new Error('no endpoints given (--endpoints)');
+  for (const e of o.endpoints) {
+    if (!/^(tcp:\/\/)?(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d+$/.test(e.trim()))
+      throw new Error(`invalid endpoint ${JSON.stringify(e)} (use host:port)`);
+  }
+  if (!o.root.startsWith('/') || o.root === '/')
+    throw new Error('--root must be an absolute znode path other than /');
+  const durationMs = o.duration ?? 0;
+  const total = o.total ?? (durationMs > 0 ? 0 : 10_000);
+  const workers = Math.max(1, Math.min(o.workers ?? os.availableParallelism(), o.conns, o.clients));
+  let rate = o.rate ?? 0;
+  if (workload === 'zk-watch' && o.rate === undefined) rate = 100;
+  const watch = workload === 'zk-watch';
+  if (watch && o.valSize < 8)
+    throw new Error('zk-watch needs --val-size >= 8 (the setData time travels in the data)');
+  return {
+    workload,
+    endpoints: o.endpoints,
+    conns: o.conns,
+    clients: o.clients,
+    workers,
+    total,
+    durationMs,
+    keySize: 0,
+    valSize: o.valSize,
+    keySpaceSize: o.keySpaceSize,
+    sequentialKeys: Boolean(o.sequentialKeys),
+    keyPrefix: '',
+    rate,
+    targetLeader: false,
+    dialTimeoutMs: o.dialTimeout,
+    requestTimeoutMs: o.requestTimeout,
+    consistency: 'l',
+    limit: 0,
+    countOnly: false,
+    txnOps: 1,
+    rwRatio: 1,
+    // zk-watch: one "stream" per session
+    streams: watch ? o.conns : 0,
+    watchersPerStream: watch ? (o.watchersPerSession ?? 100) : 0,
+    drainTimeoutMs: o.drainTimeout ?? 10_000,
+    leaseTtl: 0,
+    zk: {
+      root: o.root,
+      sessionTimeoutMs: o.sessionTimeout,
+      sequential: Boolean(o.sequential),
+      watchersPerSession: o.watchersPerSession ?? 0,
+      runId: Date.now().toString(36) + process.pid.toString(36),
+    },
+  };
+}
+
+/** ZooKeeper workloads: sessions over the ZooKeeper protocol (Concord or a real ZooKeeper). */
 function zkWorkload(
-  name: string,
+  name: ZkWorkload,
   description: string,
   setup: (c: Command) => Command = (c) => c,
 ): Command {
   const c = new Command(name)
-    .description(
-      `${description} [ZooKeeper protocol not available yet: exits with code ${ZK_NOT_AVAILABLE_EXIT}]`,
-    )
+    .description(description)
     .option('--endpoints <list>', 'comma-separated ZooKeeper host:port', list, ['127.0.0.1:2181'])
     .option('--conns <n>', 'ZooKeeper sessions (connections)', int(1), 1)
     .option(
@@ -275,12 +346,26 @@ function zkWorkload(
       num(0),
     )
     .addOption(durationOption('--session-timeout <d>', 'ZooKeeper session timeout', 10_000, '10s'))
-    .option('--json', 'print one JSON line with the results and parameters on stdout')
+    .addOption(
+      durationOption('--dial-timeout <d>', 'time to wait for each session at start', 5000, '5s'),
+    )
+    .addOption(durationOption('--request-timeout <d>', 'deadline of each request', 10_000, '10s'))
+    .option(
+      '--json',
+      'print one JSON line with the results and parameters on stdout (the summary goes to stderr)',
+    )
     .option('--no-progress', 'no progress bar / progress lines on stderr');
   setup(c);
-  return c.action(() => {
-    process.stderr.write(`concord bench ${name}: ZooKeeper protocol not available yet\n`);
-    process.exit(ZK_NOT_AVAILABLE_EXIT);
+  return c.action(async (o: ZkOpts) => {
+    const cfg = zkConfig(name, o);
+    const report = await runBench(cfg, { progress: o.progress });
+    const summary = humanSummary(report);
+    if (o.json) {
+      process.stderr.write(summary);
+      process.stdout.write(JSON.stringify(report) + '\n');
+    } else {
+      process.stdout.write(summary);
+    }
   });
 }
 
@@ -298,14 +383,18 @@ clients); latencies go to HDR histograms merged at the end. Output: progress on
 stderr, then a summary (ops, duration, ops/s, avg/p50/p90/p99/p99.9/max latency,
 errors by gRPC code); with --json one JSON line per run on stdout.
 
-ZooKeeper workloads (zk-create, zk-set, zk-get, zk-ephemeral, zk-watch): the
-ZooKeeper protocol is not available yet; they print so and exit with code ${ZK_NOT_AVAILABLE_EXIT}.
+ZooKeeper workloads (zk-create, zk-set, zk-get, zk-ephemeral, zk-watch) take
+--endpoints host:port of ZooKeeper listeners (Concord's --listen-zookeeper-urls or a
+real ZooKeeper), --conns sessions, --clients, --root (default /concord-bench) and
+report the same summary / --json line; zk-set, zk-get and zk-watch first create the
+key space (--key-space-size znodes <root>/k<n>) if missing.
 
 Examples:
   concord bench put --endpoints 127.0.0.1:2379 --conns 16 --clients 256 --total 100000 --key-space-size 100000
   concord bench range 00000000 --consistency s --clients 64 --duration 30s
   concord bench txn-mixed --rw-ratio 4 --key-space-size 1000 --clients 32 --json
-  concord bench watch-latency --streams 10 --watchers-per-stream 10 --rate 100 --total 1000`,
+  concord bench watch-latency --streams 10 --watchers-per-stream 10 --rate 100 --total 1000
+  concord bench zk-set --endpoints 127.0.0.1:2181 --conns 4 --clients 64 --key-space-size 10000 --total 50000`,
     );
 
   bench.addCommand(etcdWorkload('put', 'Put random (or sequential) keys of the key space'));
@@ -397,7 +486,17 @@ Examples:
     zkWorkload(
       'zk-watch',
       'Set data watches, then setData on the watched znodes; reports notification delivery and latency',
-      (c) => c.option('--watchers-per-session <n>', 'watches set by each session', int(1), 100),
+      (c) =>
+        c
+          .option('--watchers-per-session <n>', 'watches set by each session', int(1), 100)
+          .addOption(
+            durationOption(
+              '--drain-timeout <d>',
+              'after the last setData, how long to wait for all notifications',
+              10_000,
+              '10s',
+            ),
+          ),
     ),
   );
   return bench;
