@@ -98,6 +98,9 @@ export const CreateMode = {
   PERSISTENT_SEQUENTIAL_WITH_TTL: 6,
 } as const;
 
+/** AddWatchMode (ZooDefs.AddWatchModes) */
+export const AddWatchMode = { PERSISTENT: 0, PERSISTENT_RECURSIVE: 1 } as const;
+
 /** A thrown ZooKeeper error code (KeeperException). */
 export class ZkError extends Error {
   constructor(readonly code: number) {

@@ -12,12 +12,13 @@ import { big } from '../server/pb';
 import { MvccEvent } from '../mvcc/types';
 import { Watcher, WatchSink } from '../watch/watch-hub';
 import { allowed, checkAcl, digestId } from './acl';
-import { JuteReader, JuteWriter } from './jute';
+import { JuteError, JuteReader, JuteWriter } from './jute';
 import { dataKey, invalidPathReason, pathOfKey, ZK_KEY_PREFIX } from './paths';
 import {
   Err,
   EventType,
   Id,
+  AddWatchMode,
   KeeperState,
   MultiResult,
   OpCode,
@@ -102,6 +103,10 @@ export class ZkService {
   private readonly connections = new Set<ZkConnection>();
   private readonly dataWatches = new Map<string, Set<ZkConnection>>();
   private readonly childWatches = new Map<string, Set<ZkConnection>>();
+  /** addWatch PERSISTENT: every event on the path, until removed */
+  private readonly persistentWatches = new Map<string, Set<ZkConnection>>();
+  /** addWatch PERSISTENT_RECURSIVE: created/deleted/data events on the path and its descendants */
+  private readonly recursiveWatches = new Map<string, Set<ZkConnection>>();
   private timer: NodeJS.Timeout | undefined;
   private touchTimer: NodeJS.Timeout | undefined;
   /** sessions heard from since the last batch sent to the leader (cluster follower) */
@@ -190,11 +195,18 @@ export class ZkService {
     let n = 0;
     for (const s of this.dataWatches.values()) n += s.size;
     for (const s of this.childWatches.values()) n += s.size;
+    for (const s of this.persistentWatches.values()) n += s.size;
+    for (const s of this.recursiveWatches.values()) n += s.size;
     return n;
   }
 
   watchedPaths(): number {
-    return new Set([...this.dataWatches.keys(), ...this.childWatches.keys()]).size;
+    return new Set([
+      ...this.dataWatches.keys(),
+      ...this.childWatches.keys(),
+      ...this.persistentWatches.keys(),
+      ...this.recursiveWatches.keys(),
+    ]).size;
   }
 
   get zxid(): number {
@@ -282,7 +294,7 @@ export class ZkService {
   /** The connection is gone (the session stays until it expires or is closed). */
   disconnect(conn: ZkConnection, closeSocket = false): void {
     this.connections.delete(conn);
-    for (const m of [this.dataWatches, this.childWatches])
+    for (const m of this.allWatchMaps())
       for (const [p, s] of m) {
         s.delete(conn);
         if (s.size === 0) m.delete(p);
@@ -452,15 +464,18 @@ export class ZkService {
             const done = r.bool();
             r.int();
             if (done) break;
+            // GetDataRequest / GetChildrenRequest {path, watch}; the watch flag is dropped (as
+            // ZooKeeper's Op.toRequestRecord); any other op is a marshalling error (connection closed)
+            if (t !== OpCode.getData && t !== OpCode.getChildren) throw new JuteError(`multiRead: op type ${t}`);
             const path = r.ustring();
+            r.bool();
             try {
               checkPath(path);
               const n = this.store.getNode(path);
               if (!n) throw new ZkError(Err.NONODE);
               checkAcl(n.acl, Perms.READ, conn.auth);
               if (t === OpCode.getData) results.push({ type: OpCode.getData, data: n.data, stat: statOf(n) });
-              else if (t === OpCode.getChildren) results.push({ type: OpCode.getChildren, children: this.store.children(path) });
-              else throw new ZkError(Err.BADARGUMENTS);
+              else results.push({ type: OpCode.getChildren, children: this.store.children(path) });
             } catch (err) {
               if (!(err instanceof ZkError)) throw err;
               results.push({ type: OpCode.error, err: err.code });
@@ -481,15 +496,57 @@ export class ZkService {
           const data = r.vector((x) => x.ustring());
           const exist = r.vector((x) => x.ustring());
           const child = r.vector((x) => x.ustring());
+          const persistent = r.vector((x) => x.ustring());
+          const recursive = r.vector((x) => x.ustring());
           this.setWatches(conn, rel, data, exist, child);
+          // as ZooKeeper 3.8 (DataTree.setWatches): persistent watches are re-added, no catch-up events
+          for (const p of persistent) this.addPersistent(conn, p, AddWatchMode.PERSISTENT);
+          for (const p of recursive) this.addPersistent(conn, p, AddWatchMode.PERSISTENT_RECURSIVE);
           return { xid, zxid, err: Err.OK };
+        }
+        case OpCode.addWatch: {
+          const path = r.ustring();
+          const mode = r.int();
+          checkPath(path);
+          if (mode !== AddWatchMode.PERSISTENT && mode !== AddWatchMode.PERSISTENT_RECURSIVE) throw new ZkError(Err.BADARGUMENTS);
+          this.addPersistent(conn, path, mode);
+          return ok();
         }
         case OpCode.checkWatches:
         case OpCode.removeWatches: {
           const path = r.ustring();
-          const wtype = r.int(); // Children 1, Data 2, Any 3
-          const maps = wtype === 1 ? [this.childWatches] : wtype === 2 ? [this.dataWatches] : [this.childWatches, this.dataWatches];
+          // WatcherType: Children 1, Data 2, Any 3 (and 3.9's Persistent 4, PersistentRecursive 5). As
+          // ZooKeeper 3.8's WatchManager tables: a persistent watch sits in the data and child tables,
+          // a recursive one in the data table.
+          const wtype = r.int();
+          const maps =
+            wtype === 1
+              ? [this.childWatches, this.persistentWatches]
+              : wtype === 2
+                ? [this.dataWatches, this.persistentWatches, this.recursiveWatches]
+                : wtype === 3
+                  ? this.allWatchMaps()
+                  : wtype === 4
+                    ? [this.persistentWatches]
+                    : wtype === 5
+                      ? [this.recursiveWatches]
+                      : [];
           let found = false;
+          if (type === OpCode.checkWatches) {
+            // as ZooKeeper 3.8's WatchManager.containsWatcher: true when the path's table holds any
+            // watcher (of any connection), or the caller has a recursive watch on the path
+            const tables =
+              wtype === 1
+                ? [this.childWatches, this.persistentWatches]
+                : wtype === 2
+                  ? [this.dataWatches, this.persistentWatches, this.recursiveWatches]
+                  : this.allWatchMaps();
+            found =
+              tables.some((m) => (m.get(path)?.size ?? 0) > 0) ||
+              (wtype >= 1 && wtype <= 3 && (this.recursiveWatches.get(path)?.has(conn) ?? false));
+            if (!found) throw new ZkError(Err.NOWATCHER);
+            return ok();
+          }
           for (const m of maps) {
             const s = m.get(path);
             if (s?.has(conn)) {
@@ -523,6 +580,19 @@ export class ZkService {
   }
 
   // ------------------------------------------------------------------ watches
+
+  private allWatchMaps(): Map<string, Set<ZkConnection>>[] {
+    return [this.dataWatches, this.childWatches, this.persistentWatches, this.recursiveWatches];
+  }
+
+  /** addWatch: the later mode replaces an earlier one on the same path (WatcherModeManager). */
+  private addPersistent(conn: ZkConnection, path: string, mode: number): void {
+    const [to, other] =
+      mode === AddWatchMode.PERSISTENT ? [this.persistentWatches, this.recursiveWatches] : [this.recursiveWatches, this.persistentWatches];
+    const o = other.get(path);
+    if (o?.delete(conn) && o.size === 0) other.delete(path);
+    this.addWatch(to, path, conn);
+  }
 
   private addWatch(m: Map<string, Set<ZkConnection>>, path: string, conn: ZkConnection): void {
     let s = m.get(path);
@@ -577,11 +647,11 @@ export class ZkService {
 
   private trigger(e: ZkEvent, zxid: number): void {
     const fired = new Set<ZkConnection>();
-    const fire = (m: Map<string, Set<ZkConnection>>) => {
-      const s = m.get(e.path);
+    const fire = (m: Map<string, Set<ZkConnection>>, path = e.path, oneShot = true) => {
+      const s = m.get(path);
       if (!s) return;
-      m.delete(e.path);
-      for (const c of s) {
+      if (oneShot) m.delete(path);
+      for (const c of [...s]) {
         if (fired.has(c)) continue;
         fired.add(c);
         c.sendEvent(e.type, KeeperState.SyncConnected, e.path, zxid);
@@ -592,12 +662,21 @@ export class ZkService {
       fire(this.dataWatches);
       fire(this.childWatches);
     } else if (e.type === EventType.NodeChildrenChanged) fire(this.childWatches);
+    // persistent watches stay; one event per connection per change (as WatchManager's watcher set)
+    fire(this.persistentWatches, e.path, false);
+    if (e.type !== EventType.NodeChildrenChanged && this.recursiveWatches.size > 0) {
+      // recursive watches see no NodeChildrenChanged (ZooKeeper 3.8 WatchManager)
+      for (let p = e.path; ; p = p.lastIndexOf('/') <= 0 ? '/' : p.slice(0, p.lastIndexOf('/'))) {
+        fire(this.recursiveWatches, p, false);
+        if (p === '/') break;
+      }
+    }
   }
 
   /** wchs-style summary for the four-letter words. */
   watchSummary(): { connections: number; paths: number; total: number } {
     const conns = new Set<ZkConnection>();
-    for (const m of [this.dataWatches, this.childWatches]) for (const s of m.values()) for (const c of s) conns.add(c);
+    for (const m of this.allWatchMaps()) for (const s of m.values()) for (const c of s) conns.add(c);
     return { connections: conns.size, paths: this.watchedPaths(), total: this.watchCount() };
   }
 
