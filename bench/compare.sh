@@ -14,6 +14,9 @@
 #                shared/tools/loadgen/README.md for the apt packages)
 #   LOADGEN_SRC  loadgen sources (default /work/shared/tools/loadgen)
 #   ETCD_BIN     etcd binary (default /usr/bin/etcd)
+#   ZK_JAR ZK_CONF_DIR  Debian ZooKeeper (default /usr/share/java/zookeeper.jar,
+#                /etc/zookeeper/conf; started as in shared/BASELINE.md, heap
+#                -Xms256m -Xmx1g, forceSync default yes)
 #   ETCDCTL      etcdctl (readiness probe; default /usr/bin/etcdctl)
 #   CONCORD_MAIN Concord CLI. Default: packages/server/dist (built with tsc if
 #                missing) is copied to $OUTDIR/concord at start and run from
@@ -22,10 +25,15 @@
 #   NODE_FLAGS   extra node flags for Concord (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
 #   SERVERS      order inside a round (default "etcd concord")
 #   ROUNDS       interleaved rounds (default 2)
-#   WORKLOADS    subset of: put txn range watch (default all)
+#   WORKLOADS    subset of: put txn range watch zk cluster (default
+#                "put txn range watch"; zk and cluster are opt-in, e.g.
+#                WORKLOADS="zk cluster" or WORKLOADS=zk,cluster)
 #   CPORT PPORT  client/peer port used by both servers (default: a free pair
 #                picked at start, from 23791 up; other people's servers on this
 #                machine may hold ports — the script checks the listener is ours)
+#   SVG_OUT      SVG chart of put throughput against clients (etcd vs Concord,
+#                1 member; default $OUTDIR/benchmarks-put.svg; the copy in
+#                docs/ is updated by hand from a full run)
 #   OUTDIR       where results.jsonl, table.md and server logs go
 #                (default /tmp/bench-compare.<timestamp>; kept)
 #   QUICK=1      quick mode (see below)
@@ -40,6 +48,13 @@
 #   read phase, fresh server: bulk load 100k keys (--prepopulate-only), then
 #     range linearizable and serializable, 1 key, 64/4 and 256/16,
 #     watch-latency 1000 watchers (100 puts @ 10/s)
+#   zk (Debian ZooKeeper standalone vs Concord's ZooKeeper port; labels
+#     "zookeeper:" / "concord:"): fresh server, bulk load of the key space
+#     (loadgen zk create --prepopulate-only), warm-up (JIT) of 2k/20k each of
+#     create/set/get at 64/4, then zk create, set, get at 16/1 and 64/4
+#   cluster (etcd 3 members vs Concord 3 members on loopback; clients spread
+#     over the members, writes to followers are forwarded): warm-up puts, put
+#     64/4; bulk load, range linearizable and serializable 64/4
 # Server CPU/RSS via loadgen --server-pids (utime+stime, VmHWM reset per phase).
 
 set -euo pipefail
@@ -55,20 +70,32 @@ NODE_FLAGS="${NODE_FLAGS:-}"
 SERVERS="${SERVERS:-etcd concord}"
 ROUNDS="${ROUNDS:-2}"
 WORKLOADS="${WORKLOADS:-put txn range watch}"
+WORKLOADS="${WORKLOADS//,/ }"
+ZK_JAR="${ZK_JAR:-/usr/share/java/zookeeper.jar}"
+ZK_CONF_DIR="${ZK_CONF_DIR:-/etc/zookeeper/conf}"
 port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
 if [ -z "${CPORT:-}" ]; then
   CPORT=23791
   while ! port_free "$CPORT" || ! port_free "$((CPORT + 1))"; do CPORT=$((CPORT + 2)); done
 fi
 PPORT="${PPORT:-$((CPORT + 1))}"
+# free_ports N: N free TCP ports above CPORT+1 (3-member clusters, ZooKeeper)
+free_ports() {
+  local n="$1" p=$((CPORT + 2)) out=()
+  while [ "${#out[@]}" -lt "$n" ]; do
+    port_free "$p" && out+=("$p")
+    p=$((p + 1))
+  done
+  echo "${out[*]}"
+}
 OUTDIR="${OUTDIR:-/tmp/bench-compare.$(date +%Y%m%d-%H%M%S)}"
 QUICK="${QUICK:-0}"
 
 if [ "$QUICK" = 1 ]; then
-  PUT_CLIENTS="16 64"; RANGE_CLIENTS="64"; TOTAL=5000; BOUND=10s
+  PUT_CLIENTS="1 16 64"; RANGE_CLIENTS="64"; TOTAL=5000; BOUND=10s
   KEY_SPACE=10000; WARMUP=2000; WATCHERS=100; WATCH_PUTS=20
 else
-  PUT_CLIENTS="16 64 256"; RANGE_CLIENTS="64 256"; TOTAL=50000; BOUND=30s
+  PUT_CLIENTS="1 16 64 256"; RANGE_CLIENTS="64 256"; TOTAL=50000; BOUND=30s
   KEY_SPACE=100000; WARMUP=20000; WATCHERS=1000; WATCH_PUTS=100
 fi
 PUT_CLIENTS="${PUT_CLIENTS_OVERRIDE:-$PUT_CLIENTS}"
@@ -77,29 +104,30 @@ TOTAL="${TOTAL_OVERRIDE:-$TOTAL}"
 BOUND="${BOUND_OVERRIDE:-$BOUND}"
 VAL_SIZE=256
 WATCH_RATE=10
-EP="127.0.0.1:$CPORT"
 
 mkdir -p "$OUTDIR"
 RESULTS="$OUTDIR/results.jsonl"
 : >"$RESULTS"
-SERVER_PID=""
-DATA=""
+SERVER_PID=""   # comma-separated PIDs of the running server(s)
+DATA=""         # their temporary data dirs (space-separated)
+EP=""           # comma-separated host:port the load goes to
 
 log() { echo "[compare $(date +%H:%M:%S)] $*" >&2; }
 
 stop_server() {
-  if [ -n "$SERVER_PID" ]; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    local i
-    for i in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-      log "pid $SERVER_PID ignored SIGTERM for 10 s; SIGKILL"
-      kill -9 "$SERVER_PID" 2>/dev/null || true
+  local pid i
+  for pid in ${SERVER_PID//,/ }; do kill "$pid" 2>/dev/null || true; done
+  for pid in ${SERVER_PID//,/ }; do
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "pid $pid ignored SIGTERM for 10 s; SIGKILL"
+      kill -9 "$pid" 2>/dev/null || true
     fi
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-  fi
-  if [ -n "$DATA" ]; then rm -rf "$DATA"; DATA=""; fi
+    wait "$pid" 2>/dev/null || true
+  done
+  SERVER_PID=""
+  # shellcheck disable=SC2086
+  if [ -n "$DATA" ]; then rm -rf $DATA; DATA=""; fi
 }
 trap stop_server EXIT
 trap 'exit 130' INT TERM
@@ -126,36 +154,107 @@ if [ -z "$CONCORD_MAIN" ]; then
 fi
 
 # -------------------------------------------------------------- servers ----
-start_server() { # start_server etcd|concord TAG
-  local kind="$1" tag="$2"
-  DATA="$(mktemp -d /tmp/bench-compare-data.XXXXXX)"
-  local logf="$OUTDIR/$tag.log"
-  if [ "$kind" = etcd ]; then
-    "$ETCD_BIN" --name b --data-dir "$DATA/data" \
-      --listen-client-urls "http://$EP" --advertise-client-urls "http://$EP" \
-      --listen-peer-urls "http://127.0.0.1:$PPORT" --initial-advertise-peer-urls "http://127.0.0.1:$PPORT" \
-      --initial-cluster "b=http://127.0.0.1:$PPORT" --initial-cluster-state new \
-      --logger zap --log-outputs stderr >"$logf" 2>&1 &
+add_pid() { SERVER_PID="${SERVER_PID:+$SERVER_PID,}$1"; }
+
+# held_by PORT PID: the listener on PORT is that process (not someone else's server)
+held_by() { ss -Htlnp "sport = :$1" | grep -q "pid=$2,"; }
+
+start_server() { # start_server etcd|concord TAG [MEMBERS]  (1 or 3 members)
+  local kind="$1" tag="$2" members="${3:-1}" i
+  local -a cports pports
+  if [ "$members" = 1 ]; then
+    cports=("$CPORT"); pports=("$PPORT")
   else
-    # shellcheck disable=SC2086
-    node $NODE_FLAGS "$CONCORD_MAIN" serve --name b --data-dir "$DATA/data" \
-      --listen-client-urls "http://$EP" --advertise-client-urls "http://$EP" \
-      --listen-peer-urls "http://127.0.0.1:$PPORT" >"$logf" 2>&1 &
+    read -r -a ps <<<"$(free_ports $((2 * members)))"
+    for ((i = 0; i < members; i++)); do cports+=("${ps[$((2 * i))]}"); pports+=("${ps[$((2 * i + 1))]}"); done
   fi
-  SERVER_PID=$!
-  local t
-  for t in $(seq 1 100); do
-    kill -0 "$SERVER_PID" 2>/dev/null || { log "$kind exited; see $logf"; tail -5 "$logf" >&2; return 1; }
-    if ETCDCTL_API=3 "$ETCDCTL" --endpoints="$EP" --command-timeout=2s endpoint health >/dev/null 2>&1; then
-      # the listener must be the process we started, not someone else's server
-      if ! ss -Htlnp "sport = :$CPORT" | grep -q "pid=$SERVER_PID,"; then
-        log "port $CPORT is not held by our $kind (pid $SERVER_PID): $(ss -Htlnp "sport = :$CPORT")"; return 1
-      fi
-      log "$kind up at $EP (pid $SERVER_PID, data $DATA)"; return 0
+  local cluster="" eps=""
+  for ((i = 0; i < members; i++)); do
+    cluster="${cluster:+$cluster,}m$i=http://127.0.0.1:${pports[$i]}"
+    eps="${eps:+$eps,}127.0.0.1:${cports[$i]}"
+  done
+  for ((i = 0; i < members; i++)); do
+    local d logf="$OUTDIR/$tag-m$i.log" cep="127.0.0.1:${cports[$i]}" pep="http://127.0.0.1:${pports[$i]}"
+    [ "$members" = 1 ] && logf="$OUTDIR/$tag.log"
+    d="$(mktemp -d /tmp/bench-compare-data.XXXXXX)"; DATA="$DATA $d"
+    local -a flags=(--name "m$i" --data-dir "$d/data"
+      --listen-client-urls "http://$cep" --advertise-client-urls "http://$cep"
+      --listen-peer-urls "$pep" --initial-advertise-peer-urls "$pep"
+      --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token bench-compare)
+    if [ "$kind" = etcd ]; then
+      "$ETCD_BIN" "${flags[@]}" --logger zap --log-outputs stderr >"$logf" 2>&1 &
+    else
+      # shellcheck disable=SC2086
+      node $NODE_FLAGS "$CONCORD_MAIN" serve "${flags[@]}" >"$logf" 2>&1 &
+    fi
+    add_pid $!
+  done
+  EP="$eps"
+  local t pid ok
+  for t in $(seq 1 150); do
+    for pid in ${SERVER_PID//,/ }; do
+      kill -0 "$pid" 2>/dev/null || { log "$kind (pid $pid) exited; see $OUTDIR/$tag*.log"; return 1; }
+    done
+    if ETCDCTL_API=3 "$ETCDCTL" --endpoints="$EP" --command-timeout=2s endpoint health >/dev/null 2>&1 &&
+      ETCDCTL_API=3 "$ETCDCTL" --endpoints="${EP%%,*}" --command-timeout=2s put bench-compare-probe x >/dev/null 2>&1; then
+      ok=1
+      i=0
+      for pid in ${SERVER_PID//,/ }; do
+        held_by "${cports[$i]}" "$pid" || { log "port ${cports[$i]} is not held by our $kind (pid $pid)"; ok=0; }
+        i=$((i + 1))
+      done
+      [ "$ok" = 1 ] || return 1
+      log "$kind x$members up at $EP (pids $SERVER_PID)"; return 0
     fi
     sleep 0.2
   done
-  log "$kind did not become healthy; see $logf"; return 1
+  log "$kind did not become healthy; see $OUTDIR/$tag*.log"; return 1
+}
+
+# zk_srvr_ok PORT: the server answers the srvr four-letter word with its mode
+zk_srvr_ok() {
+  timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && printf srvr >&3 && cat <&3" 2>/dev/null | grep -q '^Mode:'
+}
+
+# start_zk zookeeper|concord TAG: one ZooKeeper-protocol server; sets EP, SERVER_PID
+start_zk() {
+  local kind="$1" tag="$2" zp d logf="$OUTDIR/$2.log"
+  zp="$(free_ports 1)"
+  d="$(mktemp -d /tmp/bench-compare-data.XXXXXX)"; DATA="$DATA $d"
+  if [ "$kind" = zookeeper ]; then
+    mkdir -p "$d/data"
+    cat >"$d/zoo.cfg" <<CFG
+tickTime=2000
+initLimit=10
+syncLimit=5
+dataDir=$d/data
+clientPort=$zp
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+admin.enableServer=false
+4lw.commands.whitelist=srvr,ruok,mntr
+CFG
+    java -Xms256m -Xmx1g -cp "$ZK_CONF_DIR:$ZK_JAR" org.apache.zookeeper.server.quorum.QuorumPeerMain \
+      "$d/zoo.cfg" >"$logf" 2>&1 &
+  else
+    # shellcheck disable=SC2086
+    node $NODE_FLAGS "$CONCORD_MAIN" serve --name b --data-dir "$d/data" \
+      --listen-client-urls "http://127.0.0.1:$CPORT" --advertise-client-urls "http://127.0.0.1:$CPORT" \
+      --listen-peer-urls "http://127.0.0.1:$PPORT" --listen-zookeeper-urls "tcp://127.0.0.1:$zp" \
+      --zookeeper-4lw-commands-whitelist srvr,ruok,mntr >"$logf" 2>&1 &
+  fi
+  add_pid $!
+  EP="127.0.0.1:$zp"
+  local t
+  for t in $(seq 1 150); do
+    kill -0 "$SERVER_PID" 2>/dev/null || { log "$kind exited; see $logf"; tail -5 "$logf" >&2; return 1; }
+    if zk_srvr_ok "$zp"; then
+      held_by "$zp" "$SERVER_PID" || { log "port $zp is not held by our $kind (pid $SERVER_PID)"; return 1; }
+      log "$kind (ZooKeeper protocol) up at $EP (pid $SERVER_PID)"; return 0
+    fi
+    sleep 0.2
+  done
+  log "$kind did not answer srvr; see $logf"; return 1
 }
 
 # lg SERVER WORKLOAD ROUND loadgen-args... : one measured run, JSON to $RESULTS
@@ -195,11 +294,12 @@ wait_quiet() {
 has() { [[ " $WORKLOADS " == *" $1 "* ]]; }
 conns_for() { echo $(( ($1 + 15) / 16 )); }
 common() { echo --endpoints "$EP" --key-size 8 --val-size "$VAL_SIZE" --duration "$BOUND"; }
+zkcommon() { echo --servers "$EP" --key-size 8 --val-size "$VAL_SIZE" --duration "$BOUND"; }
 
 write_phase() { # write_phase SERVER ROUND
   local s="$1" r="$2" c
   has put || has txn || return 0
-  start_server "$s" "$s-w-r$r"
+  start_server "$s" "$s-w-r$r" || { stop_server; return 0; }
   timeout 120 "$LOADGEN" etcd put $(common) --key-space "$KEY_SPACE" --clients 64 --conns 4 \
     --total "$WARMUP" --key-prefix warmup- >/dev/null 2>"$OUTDIR/lg.err" || { log "warm-up failed"; cat "$OUTDIR/lg.err" >&2; }
   if has put; then
@@ -217,7 +317,7 @@ write_phase() { # write_phase SERVER ROUND
 read_phase() { # read_phase SERVER ROUND
   local s="$1" r="$2" c cons
   has range || has watch || return 0
-  start_server "$s" "$s-r-r$r"
+  start_server "$s" "$s-r-r$r" || { stop_server; return 0; }
   if has range; then
     local t0=$SECONDS
     timeout 300 "$LOADGEN" etcd put $(common) --key-space "$KEY_SPACE" --clients 16 --prepopulate-only \
@@ -237,11 +337,59 @@ read_phase() { # read_phase SERVER ROUND
   stop_server
 }
 
+zk_phase() { # zk_phase SERVER ROUND  (SERVER: etcd -> Debian ZooKeeper, concord -> Concord)
+  local s="$1" r="$2" kind op c
+  has zk || return 0
+  kind=$([ "$s" = etcd ] && echo zookeeper || echo concord)
+  start_zk "$kind" "$kind-zk-r$r" || { stop_server; return 0; }
+  local t0=$SECONDS
+  timeout 300 "$LOADGEN" zk create $(zkcommon) --key-space "$KEY_SPACE" --clients 16 --prepopulate-only \
+    2>"$OUTDIR/lg.err" || { log "zk bulk load failed"; cat "$OUTDIR/lg.err" >&2; }
+  log "$kind bulk load of $KEY_SPACE znodes: $((SECONDS - t0)) s"
+  for op in create set get; do
+    timeout 120 "$LOADGEN" zk "$op" $(zkcommon) --key-space "$KEY_SPACE" --clients 64 --conns 4 \
+      --total "$WARMUP" >/dev/null 2>"$OUTDIR/lg.err" || { log "zk warm-up failed"; cat "$OUTDIR/lg.err" >&2; }
+  done
+  for op in create set get; do
+    for c in $ZK_CLIENTS; do
+      lg "$kind" "zk$op-c$c" "$r" zk "$op" $(zkcommon) --key-space "$KEY_SPACE" --clients "$c" \
+        --conns "$(conns_for "$c")" --total "$TOTAL"
+    done
+  done
+  stop_server
+}
+
+cluster_phase() { # cluster_phase SERVER ROUND: 3 members on loopback
+  local s="$1" r="$2" cons
+  has cluster || return 0
+  start_server "$s" "$s-3w-r$r" 3 || { stop_server; return 0; }
+  timeout 120 "$LOADGEN" etcd put $(common) --key-space "$KEY_SPACE" --clients 64 --conns 4 \
+    --total "$WARMUP" --key-prefix warmup- >/dev/null 2>"$OUTDIR/lg.err" || { log "warm-up failed"; cat "$OUTDIR/lg.err" >&2; }
+  lg "$s" "put3-c64" "$r" etcd put $(common) --key-space "$KEY_SPACE" --clients 64 --conns 4 --total "$TOTAL"
+  local t0=$SECONDS
+  timeout 300 "$LOADGEN" etcd put $(common) --key-space "$KEY_SPACE" --clients 16 --prepopulate-only \
+    2>"$OUTDIR/lg.err" || { log "bulk load failed"; cat "$OUTDIR/lg.err" >&2; }
+  log "$s x3 bulk load of $KEY_SPACE keys: $((SECONDS - t0)) s"
+  for cons in l s; do
+    lg "$s" "range${cons}3-c64" "$r" etcd range $(common) --key-space 1 --consistency "$cons" \
+      --clients 64 --conns 4 --total "$TOTAL"
+  done
+  stop_server
+}
+
+if has zk; then
+  [ -f "$ZK_JAR" ] && command -v java >/dev/null || { log "no $ZK_JAR or java: apt-get install -y zookeeper"; exit 1; }
+fi
+ZK_CLIENTS="${ZK_CLIENTS:-16 64}"
+SVG_OUT="${SVG_OUT:-$OUTDIR/benchmarks-put.svg}"
+
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "mode: $([ "$QUICK" = 1 ] && echo QUICK || echo full), rounds $ROUNDS, order per round: $SERVERS"
   echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+  echo "workloads: $WORKLOADS"
   echo "etcd: $("$ETCD_BIN" --version | head -1)"
+  has zk && echo "zookeeper: $(dpkg-query -W -f '${Version}' zookeeper 2>/dev/null || echo '?') ($ZK_JAR), java $(java -version 2>&1 | head -1)"
   echo "node: $(node --version); concord: HEAD $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?'), dist built $(date -r "$CONCORD_MAIN" +%H:%M:%S), $(cd "$ROOT" && git status --short packages/server packages/proto | wc -l) locally modified files under packages/server+proto"
   echo "loadgen: $LOADGEN"
 } >"$OUTDIR/meta.txt"
@@ -252,7 +400,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
     log "round $round: $s"
     write_phase "$s" "$round"
     read_phase "$s" "$round"
+    zk_phase "$s" "$round"
+    cluster_phase "$s" "$round"
   done
 done
 log "all runs done in $((SECONDS - T0)) s"
-python3 "$HERE/table.py" "$RESULTS" | tee "$OUTDIR/table.md"
+python3 "$HERE/table.py" "$RESULTS" --svg "$SVG_OUT" | tee "$OUTDIR/table.md"

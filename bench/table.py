@@ -2,14 +2,19 @@
 """Markdown tables from bench/compare.sh results (loadgen JSON lines).
 
 Labels are "<server>:<workload>:r<round>". Every metric is the median over
-rounds; ops/s also shows min-max. Ratio = Concord / etcd (ops/s: >1 means
-Concord is faster; latency/CPU/RSS: >1 means Concord uses more).
+rounds; ops/s also shows min-max. Ratio = Concord / baseline (ops/s: >1 means
+Concord is faster; latency/CPU/RSS: >1 means Concord uses more). The baseline
+is etcd (1 member; "...3-c64" workloads: 3 members) or, for the zk* workloads,
+Debian's ZooKeeper standalone (server "zookeeper"). One table per section.
+
+--svg PATH also writes an SVG line chart of put ops/s against clients
+(put-c<N> workloads, etcd vs Concord, 1 member, medians).
 
 "other cores" = (machine-wide busy CPU - server CPU - loadgen CPU) / wall time
 of the loadgen run: background load from other processes on the shared
 machine (approximate; server CPU covers only the measured phase).
 
-Usage: bench/table.py results.jsonl
+Usage: bench/table.py results.jsonl [--svg PATH]
 """
 import json
 import statistics
@@ -62,6 +67,17 @@ def other_cores(rs):
 
 
 def describe(wl):
+    if wl.startswith("zk"):
+        op, c = wl[2:].split("-c")
+        c = int(c)
+        what = {"create": "create (unique znodes)", "set": "setData (bulk-loaded key space)",
+                "get": "getData (bulk-loaded key space)"}.get(op, op)
+        return f"{what} {c}/{(c + 15) // 16}"
+    if wl.startswith("put3-c"):
+        return "put 64/4, 3 members"
+    if wl.startswith("rangel3") or wl.startswith("ranges3"):
+        cons = "lin" if wl[5] == "l" else "ser"
+        return f"range {cons} 1 key 64/4, 3 members"
     if wl.startswith("put-c"):
         c = int(wl[5:])
         return f"put {c}/{(c + 15) // 16}"
@@ -74,8 +90,78 @@ def describe(wl):
     return wl
 
 
+def svg_chart(g, path):
+    """Line chart: put ops/s (median) against clients, etcd vs Concord, 1 member."""
+    series = {}
+    for wl, by in g.items():
+        if not wl.startswith("put-c"):
+            continue
+        c = int(wl[5:])
+        for server in ("etcd", "concord"):
+            v = med(by.get(server, []), "ops_per_s")
+            if v is not None:
+                series.setdefault(server, []).append((c, v))
+    if not series:
+        return False
+    import math
+    W, H, L, R, T, Bm = 640, 360, 70, 130, 40, 50
+    xs = sorted({c for pts in series.values() for c, _ in pts})
+    ymax = max(v for pts in series.values() for _, v in pts) * 1.1
+    step = 10 ** math.floor(math.log10(ymax / 5)) if ymax > 0 else 1
+    step = next(m * step for m in (1, 2, 5, 10) if ymax / (m * step) <= 6)
+    ymax = math.ceil(ymax / step) * step
+    def px(c):
+        if len(xs) == 1:
+            return L + (W - L - R) / 2
+        return L + (W - L - R) * xs.index(c) / (len(xs) - 1)
+    def py(v):
+        return T + (H - T - Bm) * (1 - v / ymax)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
+           'font-family="sans-serif" font-size="12">',
+           f'<rect width="{W}" height="{H}" fill="white"/>',
+           f'<text x="{W / 2}" y="22" text-anchor="middle" font-size="14">put throughput against clients '
+           '(1 member, 8-byte keys, 256-byte values)</text>']
+    y = 0
+    while y <= ymax + 1e-9:
+        out.append(f'<line x1="{L}" x2="{W - R}" y1="{py(y):.1f}" y2="{py(y):.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{L - 6}" y="{py(y) + 4:.1f}" text-anchor="end">{y:.0f}</text>')
+        y += step
+    for c in xs:
+        out.append(f'<text x="{px(c):.1f}" y="{H - Bm + 18}" text-anchor="middle">{c}</text>')
+    out.append(f'<text x="{(L + W - R) / 2}" y="{H - 12}" text-anchor="middle">clients (connections = clients/16, '
+               'one request in flight each)</text>')
+    out.append(f'<text x="16" y="{(T + H - Bm) / 2}" text-anchor="middle" '
+               f'transform="rotate(-90 16 {(T + H - Bm) / 2})">ops/s (median)</text>')
+    colors = {"etcd": "#1f77b4", "concord": "#d62728"}
+    names = {"etcd": "etcd 3.4", "concord": "Concord"}
+    for k, server in enumerate(("etcd", "concord")):
+        pts = sorted(series.get(server, []))
+        if not pts:
+            continue
+        col = colors[server]
+        out.append(f'<polyline fill="none" stroke="{col}" stroke-width="2" points="'
+                   + " ".join(f"{px(c):.1f},{py(v):.1f}" for c, v in pts) + '"/>')
+        for c, v in pts:
+            out.append(f'<circle cx="{px(c):.1f}" cy="{py(v):.1f}" r="3.5" fill="{col}"/>')
+            out.append(f'<text x="{px(c):.1f}" y="{py(v) - 8:.1f}" text-anchor="middle" fill="{col}" '
+                       f'font-size="10">{v:.0f}</text>')
+        ly = T + 10 + 20 * k
+        out.append(f'<line x1="{W - R + 15}" x2="{W - R + 40}" y1="{ly}" y2="{ly}" stroke="{col}" stroke-width="2"/>')
+        out.append(f'<text x="{W - R + 46}" y="{ly + 4}">{names[server]}</text>')
+    out.append("</svg>")
+    with open(path, "w") as fh:
+        fh.write("\n".join(out) + "\n")
+    return True
+
+
 def main():
-    rows = load(sys.argv[1])
+    args = sys.argv[1:]
+    svg = None
+    if "--svg" in args:
+        k = args.index("--svg")
+        svg = args[k + 1]
+        del args[k:k + 2]
+    rows = load(args[0])
     g = OrderedDict()  # workload -> server -> [rows]
     failed = []
     for r in rows:
@@ -88,24 +174,45 @@ def main():
             continue
         g.setdefault(wl, {}).setdefault(server, []).append(r)
 
-    print("| workload | etcd ops/s | Concord ops/s | ops/s ratio C/E | p50 ms E / C | p99 ms E / C | "
-          "server CPU-s per 1k ops E / C (ratio) | peak RSS MB E / C | errors E / C | runs E / C | other cores E / C |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
     watch = []
+    sections = OrderedDict((k, []) for k in ("etcd 1 member vs Concord 1 member",
+                                             "etcd 3 members vs Concord 3 members (loopback)",
+                                             "ZooKeeper standalone vs Concord (ZooKeeper protocol)"))
     for wl, by in g.items():
         if wl.startswith("watch"):
             watch.append((wl, by))
+        elif wl.startswith("zk"):
+            sections["ZooKeeper standalone vs Concord (ZooKeeper protocol)"].append((wl, by))
+        elif "3-c" in wl:
+            sections["etcd 3 members vs Concord 3 members (loopback)"].append((wl, by))
+        else:
+            sections["etcd 1 member vs Concord 1 member"].append((wl, by))
+    first = True
+    for title, items in sections.items():
+        if not items:
             continue
-        e, c = by.get("etcd", []), by.get("concord", [])
-        eo, co = med(e, "ops_per_s"), med(c, "ops_per_s")
-        ecpu, ccpu = med(e, "server_cpu_s_per_1k_ops"), med(c, "server_cpu_s_per_1k_ops")
-        errs = f"{sum(r.get('errors', 0) for r in e)} / {sum(r.get('errors', 0) for r in c)}"
-        print(f"| {describe(wl)} | {f(eo, 0)}{rng(e, 'ops_per_s')} | {f(co, 0)}{rng(c, 'ops_per_s')} | "
-              f"**{ratio(co, eo)}** | {f(med(e, 'lat_p50_ms'))} / {f(med(c, 'lat_p50_ms'))} | "
-              f"{f(med(e, 'lat_p99_ms'))} / {f(med(c, 'lat_p99_ms'))} | "
-              f"{f(ecpu, 3)} / {f(ccpu, 3)} ({ratio(ccpu, ecpu)}) | "
-              f"{f(med(e, 'server_peak_rss_mb'), 0)} / {f(med(c, 'server_peak_rss_mb'), 0)} | {errs} | "
-              f"{len(e)} / {len(c)} | {f(other_cores(e))} / {f(other_cores(c))} |")
+        base = "zookeeper" if title.startswith("ZooKeeper") else "etcd"
+        B = "ZK" if base == "zookeeper" else "E"
+        bname = "ZooKeeper" if base == "zookeeper" else "etcd"
+        if not first:
+            print()
+        first = False
+        print(f"**{title}**")
+        print()
+        print(f"| workload | {bname} ops/s | Concord ops/s | ops/s ratio C/{B} | p50 ms {B} / C | p99 ms {B} / C | "
+              f"server CPU-s per 1k ops {B} / C (ratio) | peak RSS MB {B} / C | errors {B} / C | runs {B} / C | other cores {B} / C |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for wl, by in items:
+            e, c = by.get(base, []), by.get("concord", [])
+            eo, co = med(e, "ops_per_s"), med(c, "ops_per_s")
+            ecpu, ccpu = med(e, "server_cpu_s_per_1k_ops"), med(c, "server_cpu_s_per_1k_ops")
+            errs = f"{sum(r.get('errors', 0) for r in e)} / {sum(r.get('errors', 0) for r in c)}"
+            print(f"| {describe(wl)} | {f(eo, 0)}{rng(e, 'ops_per_s')} | {f(co, 0)}{rng(c, 'ops_per_s')} | "
+                  f"**{ratio(co, eo)}** | {f(med(e, 'lat_p50_ms'))} / {f(med(c, 'lat_p50_ms'))} | "
+                  f"{f(med(e, 'lat_p99_ms'))} / {f(med(c, 'lat_p99_ms'))} | "
+                  f"{f(ecpu, 3)} / {f(ccpu, 3)} ({ratio(ccpu, ecpu)}) | "
+                  f"{f(med(e, 'server_peak_rss_mb'), 0)} / {f(med(c, 'server_peak_rss_mb'), 0)} | {errs} | "
+                  f"{len(e)} / {len(c)} | {f(other_cores(e))} / {f(other_cores(c))} |")
 
     if watch:
         print()
@@ -135,6 +242,9 @@ def main():
                   f"canceled={r.get('watchers_canceled', 0)} first_error={r.get('first_error', '')!r}")
         for l in failed:
             print(f"- {l}: loadgen produced no result")
+
+    if svg and svg_chart(g, svg):
+        print(f"\n(chart: {svg})", file=sys.stderr)
 
 
 if __name__ == "__main__":
