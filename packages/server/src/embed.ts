@@ -42,6 +42,8 @@ export interface ConcordOptions {
   zookeeperTickTimeMs?: number;
   /** 4lw.commands.whitelist; ZooKeeper's default is srvr */
   zookeeper4lwWhitelist?: string[];
+  /** TTL nodes (zookeeper.extendedTypesEnabled); off by default, as ZooKeeper */
+  zookeeperExtendedTypes?: boolean;
 }
 
 export interface RunningConcord {
@@ -121,6 +123,7 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
     optional: o.zookeeperOptional,
     tickTimeMs: o.zookeeperTickTimeMs,
     fourLetterWhitelist: o.zookeeper4lwWhitelist,
+    extendedTypesEnabled: o.zookeeperExtendedTypes,
     dataDir: cfg.dataDir,
     logger,
   });

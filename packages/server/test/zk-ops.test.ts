@@ -8,6 +8,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JuteWriter } from '../src/zk/jute';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import pino from 'pino';
+import { startConcord } from '../src/embed';
+import { ZkService } from '../src/zk/zk-service';
+import { freePorts } from './support/servers';
 import { fourLetter, RawZk, realZkAvailable, sleep, startConcordZk, startRealZk, ZkTarget } from './support/zk';
 
 const T = { timeout: 120_000 };
@@ -143,6 +150,26 @@ async function transcript(z: ZkTarget): Promise<unknown[]> {
     step('removeWatches recursive as data', await wreq(e, 18, '/ops', 2));
     step('checkWatches after', await wreq(e, 17, '/ops', 3));
 
+    // containers and TTL nodes with extended types off (the default): container yes, TTL UNIMPLEMENTED
+    const owner = (x: Awaited<ReturnType<typeof c.request>>) => {
+      if (x?.err !== 0) return x?.err;
+      const p = x.body.ustring();
+      for (let i = 0; i < 7; i++) [0, 1, 2, 3].includes(i) ? x.body.long() : x.body.int();
+      return [p, x.body.long().toString(16)];
+    };
+    const create2 = (op: number, path: string, flags: number, ttl?: bigint) =>
+      c.request(op, (w) => {
+        acl(w.ustring(path).buffer(Buffer.from('d'))).int(flags);
+        if (ttl !== undefined) w.long(ttl);
+      });
+    step('createContainer', owner(await create2(19, '/ctr', 4)));
+    const ex = await c.request(3, (w) => w.ustring('/ctr').bool(false));
+    for (let i = 0; i < 7; i++) [0, 1, 2, 3].includes(i) ? ex!.body.long() : ex!.body.int();
+    step('exists container: ephemeralOwner', ex!.body.long().toString(16));
+    step('create2 with CONTAINER flag', owner(await create2(15, '/ctr2', 4)));
+    step('createTTL disabled', owner(await create2(21, '/ttl', 5, 1000n)));
+    step('create2 with TTL flag disabled', owner(await create2(15, '/ttl', 5)));
+
     // multiRead (22): per-op results, errors in place
     r = await c.request(22, (w) => {
       w.int(4).bool(false).int(-1).ustring('/ops').bool(false);
@@ -222,6 +249,93 @@ describe('zookeeper operations without client support (raw jute)', () => {
       assert.equal(find(t, 'checkWatches after'), -121);
     } finally {
       await z.stop();
+    }
+  });
+
+  test('containers and TTL nodes are deleted by the leader through the log', T, async () => {
+    const z = await startConcordZk();
+    const c = await RawZk.open(z.port);
+    const w = await RawZk.open(z.port);
+    try {
+      const svc = ZkService.of(z.concord!.server)!;
+      svc.opts.extendedTypesEnabled = true;
+      svc.opts.containerCheckIntervalMs = 100;
+      svc.scheduleReap();
+      await c.handshake(10_000);
+      await w.handshake(10_000);
+      const mk = (op: number, path: string, flags: number, ttl?: bigint) =>
+        c.request(op, (x) => {
+          acl(x.ustring(path).buffer(Buffer.from('d'))).int(flags);
+          if (ttl !== undefined) x.long(ttl);
+        });
+      const exists = async (path: string) => (await c.request(3, (x) => x.ustring(path).bool(false)))?.err;
+      const made = await mk(19, '/ctr', 4);
+      assert.equal(made?.err, 0);
+      assert.equal(made!.body.ustring(), '/ctr');
+      for (let i = 0; i < 7; i++) [0, 1, 2, 3].includes(i) ? made!.body.long() : made!.body.int();
+      assert.equal(made!.body.long(), 0n); // a container's owner is internal: clients see 0 (DataNode.copyStat)
+      assert.equal((await mk(19, '/never', 4))?.err, 0);
+      assert.equal((await mk(1, '/ctr/x', 0))?.err, 0);
+      assert.equal((await mk(1, '/ctr/eph', 1))?.err, 0);
+      await sleep(400);
+      assert.equal(await exists('/ctr'), 0, 'a container with children stays');
+      await w.request(3, (x) => x.ustring('/ctr').bool(true));
+      assert.equal((await del(c, '/ctr/x'))?.err, 0);
+      assert.equal((await del(c, '/ctr/eph'))?.err, 0);
+      for (let i = 0; i < 50 && (await exists('/ctr')) === 0; i++) await sleep(100);
+      assert.equal(await exists('/ctr'), -101, 'an emptied container is deleted');
+      await barrier(w);
+      assert.ok(events(w).includes('event 2 /ctr'), 'watchers see NodeDeleted');
+      assert.equal(await exists('/never'), 0, 'a container that never had a child stays');
+
+      // TTL: createTTL (21) with PERSISTENT_WITH_TTL / PERSISTENT_SEQUENTIAL_WITH_TTL
+      const t1 = await mk(21, '/ttl', 5, 300n);
+      assert.equal(t1?.err, 0);
+      t1!.body.ustring();
+      for (let i = 0; i < 7; i++) [0, 1, 2, 3].includes(i) ? t1!.body.long() : t1!.body.int();
+      assert.equal(t1!.body.long(), 0n);
+      const seq = await mk(21, '/ttls-', 6, 300n);
+      assert.equal(seq?.err, 0);
+      assert.equal(seq!.body.ustring(), '/ttls-0000000003'); // the root's fourth create
+      assert.equal((await mk(21, '/busy', 5, 300n))?.err, 0);
+      assert.equal((await mk(1, '/busy/child', 0))?.err, 0);
+      assert.equal((await mk(21, '/bad', 5, 0n))?.err, -8);
+      assert.equal((await mk(21, '/bad', 0, 300n))?.err, -8);
+      assert.equal((await mk(21, '/bad', 5, 1n << 40n))?.err, -8);
+      assert.equal((await mk(15, '/bad', 5))?.err, -8);
+      for (let i = 0; i < 50 && (await exists('/ttl')) === 0; i++) await sleep(100);
+      assert.equal(await exists('/ttl'), -101, 'an unmodified childless TTL node is deleted');
+      for (let i = 0; i < 20 && (await exists('/ttls-0000000003')) === 0; i++) await sleep(100);
+      assert.equal(await exists('/ttls-0000000003'), -101);
+      assert.equal(await exists('/busy'), 0, 'a TTL node with children stays');
+    } finally {
+      c.close();
+      w.close();
+      await z.stop();
+    }
+  });
+
+  test('zookeeperExtendedTypes (--zookeeper-extended-types) turns TTL nodes on', T, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-zk-ext-'));
+    const [client, peer, zk] = await freePorts(3);
+    const cc = await startConcord({
+      dataDir: path.join(dir, 'data'),
+      listenClientUrls: [`http://127.0.0.1:${client}`],
+      initialAdvertisePeerUrls: [`http://127.0.0.1:${peer}`],
+      listenZookeeperUrls: [`tcp://127.0.0.1:${zk}`],
+      zookeeperExtendedTypes: true,
+      logger: pino({ level: 'silent' }),
+    });
+    const c = await RawZk.open(zk);
+    try {
+      await c.handshake(10_000);
+      const r = await c.request(21, (w) => acl(w.ustring('/t').buffer(Buffer.from('d'))).int(5).long(60_000n));
+      assert.equal(r?.err, 0);
+      assert.equal(r!.body.ustring(), '/t');
+    } finally {
+      c.close();
+      await cc.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

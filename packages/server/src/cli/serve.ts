@@ -35,6 +35,7 @@ export function serveCommand(): Command {
     .option('--listen-zookeeper-urls <urls>', 'URLs to serve the ZooKeeper protocol on (tcp://host:port, or none)', list)
     .option('--zookeeper-tick-time <ms>', 'ZooKeeper tickTime: session timeouts are negotiated within 2-20 ticks', int, 2000)
     .option('--zookeeper-4lw-commands-whitelist <words>', "ZooKeeper's 4lw.commands.whitelist (* = all)", list, ['srvr'])
+    .option('--zookeeper-extended-types', "TTL nodes (ZooKeeper's zookeeper.extendedTypesEnabled)", false)
     .option('--log-level <level>', 'debug, info, warn, error', 'info')
     .option('--logger <logger>', 'accepted for etcd compatibility (always structured JSON)', 'zap')
     .option('--log-outputs <outputs>', 'stderr or stdout', 'stderr')
@@ -68,6 +69,7 @@ export function serveCommand(): Command {
           zookeeperOptional: o.listenZookeeperUrls === undefined,
           zookeeperTickTimeMs: o.zookeeperTickTime as number,
           zookeeper4lwWhitelist: o.zookeeper4lwCommandsWhitelist as string[],
+          zookeeperExtendedTypes: o.zookeeperExtendedTypes === true,
           logger,
         });
         const shutdown = (sig: string) => {

@@ -23,6 +23,8 @@ import {
   MultiResult,
   OpCode,
   Perms,
+  readCreate,
+  readMulti,
   readPathWatch,
   Stat,
   writeAcl,
@@ -39,7 +41,18 @@ export interface ZkServiceOptions {
   minSessionTimeoutMs?: number;
   /** default 20 × tickTime */
   maxSessionTimeoutMs?: number;
+  /**
+   * zookeeper.extendedTypesEnabled: TTL nodes (createTTL); off → UNIMPLEMENTED, as ZooKeeper.
+   * Containers need no switch (as ZooKeeper).
+   */
+  extendedTypesEnabled?: boolean;
+  /** znode.container.checkIntervalMs: how often the leader looks for containers/TTL nodes to delete (60 s) */
+  containerCheckIntervalMs?: number;
+  /** znode.container.maxPerMinute: deletions proposed per minute at most (10,000) */
+  containerMaxPerMinute?: number;
 }
+
+const services = new WeakMap<EtcdServer, ZkService>();
 
 /** What the service needs of a client connection. */
 export interface ZkConnection {
@@ -113,6 +126,9 @@ export class ZkService {
   private readonly touched = new Set<bigint>();
   private wasLeader = false;
   private watcher: Watcher | undefined;
+  private reapTimer: NodeJS.Timeout | undefined;
+  /** deleteContainer proposals in flight */
+  private readonly reaping = new Set<string>();
   /** counters for mntr/srvr */
   packetsReceived = 0;
   packetsSent = 0;
@@ -125,6 +141,12 @@ export class ZkService {
     this.store = server.sm.zk;
     this.minTimeoutMs = opts.minSessionTimeoutMs ?? 2 * opts.tickTimeMs;
     this.maxTimeoutMs = opts.maxSessionTimeoutMs ?? 20 * opts.tickTimeMs;
+    services.set(server, this);
+  }
+
+  /** The ZooKeeper service of a server (tests, operators). */
+  static of(server: EtcdServer): ZkService | undefined {
+    return services.get(server);
   }
 
   start(): void {
@@ -170,10 +192,40 @@ export class ZkService {
     m.gauge('concord_zookeeper_watches', 'Number of ZooKeeper one-shot watches.', () => this.watchCount());
     this.timer = setInterval(() => this.checkSessions(), Math.max(50, Math.min(500, this.opts.tickTimeMs / 4)));
     this.timer.unref();
+    this.scheduleReap();
+  }
+
+  /** (Re)starts the leader's container/TTL check with the current containerCheckIntervalMs. */
+  scheduleReap(): void {
+    if (this.reapTimer) clearInterval(this.reapTimer);
+    this.reapTimer = setInterval(() => this.reap(), Math.max(10, this.opts.containerCheckIntervalMs ?? 60_000));
+    this.reapTimer.unref();
+  }
+
+  /**
+   * ContainerManager on the leader: proposes a delete (deleteContainer through the log, like
+   * session expiry) for each childless container that has had children and each childless TTL
+   * node unmodified for longer than its TTL; apply re-checks both at the entry's time.
+   */
+  private reap(): void {
+    if (!this.isLeader()) return;
+    const interval = Math.max(10, this.opts.containerCheckIntervalMs ?? 60_000);
+    const limit = Math.max(1, Math.floor(((this.opts.containerMaxPerMinute ?? 10_000) * interval) / 60_000));
+    for (const path of this.store.reapCandidates(Date.now(), limit)) {
+      if (this.reaping.has(path)) continue;
+      this.reaping.add(path);
+      this.server
+        .propose({ zkOp: { sessionId: Long.fromNumber(0), type: OpCode.deleteContainer, body: Buffer.from(path, 'utf8'), auth: [] } })
+        .then(
+          () => this.reaping.delete(path),
+          () => this.reaping.delete(path),
+        );
+    }
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.reapTimer) clearInterval(this.reapTimer);
     if (this.touchTimer) clearInterval(this.touchTimer);
     const raft = this.server.raft;
     if (raft) raft.onZkSessionTouch = () => undefined;
@@ -342,6 +394,35 @@ export class ZkService {
       return { xid, zxid: this.zxid, err: Err.OK, close: true };
     }
     const auth = conn.auth.map((a) => ({ scheme: a.scheme, id: a.id }));
+    if (!this.opts.extendedTypesEnabled) {
+      // PrepRequestProcessor.validateCreateRequest: TTL nodes only with extendedTypesEnabled
+      if (type === OpCode.createTTL) return { xid, zxid: this.zxid, err: Err.UNIMPLEMENTED };
+      if (type === OpCode.create || type === OpCode.create2 || type === OpCode.createContainer) {
+        let flags = 0;
+        try {
+          flags = readCreate(new JuteReader(body)).flags;
+        } catch {
+          // malformed: answered by apply
+        }
+        if (flags === 5 || flags === 6) return { xid, zxid: this.zxid, err: Err.UNIMPLEMENTED };
+      }
+      if (type === OpCode.multi) {
+        let ops: { type: number }[] = [];
+        try {
+          ops = readMulti(new JuteReader(body));
+        } catch {
+          // malformed: answered by apply
+        }
+        const i = ops.findIndex((op) => op.type === OpCode.createTTL);
+        if (i >= 0) {
+          const results: MultiResult[] = ops.map((_, k) => ({
+            type: OpCode.error,
+            err: k < i ? Err.OK : k === i ? Err.UNIMPLEMENTED : Err.RUNTIMEINCONSISTENCY,
+          }));
+          return { xid, zxid: this.zxid, err: Err.OK, body: (w) => writeMultiResponse(w, results) };
+        }
+      }
+    }
     let res: ZkApplyResult;
     try {
       res = (await this.server.propose({

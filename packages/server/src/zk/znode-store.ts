@@ -93,6 +93,23 @@ interface Meta {
   acl: Array<[number, string, string]>;
 }
 
+/** EphemeralType: a container's ephemeralOwner (Long.MIN_VALUE) */
+export const CONTAINER_OWNER = -(1n << 63n);
+const TTL_MASK = 0xffn << 56n;
+/** EphemeralType.TTL.maxValue(): 40 bits of milliseconds */
+export const MAX_TTL = (1n << 40n) - 1n;
+
+/** The TTL (ms) encoded in a TTL node's ephemeralOwner, or undefined for other nodes. */
+export function ttlOf(owner: bigint): bigint | undefined {
+  const u = BigInt.asUintN(64, owner);
+  return (u & TTL_MASK) === TTL_MASK ? u & MAX_TTL : undefined;
+}
+
+/** A session owns the node (ephemeral); containers and TTL nodes have negative owners. */
+function sessionOwned(owner: bigint): boolean {
+  return owner > 0n;
+}
+
 const ONE = Buffer.from([1]);
 const EMPTY = Buffer.alloc(0);
 
@@ -115,7 +132,8 @@ export function statOf(n: ZNode): Stat {
     version: n.version,
     cversion: n.cversion,
     aversion: n.aversion,
-    ephemeralOwner: n.ephemeralOwner,
+    // DataNode.copyStat: containers and TTL nodes show ephemeralOwner 0 to clients
+    ephemeralOwner: sessionOwned(n.ephemeralOwner) ? n.ephemeralOwner : 0n,
     dataLength: n.data.length,
     numChildren: n.numChildren,
     pzxid: n.pzxid,
@@ -227,6 +245,25 @@ export class ZnodeStore {
     return (this.backend.zkNodes.getStats() as { entryCount: number }).entryCount;
   }
 
+  /**
+   * Containers and TTL nodes due for deletion at nowMs (ContainerManager.getCandidates): a
+   * childless container that has had a child (cversion > 0), a childless TTL node unmodified for
+   * longer than its TTL.
+   */
+  reapCandidates(nowMs: number, limit: number): string[] {
+    const out: string[] = [];
+    for (const { key, value } of this.backend.zkNodes.getRange({})) {
+      if (out.length >= limit) break;
+      const m = JSON.parse((value as Buffer).toString('utf8')) as Meta;
+      if (m.nc !== 0 || !m.eph.startsWith('-')) continue;
+      const owner = BigInt(m.eph);
+      const ttl = ttlOf(owner);
+      if ((owner === CONTAINER_OWNER && m.cversion > 0) || (ttl !== undefined && ttl !== 0n && BigInt(nowMs - m.mtime) > ttl))
+        out.push((key as Buffer).toString('utf8'));
+    }
+    return out;
+  }
+
   /** ZooKeeper events of revision rev (consumed). */
   takeEvents(rev: number): ZkEvent[] | undefined {
     const e = this.recent.get(rev);
@@ -267,6 +304,7 @@ export class ZnodeStore {
     const op = r.zkOp!;
     const session = big(op.sessionId);
     const auth: Id[] = (op.auth ?? []).map((a) => ({ scheme: a.scheme ?? '', id: a.id ?? '' }));
+    if (op.type === OpCode.deleteContainer) return write((t) => this.deleteContainer(t, buf(op.body).toString('utf8'), timeMs));
     return write((t) => {
       const zxid = () => (t.changed ? t.revision : t.revision - 1);
       if (!this.session(session)) return { err: Err.SESSIONEXPIRED, zxid: zxid() };
@@ -325,17 +363,34 @@ export class ZnodeStore {
     });
   }
 
+  /**
+   * The leader's reaper (ZooKeeper's deleteContainer request, no session): deletes a container or
+   * TTL node if it is still due at the entry's time (it may have got a child or a change since).
+   */
+  private deleteContainer(t: WriteTxn, path: string, timeMs: number): ZkApplyResult {
+    const zxid = () => (t.changed ? t.revision : t.revision - 1);
+    const o = new Overlay(this, t.revision, timeMs);
+    const n = path === '/' || invalidPathReason(path) !== undefined ? undefined : o.get(path);
+    if (!n) return { err: Err.NONODE, zxid: zxid() };
+    if (n.numChildren > 0) return { err: Err.NOTEMPTY, zxid: zxid() };
+    const ttl = ttlOf(n.ephemeralOwner);
+    const due = (n.ephemeralOwner === CONTAINER_OWNER && n.cversion > 0) || (ttl !== undefined && ttl !== 0n && BigInt(timeMs - n.mtime) > ttl);
+    if (!due) return { err: Err.BADVERSION, zxid: zxid() };
+    this.doDelete(o, n);
+    this.commit(t, o);
+    return { err: Err.OK, zxid: zxid() };
+  }
+
   /** Validates and performs one op on the overlay (PrepRequestProcessor's checks, in its order). */
   private exec(o: Overlay, session: bigint, auth: Id[], type: number, req: unknown): MultiResult {
     switch (type) {
       case OpCode.create:
-      case OpCode.create2: {
-        const n = this.create(o, session, auth, req as CreateRequest);
+      case OpCode.create2:
+      case OpCode.createContainer:
+      case OpCode.createTTL: {
+        const n = this.create(o, session, auth, req as CreateRequest, type);
         return type === OpCode.create ? { type: OpCode.create, path: n.path } : { type: OpCode.create2, path: n.path, stat: statOf(n) };
       }
-      case OpCode.createContainer:
-      case OpCode.createTTL:
-        throw new ZkError(Err.UNIMPLEMENTED);
       case OpCode.delete: {
         const { path, version } = req as { path: string; version: number };
         validatePath(path);
@@ -393,12 +448,27 @@ export class ZnodeStore {
     }
   }
 
-  private create(o: Overlay, session: bigint, auth: Id[], req: CreateRequest): ZNode {
+  private create(o: Overlay, session: bigint, auth: Id[], req: CreateRequest, type: number): ZNode {
     const flags = req.flags;
     if (flags < 0 || flags > CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL) throw new ZkError(Err.BADARGUMENTS);
-    if (flags >= CreateMode.CONTAINER) throw new ZkError(Err.UNIMPLEMENTED);
-    const sequential = flags === CreateMode.PERSISTENT_SEQUENTIAL || flags === CreateMode.EPHEMERAL_SEQUENTIAL;
+    const ttlMode = flags === CreateMode.PERSISTENT_WITH_TTL || flags === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL;
+    // EphemeralType.validateTTL: a TTL mode needs createTTL with 0 < ttl <= 2^40-1, createTTL a TTL mode
+    // (the extendedTypesEnabled switch is the proposer's, as PrepRequestProcessor's)
+    if (type === OpCode.createTTL ? !ttlMode || req.ttl === undefined || req.ttl <= 0n || req.ttl > MAX_TTL : ttlMode)
+      throw new ZkError(Err.BADARGUMENTS);
+    const sequential =
+      flags === CreateMode.PERSISTENT_SEQUENTIAL || flags === CreateMode.EPHEMERAL_SEQUENTIAL || flags === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL;
     const ephemeral = flags === CreateMode.EPHEMERAL || flags === CreateMode.EPHEMERAL_SEQUENTIAL;
+    // as PrepRequestProcessor: the op decides the txn (createContainer → container, createTTL → TTL,
+    // create/create2 → CreateTxn, so a CONTAINER flag there makes a plain persistent node)
+    const owner =
+      type === OpCode.createContainer
+        ? CONTAINER_OWNER
+        : type === OpCode.createTTL
+          ? BigInt.asIntN(64, TTL_MASK | req.ttl!)
+          : ephemeral
+            ? session
+            : 0n;
     // validatePathForCreate: a sequential path may end with '/'
     const lastSlash = req.path.lastIndexOf('/');
     if (lastSlash === -1 || req.path.indexOf('\0') !== -1) throw new ZkError(Err.BADARGUMENTS);
@@ -413,7 +483,7 @@ export class ZnodeStore {
     validatePath(path);
     if (Buffer.byteLength(dataKey(path)) > 1978) throw new ZkError(Err.BADARGUMENTS);
     if (o.get(path)) throw new ZkError(Err.NODEEXISTS);
-    if (parent.ephemeralOwner !== 0n) throw new ZkError(Err.NOCHILDRENFOREPHEMERALS);
+    if (sessionOwned(parent.ephemeralOwner)) throw new ZkError(Err.NOCHILDRENFOREPHEMERALS);
     parent.cversion += 1;
     parent.seq += 1;
     parent.numChildren += 1;
@@ -429,7 +499,7 @@ export class ZnodeStore {
       version: 0,
       cversion: 0,
       aversion: 0,
-      ephemeralOwner: ephemeral ? session : 0n,
+      ephemeralOwner: owner,
       pzxid: o.rev,
       numChildren: 0,
       seq: 0,
@@ -463,12 +533,12 @@ export class ZnodeStore {
       if (e.kind === 'create') {
         t.put(dataKey(e.path), e.data, 0n);
         b.zkChildren.putSync(childKey(parentOf(e.path), nameOf(e.path)), ONE);
-        if (e.owner !== 0n) b.zkEphemerals.putSync(Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]), ONE);
+        if (sessionOwned(e.owner)) b.zkEphemerals.putSync(Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]), ONE);
       } else if (e.kind === 'delete') {
         t.deleteRange(dataKey(e.path), EMPTY);
         b.zkChildren.removeSync(childKey(parentOf(e.path), nameOf(e.path)));
         b.zkNodes.removeSync(Buffer.from(e.path, 'utf8'));
-        if (e.owner !== 0n) b.zkEphemerals.removeSync(Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]));
+        if (sessionOwned(e.owner)) b.zkEphemerals.removeSync(Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]));
       } else {
         const n = o.nodes.get(e.path);
         if (n) t.put(dataKey(e.path), n.data, 0n);

@@ -12,6 +12,8 @@ export interface ZooKeeperOptions {
   /** the URLs are the default, not asked for: a port in use is a warning, not a failure */
   optional?: boolean;
   tickTimeMs?: number;
+  /** --zookeeper-extended-types: TTL nodes (zookeeper.extendedTypesEnabled) */
+  extendedTypesEnabled?: boolean;
   fourLetterWhitelist?: string[];
   maxBuffer?: number;
   dataDir: string;
@@ -28,7 +30,7 @@ export interface RunningZooKeeper {
 export async function startZooKeeper(server: EtcdServer, o: ZooKeeperOptions): Promise<RunningZooKeeper | undefined> {
   const urls = o.urls.filter((u) => u !== 'none' && u !== '');
   if (urls.length === 0) return undefined;
-  const service = new ZkService(server, { tickTimeMs: o.tickTimeMs ?? 2000 });
+  const service = new ZkService(server, { tickTimeMs: o.tickTimeMs ?? 2000, extendedTypesEnabled: o.extendedTypesEnabled });
   const listeners: ZkListener[] = [];
   const actual: string[] = [];
   for (const u of urls) {
