@@ -416,65 +416,74 @@ describe('3-member cluster failover', { timeout: 300_000 }, () => {
   });
 });
 
-describe('auth', { skip: TARGET === 'concord' ? 'Concord has no auth yet (its Auth service answers UNIMPLEMENTED)' : false }, () => {
-  let authServer: TestServer;
-  before(async () => {
-    authServer = await startServer();
-    const admin = newClient(authServer);
-    try {
-      await admin.auth.userAdd('root', 'rootpw');
-      await admin.auth.userGrantRole('root', 'root');
-      await admin.auth.userAdd('alice', 'alicepw');
-      await admin.auth.roleAdd('reader');
-      await admin.auth.roleGrantPermission('reader', 'read', '/pub/', { prefix: true });
-      await admin.auth.userGrantRole('alice', 'reader');
-      await admin.put('/pub/x', 'public');
-      await admin.auth.enable();
-    } finally {
-      admin.close();
-    }
-  });
-  after(async () => {
-    await authServer?.stop();
-  });
+describe(
+  'auth',
+  {
+    skip:
+      TARGET === 'concord'
+        ? 'Concord has no auth yet (its Auth service answers UNIMPLEMENTED)'
+        : false,
+  },
+  () => {
+    let authServer: TestServer;
+    before(async () => {
+      authServer = await startServer();
+      const admin = newClient(authServer);
+      try {
+        await admin.auth.userAdd('root', 'rootpw');
+        await admin.auth.userGrantRole('root', 'root');
+        await admin.auth.userAdd('alice', 'alicepw');
+        await admin.auth.roleAdd('reader');
+        await admin.auth.roleGrantPermission('reader', 'read', '/pub/', { prefix: true });
+        await admin.auth.userGrantRole('alice', 'reader');
+        await admin.put('/pub/x', 'public');
+        await admin.auth.enable();
+      } finally {
+        admin.close();
+      }
+    });
+    after(async () => {
+      await authServer?.stop();
+    });
 
-  it('authenticates with username/password and sends the token', async () => {
-    const c = newClient(authServer, { username: 'root', password: 'rootpw' });
-    try {
-      await c.put('/secret/k', 'v');
-      assert.equal((await c.get('/secret/k'))!.valueString, 'v');
-      const w = c.watch('/secret/', { prefix: true });
-      await w.ready;
-      const got = new Promise<string>((r) => w.once('put', (e) => r(e.kv.valueString)));
-      await c.put('/secret/k2', 'v2');
-      const ev = await withTimeout(got, 10_000);
-      assert.equal(ev, 'v2');
-      await w.cancel();
-      // token invalidated server-side (simulated): client re-authenticates transparently
-      (c.connection as any).token = 'bogus.token';
-      assert.equal((await c.get('/secret/k'))!.valueString, 'v');
-    } finally {
-      c.close();
-    }
-  });
+    it('authenticates with username/password and sends the token', async () => {
+      const c = newClient(authServer, { username: 'root', password: 'rootpw' });
+      try {
+        await c.put('/secret/k', 'v');
+        assert.equal((await c.get('/secret/k'))!.valueString, 'v');
+        const w = c.watch('/secret/', { prefix: true });
+        await w.ready;
+        const got = new Promise<string>((r) => w.once('put', (e) => r(e.kv.valueString)));
+        await c.put('/secret/k2', 'v2');
+        const ev = await withTimeout(got, 10_000);
+        assert.equal(ev, 'v2');
+        await w.cancel();
+        // token invalidated server-side (simulated): client re-authenticates transparently
+        (c.connection as any).token = 'bogus.token';
+        assert.equal((await c.get('/secret/k'))!.valueString, 'v');
+      } finally {
+        c.close();
+      }
+    });
 
-  it('wrong password, missing credentials, and permission denied', async () => {
-    const bad = newClient(authServer, { username: 'root', password: 'nope' });
-    await assert.rejects(bad.get('/x'), AuthFailedError);
-    bad.close();
-    const anon = newClient(authServer);
-    await assert.rejects(anon.get('/secret/k'), EtcdError);
-    anon.close();
-    const alice = newClient(authServer, { username: 'alice', password: 'alicepw' });
-    try {
-      assert.equal((await alice.get('/pub/x'))!.valueString, 'public');
-      await assert.rejects(alice.put('/pub/x', 'no'), PermissionDeniedError);
-      await assert.rejects(alice.get('/secret/k'), PermissionDeniedError);
-      const w = alice.watch('/secret/', { prefix: true });
-      await assert.rejects(w.ready, PermissionDeniedError);
-      await withTimeout(w.done, 5000, 'denied watch ends');
-    } finally {
-      alice.close();
-    }
-  });
-});
+    it('wrong password, missing credentials, and permission denied', async () => {
+      const bad = newClient(authServer, { username: 'root', password: 'nope' });
+      await assert.rejects(bad.get('/x'), AuthFailedError);
+      bad.close();
+      const anon = newClient(authServer);
+      await assert.rejects(anon.get('/secret/k'), EtcdError);
+      anon.close();
+      const alice = newClient(authServer, { username: 'alice', password: 'alicepw' });
+      try {
+        assert.equal((await alice.get('/pub/x'))!.valueString, 'public');
+        await assert.rejects(alice.put('/pub/x', 'no'), PermissionDeniedError);
+        await assert.rejects(alice.get('/secret/k'), PermissionDeniedError);
+        const w = alice.watch('/secret/', { prefix: true });
+        await assert.rejects(w.ready, PermissionDeniedError);
+        await withTimeout(w.done, 5000, 'denied watch ends');
+      } finally {
+        alice.close();
+      }
+    });
+  },
+);

@@ -66,7 +66,10 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
     advertiseClientUrls: o.advertiseClientUrls ?? listen,
     initialAdvertisePeerUrls: o.initialAdvertisePeerUrls ?? ['http://127.0.0.1:2380'],
     initialClusterToken: o.initialClusterToken ?? 'etcd-cluster',
-    quotaBackendBytes: o.quotaBackendBytes && o.quotaBackendBytes > 0 ? o.quotaBackendBytes : Limits.defaultQuotaBackendBytes,
+    quotaBackendBytes:
+      o.quotaBackendBytes && o.quotaBackendBytes > 0
+        ? o.quotaBackendBytes
+        : Limits.defaultQuotaBackendBytes,
     maxRequestBytes,
     maxTxnOps: o.maxTxnOps ?? Limits.maxTxnOps,
     heartbeatMs: o.heartbeatMs ?? 100,
@@ -93,13 +96,17 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
     maxRequestBytes,
     progressNotifyIntervalMs: o.progressNotifyIntervalMs ?? 10 * 60 * 1000,
   });
-  const httpApi = createHttpApi(server, (o.gateway ?? jsonGateway({ progressNotifyIntervalMs: o.progressNotifyIntervalMs }))(server));
+  const httpApi = createHttpApi(
+    server,
+    (o.gateway ?? jsonGateway({ progressNotifyIntervalMs: o.progressNotifyIntervalMs }))(server),
+  );
   const listeners: ClientListener[] = [];
   const clientUrls: string[] = [];
   const httpOnly = o.listenClientHttpUrls ?? [];
   for (const u of listen) {
     const url = new URL(u);
-    if (url.protocol !== 'http:') throw new Error(`unsupported client URL ${u}: only http:// is supported`);
+    if (url.protocol !== 'http:')
+      throw new Error(`unsupported client URL ${u}: only http:// is supported`);
     const l = new ClientListener(g, httpOnly.length > 0 ? undefined : httpApi);
     await l.listen(url.hostname, Number(url.port || 2379));
     listeners.push(l);
@@ -108,8 +115,12 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
   const httpListeners: import('node:http').Server[] = [];
   for (const u of httpOnly) {
     const url = new URL(u);
-    if (url.protocol !== 'http:') throw new Error(`unsupported client HTTP URL ${u}: only http:// is supported`);
-    const h = createHttpApi(server, (o.gateway ?? jsonGateway({ progressNotifyIntervalMs: o.progressNotifyIntervalMs }))(server));
+    if (url.protocol !== 'http:')
+      throw new Error(`unsupported client HTTP URL ${u}: only http:// is supported`);
+    const h = createHttpApi(
+      server,
+      (o.gateway ?? jsonGateway({ progressNotifyIntervalMs: o.progressNotifyIntervalMs }))(server),
+    );
     await new Promise<void>((resolve, reject) => {
       h.once('error', reject);
       h.listen(Number(url.port || 2379), url.hostname, () => resolve());
@@ -127,7 +138,10 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
     dataDir: cfg.dataDir,
     logger,
   });
-  logger.info({ name: cfg.name, dataDir: cfg.dataDir, clientUrls, memberId: server.memberId.toString(16) }, 'ready to serve client requests');
+  logger.info(
+    { name: cfg.name, dataDir: cfg.dataDir, clientUrls, memberId: server.memberId.toString(16) },
+    'ready to serve client requests',
+  );
   return {
     server,
     clientUrls,

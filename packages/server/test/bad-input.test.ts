@@ -431,33 +431,30 @@ describe('corrupt data on disk', () => {
     }
   });
 
-  test(
-    'truncated WAL tail → after the repair, new writes survive the next restart',
-    async () => {
-      const s = await seededDataDir(20);
-      dirs.push(s.dataDir);
-      const segs = walSegments(s.dataDir);
-      const newest = segs[segs.length - 1];
-      fs.truncateSync(newest, fs.statSync(newest).size - 3);
-      let p = await ConcordProcess.startReady({ dataDir: s.dataDir, port: s.port });
-      const c = new EtcdClient(p.endpoint);
-      try {
-        await c.put({ key: 'd/after-repair', value: 'new' });
-      } finally {
-        c.close();
-      }
+  test('truncated WAL tail → after the repair, new writes survive the next restart', async () => {
+    const s = await seededDataDir(20);
+    dirs.push(s.dataDir);
+    const segs = walSegments(s.dataDir);
+    const newest = segs[segs.length - 1];
+    fs.truncateSync(newest, fs.statSync(newest).size - 3);
+    let p = await ConcordProcess.startReady({ dataDir: s.dataDir, port: s.port });
+    const c = new EtcdClient(p.endpoint);
+    try {
+      await c.put({ key: 'd/after-repair', value: 'new' });
+    } finally {
+      c.close();
+    }
+    await p.kill('SIGKILL');
+    p = ConcordProcess.start({ dataDir: s.dataDir, port: s.port });
+    try {
+      await p.waitReady(20_000);
+      const got = await readAll(p);
+      assert.equal(got.get('d/after-repair'), 'new');
+      for (const [k, v] of s.data.slice(0, -1)) assert.equal(got.get(k), v);
+    } finally {
       await p.kill('SIGKILL');
-      p = ConcordProcess.start({ dataDir: s.dataDir, port: s.port });
-      try {
-        await p.waitReady(20_000);
-        const got = await readAll(p);
-        assert.equal(got.get('d/after-repair'), 'new');
-        for (const [k, v] of s.data.slice(0, -1)) assert.equal(got.get(k), v);
-      } finally {
-        await p.kill('SIGKILL');
-      }
-    },
-  );
+    }
+  });
 
   test('flipped byte in the middle of a WAL segment, valid records after it → refuses to start, names file and offset', async () => {
     const s = await seededDataDir(20);
@@ -500,17 +497,14 @@ describe('corrupt data on disk', () => {
     },
   ];
   for (const bc of backendCases) {
-    test(
-      `backend file member/db/data.mdb ${bc.name} → refuses to start with a message naming the file`,
-      async () => {
-        const s = await seededDataDir(300, 1000);
-        dirs.push(s.dataDir);
-        const file = path.join(s.dataDir, 'member', 'db', 'data.mdb');
-        bc.corrupt(file);
-        const out = await expectRefusal(s, `data.mdb ${bc.name}`);
-        assert.ok(out.includes(file), `message names ${file}; output:\n${out}`);
-      },
-    );
+    test(`backend file member/db/data.mdb ${bc.name} → refuses to start with a message naming the file`, async () => {
+      const s = await seededDataDir(300, 1000);
+      dirs.push(s.dataDir);
+      const file = path.join(s.dataDir, 'member', 'db', 'data.mdb');
+      bc.corrupt(file);
+      const out = await expectRefusal(s, `data.mdb ${bc.name}`);
+      assert.ok(out.includes(file), `message names ${file}; output:\n${out}`);
+    });
   }
 
   test(
@@ -700,12 +694,9 @@ describe('corrupt data on disk', () => {
     restore('truncated by 1000 bytes', (g) => g.subarray(0, g.length - 1000));
     restore('truncated to 10 bytes', (g) => g.subarray(0, 10));
     restore('empty file', () => Buffer.alloc(0));
-    restore(
-      'garbage with a matching SHA-256 (not a database)',
-      () => {
-        const body = Buffer.alloc(16 * 1024, 0xab);
-        return Buffer.concat([body, crypto.createHash('sha256').update(body).digest()]);
-      },
-    );
+    restore('garbage with a matching SHA-256 (not a database)', () => {
+      const body = Buffer.alloc(16 * 1024, 0xab);
+      return Buffer.concat([body, crypto.createHash('sha256').update(body).digest()]);
+    });
   });
 });

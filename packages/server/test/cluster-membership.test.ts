@@ -43,7 +43,14 @@ async function memberList(endpoint: string): Promise<ListedMember[]> {
     .trim()
     .split('\n')
     .map((l) => l.split(', '))
-    .map((f) => ({ id: f[0], status: f[1], name: f[2], peerUrls: f[3], clientUrls: f[4], isLearner: f[5] === 'true' }));
+    .map((f) => ({
+      id: f[0],
+      status: f[1],
+      name: f[2],
+      peerUrls: f[3],
+      clientUrls: f[4],
+      isLearner: f[5] === 'true',
+    }));
 }
 
 describe('cluster membership', { timeout: 400_000 }, () => {
@@ -51,14 +58,22 @@ describe('cluster membership', { timeout: 400_000 }, () => {
   let all: Member[] = [];
 
   after(async () => {
-    await Promise.all(all.map((m) => (m.proc ? m.proc.kill('SIGKILL').catch(() => undefined) : undefined)));
+    await Promise.all(
+      all.map((m) => (m.proc ? m.proc.kill('SIGKILL').catch(() => undefined) : undefined)),
+    );
     rmTemp(work);
   });
 
   test('add a learner, start it, promote it, remove a member, update, errors; move-leader', async () => {
     const initial = await makeMembers(work, ['m1', 'm2', 'm3']);
     const [p4c, p4p] = await freePorts(2);
-    const m4: Member = { name: 'm4', clientPort: p4c, peerPort: p4p, endpoint: `127.0.0.1:${p4c}`, dataDir: path.join(work, 'm4') };
+    const m4: Member = {
+      name: 'm4',
+      clientPort: p4c,
+      peerPort: p4p,
+      endpoint: `127.0.0.1:${p4c}`,
+      dataDir: path.join(work, 'm4'),
+    };
     all = [...initial, m4];
     for (const m of initial) startMember(m, initial, { token: TOKEN, extraArgs: ARGS });
     await Promise.all(initial.map((m) => m.proc!.waitReady(30_000)));
@@ -78,7 +93,13 @@ describe('cluster membership', { timeout: 400_000 }, () => {
     }
 
     // ---- add m4 as a learner
-    const add = await ctl(initial[1].endpoint, ['member', 'add', 'm4', `--peer-urls=${peerUrl(m4)}`, '--learner']);
+    const add = await ctl(initial[1].endpoint, [
+      'member',
+      'add',
+      'm4',
+      `--peer-urls=${peerUrl(m4)}`,
+      '--learner',
+    ]);
     assert.equal(add.code, 0, add.stderr);
     assert.match(add.stdout, /Member +[0-9a-f]+ added to cluster +[0-9a-f]+/);
     assert.match(add.stdout, /ETCD_INITIAL_CLUSTER_STATE="existing"/);
@@ -90,10 +111,21 @@ describe('cluster membership', { timeout: 400_000 }, () => {
     assert.equal(row4.isLearner, true);
 
     // the same peer URL again, and a second learner: refused with etcd's errors
-    const dup = await ctl(first.leader.endpoint, ['member', 'add', 'm4b', `--peer-urls=${peerUrl(m4)}`]);
+    const dup = await ctl(first.leader.endpoint, [
+      'member',
+      'add',
+      'm4b',
+      `--peer-urls=${peerUrl(m4)}`,
+    ]);
     assert.notEqual(dup.code, 0);
     assert.match(dup.stderr, /etcdserver: Peer URLs already exists/);
-    const second = await ctl(first.leader.endpoint, ['member', 'add', 'm5', '--peer-urls=http://127.0.0.1:1', '--learner']);
+    const second = await ctl(first.leader.endpoint, [
+      'member',
+      'add',
+      'm5',
+      '--peer-urls=http://127.0.0.1:1',
+      '--learner',
+    ]);
     assert.notEqual(second.code, 0);
     assert.match(second.stderr, /etcdserver: too many learner members in cluster/);
     // promoting a voter
@@ -114,7 +146,9 @@ describe('cluster membership', { timeout: 400_000 }, () => {
     const st4 = await status(m4.endpoint);
     assert.equal(st4?.isLearner, true);
     await until('member list shows m4 started', 20_000, async () =>
-      (await memberList(first.leader.endpoint)).find((x) => x.id === id4)?.name === 'm4' ? true : undefined,
+      (await memberList(first.leader.endpoint)).find((x) => x.id === id4)?.name === 'm4'
+        ? true
+        : undefined,
     );
 
     // ---- promote m4 (through the leader, which knows its progress)
@@ -134,13 +168,18 @@ describe('cluster membership', { timeout: 400_000 }, () => {
     assert.equal(rm.code, 0, rm.stderr);
     assert.match(rm.stdout, /removed from cluster/);
     const rest = all.filter((m) => m !== victim);
-    for (const m of rest) await until(`member list via ${m.name} without ${victim.name}`, 20_000, async () => ((await memberList(m.endpoint)).length === 3 ? true : undefined));
+    for (const m of rest)
+      await until(`member list via ${m.name} without ${victim.name}`, 20_000, async () =>
+        (await memberList(m.endpoint)).length === 3 ? true : undefined,
+      );
     await victim.proc!.kill('SIGKILL');
     all = rest;
     for (let i = 0; i < 20; i++) {
       const m = rest[i % rest.length];
       const k = `after/${i}`;
-      await until(`put ${k} via ${m.name}`, 20_000, async () => ((await ctl(m.endpoint, ['put', k, 'x'])).code === 0 ? true : undefined));
+      await until(`put ${k} via ${m.name}`, 20_000, async () =>
+        (await ctl(m.endpoint, ['put', k, 'x'])).code === 0 ? true : undefined,
+      );
       acked.set(k, 'x');
     }
     const notFound = await ctl(leaderNow.endpoint, ['member', 'remove', 'abcdef']);
@@ -148,10 +187,20 @@ describe('cluster membership', { timeout: 400_000 }, () => {
     assert.match(notFound.stderr, /etcdserver: member not found/);
 
     // ---- update: another member's URL is refused; a fresh URL is recorded
-    const upd = await ctl(leaderNow.endpoint, ['member', 'update', id4, `--peer-urls=${peerUrl(leaderNow)}`]);
+    const upd = await ctl(leaderNow.endpoint, [
+      'member',
+      'update',
+      id4,
+      `--peer-urls=${peerUrl(leaderNow)}`,
+    ]);
     assert.notEqual(upd.code, 0);
     assert.match(upd.stderr, /etcdserver: Peer URLs already exists/);
-    const upd2 = await ctl(leaderNow.endpoint, ['member', 'update', id4, `--peer-urls=${peerUrl(m4)}`]);
+    const upd2 = await ctl(leaderNow.endpoint, [
+      'member',
+      'update',
+      id4,
+      `--peer-urls=${peerUrl(m4)}`,
+    ]);
     assert.equal(upd2.code, 0, upd2.stderr);
     assert.match(upd2.stdout, /updated in cluster/);
 
@@ -161,9 +210,16 @@ describe('cluster membership', { timeout: 400_000 }, () => {
     await m4.proc!.waitReady(30_000);
     await waitLeader(rest, 30_000);
     list = await memberList(m4.endpoint);
-    assert.deepEqual(list.map((x) => x.id).sort(), await Promise.all(rest.map(async (m) => (await status(m.endpoint))!.id)).then((ids) => ids.sort()));
+    assert.deepEqual(
+      list.map((x) => x.id).sort(),
+      await Promise.all(rest.map(async (m) => (await status(m.endpoint))!.id)).then((ids) =>
+        ids.sort(),
+      ),
+    );
     for (const m of rest) {
-      const got = await until(`${m.name} serves`, 20_000, async () => getPrefix(m.endpoint, '', true));
+      const got = await until(`${m.name} serves`, 20_000, async () =>
+        getPrefix(m.endpoint, '', true),
+      );
       for (const [k, v] of acked) assert.equal(got.get(k), v, `${k} via ${m.name}`);
     }
     const hashes = await hashesWhenEqual(rest);
@@ -176,7 +232,9 @@ describe('cluster membership', { timeout: 400_000 }, () => {
     // (etcdctl itself refuses without the leader among its endpoints: ask a follower directly)
     const fc = new EtcdClient(target.endpoint);
     try {
-      const o = await fc.attempt(MaintenanceService.MoveLeader, { targetID: BigInt('0x' + targetId).toString() });
+      const o = await fc.attempt(MaintenanceService.MoveLeader, {
+        targetID: BigInt('0x' + targetId).toString(),
+      });
       assert.equal(o.ok, false);
       if (!o.ok) assert.match(o.error.message ?? JSON.stringify(o.error), /etcdserver: not leader/);
     } finally {

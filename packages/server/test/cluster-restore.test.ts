@@ -11,12 +11,31 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConcordProcess, makeTemp, rmTemp, runCli } from './support/concordProcess';
 import { freePorts } from './support/servers';
-import { ctl, getPrefix, hashesWhenEqual, initialCluster, makeMembers, Member, peerUrl, startMember, until, waitLeader } from './support/clusterKit';
+import {
+  ctl,
+  getPrefix,
+  hashesWhenEqual,
+  initialCluster,
+  makeMembers,
+  Member,
+  peerUrl,
+  startMember,
+  until,
+  waitLeader,
+} from './support/clusterKit';
 
 async function revisionOf(endpoint: string, serializable = false): Promise<number> {
-  const r = await ctl(endpoint, ['get', 'nothing-here', '-w', 'json', ...(serializable ? ['--consistency=s'] : [])]);
+  const r = await ctl(endpoint, [
+    'get',
+    'nothing-here',
+    '-w',
+    'json',
+    ...(serializable ? ['--consistency=s'] : []),
+  ]);
   if (r.code !== 0) throw new Error(`get via ${endpoint}: ${r.stderr}`);
-  return Number((JSON.parse(r.stdout) as { header: { revision: number | string } }).header.revision);
+  return Number(
+    (JSON.parse(r.stdout) as { header: { revision: number | string } }).header.revision,
+  );
 }
 
 describe('cluster restore from a snapshot', { timeout: 300_000 }, () => {
@@ -30,19 +49,28 @@ describe('cluster restore from a snapshot', { timeout: 300_000 }, () => {
 
   const restore = (file: string, m: Member, cluster: Member[], token: string) => {
     const r = runCli([
-      'snapshot', 'restore', file,
-      '--data-dir', m.dataDir,
-      '--name', m.name,
-      '--initial-cluster', initialCluster(cluster),
-      '--initial-advertise-peer-urls', peerUrl(m),
-      '--initial-cluster-token', token,
+      'snapshot',
+      'restore',
+      file,
+      '--data-dir',
+      m.dataDir,
+      '--name',
+      m.name,
+      '--initial-cluster',
+      initialCluster(cluster),
+      '--initial-advertise-peer-urls',
+      peerUrl(m),
+      '--initial-cluster-token',
+      token,
     ]);
     assert.equal(r.code, 0, `restore ${m.name}: ${r.stderr}`);
     return r;
   };
 
   after(async () => {
-    await Promise.all(members.map((m) => (m.proc ? m.proc.kill('SIGKILL').catch(() => undefined) : undefined)));
+    await Promise.all(
+      members.map((m) => (m.proc ? m.proc.kill('SIGKILL').catch(() => undefined) : undefined)),
+    );
     if (single) await single.kill('SIGKILL').catch(() => undefined);
     rmTemp(work);
   });
@@ -64,7 +92,9 @@ describe('cluster restore from a snapshot', { timeout: 300_000 }, () => {
     assert.equal((await ctl(leader.endpoint, ['del', 'k/000'])).code, 0);
     acked.delete('k/000');
     const source = members.find((m) => m !== leader)!;
-    await until('source member applied everything', 20_000, async () => ((await getPrefix(source.endpoint, 'k/', true)).size === acked.size ? true : undefined));
+    await until('source member applied everything', 20_000, async () =>
+      (await getPrefix(source.endpoint, 'k/', true)).size === acked.size ? true : undefined,
+    );
     const revBefore = await revisionOf(source.endpoint, true);
 
     const saved = await ctl(source.endpoint, ['snapshot', 'save', backup], 30_000);
@@ -78,7 +108,11 @@ describe('cluster restore from a snapshot', { timeout: 300_000 }, () => {
     const fresh = await makeMembers(work, ['n1', 'n2', 'n3']);
     backupRev = revBefore;
     backupKeys = new Map(acked);
-    for (const m of fresh) assert.match(restore(backup, m, fresh, 'restore-new').stdout, new RegExp(`revision ${revBefore}`));
+    for (const m of fresh)
+      assert.match(
+        restore(backup, m, fresh, 'restore-new').stdout,
+        new RegExp(`revision ${revBefore}`),
+      );
     members = fresh;
     for (const m of members) startMember(m, members, { token: 'restore-new' });
     await Promise.all(members.map((m) => m.proc!.waitReady(30_000)));
@@ -92,7 +126,8 @@ describe('cluster restore from a snapshot', { timeout: 300_000 }, () => {
     }
     const list = await ctl(members[0].endpoint, ['member', 'list']);
     assert.equal(list.code, 0, list.stderr);
-    for (const m of members) assert.match(list.stdout, new RegExp(`, ${m.name}, ${peerUrl(m).replace(/[.]/g, '\\.')}`));
+    for (const m of members)
+      assert.match(list.stdout, new RegExp(`, ${m.name}, ${peerUrl(m).replace(/[.]/g, '\\.')}`));
     const h = await hashesWhenEqual(members);
     assert.equal(h.size, 1, `KV hashes differ: ${[...h].join(' ')}`);
 
@@ -120,7 +155,9 @@ describe('cluster restore from a snapshot', { timeout: 300_000 }, () => {
     for (const m of members) startMember(m, members, { token: 'restore-new' });
     await Promise.all(members.map((m) => m.proc!.waitReady(30_000)));
     await waitLeader(members, 30_000);
-    const got = await until('serves after restart', 20_000, async () => getPrefix(members[1].endpoint, 'after/'));
+    const got = await until('serves after restart', 20_000, async () =>
+      getPrefix(members[1].endpoint, 'after/'),
+    );
     assert.equal(got.size, 3);
   });
 
@@ -132,8 +169,18 @@ describe('cluster restore from a snapshot', { timeout: 300_000 }, () => {
     single = ConcordProcess.start({
       dataDir: m.dataDir,
       port: m.clientPort,
-      extraArgs: ['--name', m.name, '--listen-peer-urls', peerUrl(m), '--initial-advertise-peer-urls', peerUrl(m),
-        '--initial-cluster', initialCluster([m]), '--initial-cluster-token', 'restore-solo'],
+      extraArgs: [
+        '--name',
+        m.name,
+        '--listen-peer-urls',
+        peerUrl(m),
+        '--initial-advertise-peer-urls',
+        peerUrl(m),
+        '--initial-cluster',
+        initialCluster([m]),
+        '--initial-cluster-token',
+        'restore-solo',
+      ],
     });
     await single.waitReady(30_000);
     const got = await getPrefix(m.endpoint, 'k/');

@@ -11,7 +11,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeTemp, rmTemp } from './support/concordProcess';
 import { EtcdClient } from './support/grpcClient';
-import { ctl, getPrefix, hashesWhenEqual, makeMembers, Member, startMember, until, waitLeader } from './support/clusterKit';
+import {
+  ctl,
+  getPrefix,
+  hashesWhenEqual,
+  makeMembers,
+  Member,
+  startMember,
+  until,
+  waitLeader,
+} from './support/clusterKit';
 
 const TOKEN = 'snapshot-test';
 const SNAPSHOT_COUNT = 50;
@@ -21,11 +30,17 @@ describe('cluster snapshots', { timeout: 300_000 }, () => {
   let members: Member[] = [];
 
   after(async () => {
-    await Promise.all(members.map((m) => (m.proc ? m.proc.kill('SIGKILL').catch(() => undefined) : undefined)));
+    await Promise.all(
+      members.map((m) => (m.proc ? m.proc.kill('SIGKILL').catch(() => undefined) : undefined)),
+    );
     rmTemp(work);
   });
 
-  const start = (m: Member) => startMember(m, members, { token: TOKEN, extraArgs: ['--snapshot-count', String(SNAPSHOT_COUNT)] });
+  const start = (m: Member) =>
+    startMember(m, members, {
+      token: TOKEN,
+      extraArgs: ['--snapshot-count', String(SNAPSHOT_COUNT)],
+    });
 
   test('a member behind the compacted log catches up via snapshot', async () => {
     members = await makeMembers(work, ['s1', 's2', 's3']);
@@ -56,10 +71,14 @@ describe('cluster snapshots', { timeout: 300_000 }, () => {
     }
     // the live members took snapshots and compacted
     for (const m of live) {
-      const snaps = fs.readdirSync(path.join(m.dataDir, 'member', 'snap')).filter((n) => n.endsWith('.snap'));
+      const snaps = fs
+        .readdirSync(path.join(m.dataDir, 'member', 'snap'))
+        .filter((n) => n.endsWith('.snap'));
       assert.ok(snaps.length > 0, `${m.name} has snapshot files`);
     }
-    await until('leader logs "snapshot taken"', 10_000, async () => (first.leader.proc!.output.includes('snapshot taken') ? true : undefined));
+    await until('leader logs "snapshot taken"', 10_000, async () =>
+      first.leader.proc!.output.includes('snapshot taken') ? true : undefined,
+    );
 
     // the stopped member restarts: it must be sent a snapshot
     start(lagging);
@@ -89,7 +108,9 @@ describe('cluster snapshots', { timeout: 300_000 }, () => {
     await Promise.all(members.map((m) => m.proc!.waitReady(30_000)));
     await waitLeader(members, 30_000);
     for (const m of members) {
-      const got = await until(`${m.name} serves after restart`, 20_000, async () => getPrefix(m.endpoint, 'k/'));
+      const got = await until(`${m.name} serves after restart`, 20_000, async () =>
+        getPrefix(m.endpoint, 'k/'),
+      );
       for (const [k, v] of acked) assert.equal(got.get(k), v, `${k} via ${m.name} after restart`);
     }
     const w = await until('write after restart', 20_000, async () => {

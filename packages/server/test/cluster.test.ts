@@ -34,7 +34,12 @@ interface EndpointStatus {
 }
 
 /** Polls fn until it returns a value (not undefined) or the bound elapses. */
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, everyMs = 200): Promise<T> {
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  fn: () => Promise<T | undefined>,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -44,7 +49,10 @@ async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | u
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? `; last error: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what}: not within ${timeoutMs} ms${last ? `; last error: ${String(last)}` : ''}`,
+      );
     await sleep(everyMs);
   }
 }
@@ -69,7 +77,11 @@ async function status(endpoint: string): Promise<EndpointStatus | undefined> {
 }
 
 /** Waits until every given member reports the same term and exactly one of them is leader. */
-async function waitLeader(ms: Member[], timeoutMs: number, minTerm = 1): Promise<{ leader: Member; term: number }> {
+async function waitLeader(
+  ms: Member[],
+  timeoutMs: number,
+  minTerm = 1,
+): Promise<{ leader: Member; term: number }> {
   return until('a leader known to all members', timeoutMs, async () => {
     const sts = await Promise.all(ms.map((m) => status(m.endpoint)));
     if (sts.some((s) => !s)) return undefined;
@@ -81,16 +93,34 @@ async function waitLeader(ms: Member[], timeoutMs: number, minTerm = 1): Promise
   });
 }
 
-async function get(endpoint: string, key: string, serializable = false): Promise<string | undefined> {
-  const r = await ctl(endpoint, ['get', key, '--print-value-only', ...(serializable ? ['--consistency=s'] : [])]);
+async function get(
+  endpoint: string,
+  key: string,
+  serializable = false,
+): Promise<string | undefined> {
+  const r = await ctl(endpoint, [
+    'get',
+    key,
+    '--print-value-only',
+    ...(serializable ? ['--consistency=s'] : []),
+  ]);
   if (r.code !== 0) throw new Error(`get ${key} via ${endpoint}: ${r.stderr}`);
   const v = r.stdout.replace(/\n$/, '');
   return v === '' ? undefined : v;
 }
 
 /** All keys with a prefix and their values (simple output: key and value lines alternate). */
-async function getPrefix(endpoint: string, prefix: string, serializable = false): Promise<Map<string, string>> {
-  const r = await ctl(endpoint, ['get', prefix, '--prefix', ...(serializable ? ['--consistency=s'] : [])]);
+async function getPrefix(
+  endpoint: string,
+  prefix: string,
+  serializable = false,
+): Promise<Map<string, string>> {
+  const r = await ctl(endpoint, [
+    'get',
+    prefix,
+    '--prefix',
+    ...(serializable ? ['--consistency=s'] : []),
+  ]);
   if (r.code !== 0) throw new Error(`get --prefix ${prefix} via ${endpoint}: ${r.stderr}`);
   const lines = r.stdout.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
@@ -104,7 +134,9 @@ describe('3-member cluster', { timeout: 300_000 }, () => {
   let members: Member[] = [];
 
   after(async () => {
-    await Promise.all(members.map((m) => (m.proc ? m.proc.kill('SIGKILL').catch(() => undefined) : undefined)));
+    await Promise.all(
+      members.map((m) => (m.proc ? m.proc.kill('SIGKILL').catch(() => undefined) : undefined)),
+    );
     rmTemp(work);
   });
 
@@ -154,7 +186,10 @@ describe('3-member cluster', { timeout: 300_000 }, () => {
       await until(`member list via ${m.name} shows every member started`, 20_000, async () => {
         const r = await ctl(m.endpoint, ['member', 'list']);
         if (r.code !== 0) return undefined;
-        const rows = r.stdout.trim().split('\n').map((l) => l.split(', '));
+        const rows = r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split(', '));
         if (rows.length !== 3) return undefined;
         for (const x of members) {
           const row = rows.find((rw) => rw[2] === x.name);
@@ -181,7 +216,8 @@ describe('3-member cluster', { timeout: 300_000 }, () => {
     const put = await ctl(followers[0].endpoint, ['put', 'greeting', 'hello']);
     assert.equal(put.code, 0, put.stderr);
     assert.equal(put.stdout.trim(), 'OK');
-    for (const m of members) assert.equal(await get(m.endpoint, 'greeting'), 'hello', `linearizable read via ${m.name}`);
+    for (const m of members)
+      assert.equal(await get(m.endpoint, 'greeting'), 'hello', `linearizable read via ${m.name}`);
     const put2 = await ctl(first.leader.endpoint, ['put', 'greeting', 'hello again']);
     assert.equal(put2.code, 0, put2.stderr);
     assert.equal(await get(followers[1].endpoint, 'greeting'), 'hello again');
@@ -198,7 +234,11 @@ describe('3-member cluster', { timeout: 300_000 }, () => {
     try {
       await ka.waitFor((o) => o.includes('keepalived with TTL'), 10_000);
       await sleep(5000); // 2.5 × the TTL
-      assert.equal(await get(first.leader.endpoint, 'leased'), 'x', 'kept-alive lease survives on the leader');
+      assert.equal(
+        await get(first.leader.endpoint, 'leased'),
+        'x',
+        'kept-alive lease survives on the leader',
+      );
     } finally {
       await ka.kill();
     }
@@ -264,7 +304,8 @@ describe('3-member cluster', { timeout: 300_000 }, () => {
       return x.code === 0 ? x : undefined;
     });
     assert.equal(r.stdout.trim(), 'OK');
-    for (const m of members) assert.equal(await get(m.endpoint, 'after-restart'), 'yes', `read via ${m.name}`);
+    for (const m of members)
+      assert.equal(await get(m.endpoint, 'after-restart'), 'yes', `read via ${m.name}`);
     // and every member has applied the same log
     await until('all members at the same raft index', 20_000, async () => {
       const sts = await Promise.all(members.map((m) => status(m.endpoint)));

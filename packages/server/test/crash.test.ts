@@ -187,7 +187,9 @@ for (const failpoint of ['wal-before-fsync', 'wal-after-write']) {
             );
           } catch (e) {
             if (!/SIGKILL/.test(String((e as Error).message)))
-              throw new Error(`${ctx}: expected the failpoint's SIGKILL at startup: ${(e as Error).message}`);
+              throw new Error(
+                `${ctx}: expected the failpoint's SIGKILL at startup: ${(e as Error).message}`,
+              );
           }
           if (fp) {
             proc = fp;

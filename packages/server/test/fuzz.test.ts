@@ -423,41 +423,38 @@ test('fuzz: nested txns down to the decoder depth limit are validated without a 
   }
 });
 
-test(
-  'a nested txn the decoder accepts is answered properly over gRPC (not INTERNAL)',
-  async () => {
-    const dataDir = makeTemp('concord-fuzz-deep-');
-    const [port] = await freePorts(1);
-    const p = await ConcordProcess.startReady({ dataDir, port });
-    const raw = new RawClient(p.endpoint);
-    try {
-      const failures: string[] = [];
-      for (let levels = 40; levels <= 60; levels++) {
-        for (const leaf of [
-          { requestRange: { key: Buffer.from('k') } },
-          { requestPut: { key: Buffer.from('k'), value: Buffer.from('v') } },
-        ]) {
-          let bytes: Buffer;
-          try {
-            bytes = Buffer.from(etcdserverpb.TxnRequest.encode(deepTxn(levels, leaf)).finish());
-            etcdserverpb.TxnRequest.decode(bytes);
-          } catch {
-            continue; // not a request the server can decode: covered by the other tests
-          }
-          const o = await raw.unary(KVService.Txn.path, bytes);
-          if (!o.ok && o.code === 'INTERNAL')
-            failures.push(`${levels} levels, ${Object.keys(leaf)[0]}: INTERNAL ${o.message}`);
+test('a nested txn the decoder accepts is answered properly over gRPC (not INTERNAL)', async () => {
+  const dataDir = makeTemp('concord-fuzz-deep-');
+  const [port] = await freePorts(1);
+  const p = await ConcordProcess.startReady({ dataDir, port });
+  const raw = new RawClient(p.endpoint);
+  try {
+    const failures: string[] = [];
+    for (let levels = 40; levels <= 60; levels++) {
+      for (const leaf of [
+        { requestRange: { key: Buffer.from('k') } },
+        { requestPut: { key: Buffer.from('k'), value: Buffer.from('v') } },
+      ]) {
+        let bytes: Buffer;
+        try {
+          bytes = Buffer.from(etcdserverpb.TxnRequest.encode(deepTxn(levels, leaf)).finish());
+          etcdserverpb.TxnRequest.decode(bytes);
+        } catch {
+          continue; // not a request the server can decode: covered by the other tests
         }
+        const o = await raw.unary(KVService.Txn.path, bytes);
+        if (!o.ok && o.code === 'INTERNAL')
+          failures.push(`${levels} levels, ${Object.keys(leaf)[0]}: INTERNAL ${o.message}`);
       }
-      assert.deepEqual(failures, []);
-      assert.ok(p.running);
-    } finally {
-      raw.close();
-      await p.kill('SIGKILL');
-      rmTemp(dataDir);
     }
-  },
-);
+    assert.deepEqual(failures, []);
+    assert.ok(p.running);
+  } finally {
+    raw.close();
+    await p.kill('SIGKILL');
+    rmTemp(dataDir);
+  }
+});
 
 test(
   `fuzz over gRPC: ${GRPC_REQUESTS} random/mutated requests to a running server (seed ${SEED})`,

@@ -49,13 +49,26 @@ test('limit, more, count, sort, filters', () => {
   const { sm } = fresh();
   for (const k of ['k3', 'k1', 'k2', 'k4']) apply(sm, put(k, 'v' + k));
   const r = sm.kv.range(rangeQuery({ key: b('k'), rangeEnd: b('l'), limit: 2 }));
-  assert.deepEqual(r.kvs.map((x) => String(x.key)), ['k1', 'k2']);
+  assert.deepEqual(
+    r.kvs.map((x) => String(x.key)),
+    ['k1', 'k2'],
+  );
   assert.equal(r.more, true);
   assert.equal(r.count, 4);
-  const byMod = sm.kv.range(rangeQuery({ key: b('k'), rangeEnd: b('l'), sortTarget: 3, sortOrder: 2 }));
-  assert.deepEqual(byMod.kvs.map((x) => String(x.key)), ['k4', 'k2', 'k1', 'k3']);
-  const f = sm.kv.range(rangeQuery({ key: b('k'), rangeEnd: b('l'), minModRevision: 3, maxModRevision: 4 }));
-  assert.deepEqual(f.kvs.map((x) => String(x.key)), ['k1', 'k2']);
+  const byMod = sm.kv.range(
+    rangeQuery({ key: b('k'), rangeEnd: b('l'), sortTarget: 3, sortOrder: 2 }),
+  );
+  assert.deepEqual(
+    byMod.kvs.map((x) => String(x.key)),
+    ['k4', 'k2', 'k1', 'k3'],
+  );
+  const f = sm.kv.range(
+    rangeQuery({ key: b('k'), rangeEnd: b('l'), minModRevision: 3, maxModRevision: 4 }),
+  );
+  assert.deepEqual(
+    f.kvs.map((x) => String(x.key)),
+    ['k1', 'k2'],
+  );
   assert.equal(f.count, 4);
   const c = sm.kv.range(rangeQuery({ key: b('k'), rangeEnd: b('l'), countOnly: true }));
   assert.deepEqual([c.kvs.length, c.count], [0, 4]);
@@ -77,7 +90,10 @@ test('compaction keeps the live version at the compact revision', () => {
   assert.match(future.outcomes[0].error!.message, /future revision/);
   // watch catch-up from the compact revision still sees revision 5's delete
   const ev = sm.kv.eventsSince(6, 100, true);
-  assert.deepEqual(ev.events.map((e) => `${e.type}:${e.kv.key}@${e.kv.modRevision}`), ['1:c@6', '0:a@7']);
+  assert.deepEqual(
+    ev.events.map((e) => `${e.type}:${e.kv.key}@${e.kv.modRevision}`),
+    ['1:c@6', '0:a@7'],
+  );
 });
 
 test('txn: compares, nested txn, one revision, read-your-writes', () => {
@@ -99,7 +115,10 @@ test('txn: compares, nested txn, one revision, read-your-writes', () => {
       ],
     },
   });
-  const resp = r.outcomes[0].response as { succeeded: boolean; responses: Array<Record<string, unknown>> };
+  const resp = r.outcomes[0].response as {
+    succeeded: boolean;
+    responses: Array<Record<string, unknown>>;
+  };
   assert.equal(resp.succeeded, true);
   assert.equal(sm.kv.currentRevision, 3);
   const range = resp.responses[2].responseRange as { kvs: Array<{ value: Buffer }> };
@@ -109,7 +128,11 @@ test('txn: compares, nested txn, one revision, read-your-writes', () => {
   assert.equal(nested.succeeded, true);
   // a VALUE compare on a missing key fails
   const miss = apply(sm, {
-    txn: { compare: [{ key: b('nope'), target: 3, result: 3, value: b('') }], success: [], failure: [] },
+    txn: {
+      compare: [{ key: b('nope'), target: 3, result: 3, value: b('') }],
+      success: [],
+      failure: [],
+    },
   });
   assert.equal((miss.outcomes[0].response as { succeeded: boolean }).succeeded, false);
 });

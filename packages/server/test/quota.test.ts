@@ -7,10 +7,17 @@ import { execFile } from 'node:child_process';
 import pino from 'pino';
 import { startConcord } from '../src/embed';
 
-function etcdctl(endpoint: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function etcdctl(
+  endpoint: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('etcdctl', ['--endpoints', endpoint, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 20_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      'etcdctl',
+      ['--endpoints', endpoint, ...args],
+      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 20_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -46,7 +53,10 @@ test('NOSPACE alarm: writes refused with etcd error, reads and deletes served, d
     const rev = JSON.parse((await etcdctl(ep, ['get', 'x', '-w', 'json'])).stdout).header.revision;
     assert.equal((await etcdctl(ep, ['compact', String(rev)])).code, 0);
     assert.equal((await etcdctl(ep, ['defrag'])).code, 0);
-    assert.ok(c.server.backendSize() < quota, `defrag shrank the backend (${c.server.backendSize()})`);
+    assert.ok(
+      c.server.backendSize() < quota,
+      `defrag shrank the backend (${c.server.backendSize()})`,
+    );
     assert.equal((await etcdctl(ep, ['alarm', 'disarm'])).code, 0);
     assert.equal((await etcdctl(ep, ['alarm', 'list'])).stdout.trim(), '');
     const ok = await etcdctl(ep, ['put', 'small', 'x']);

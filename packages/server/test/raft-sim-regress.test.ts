@@ -25,7 +25,13 @@ function cc(index: number, c: ConfChange): Entry {
 // snapshot had already removed, a wrong voter set for good.
 test('raft: a snapshot arriving while committed conf changes are unapplied does not make them apply on top of its configuration', () => {
   const storage = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
-  const node = new RawNode({ id: 2, storage, electionTick: 10, heartbeatTick: 1, random: () => 0.5 });
+  const node = new RawNode({
+    id: 2,
+    storage,
+    electionTick: 10,
+    heartbeatTick: 1,
+    random: () => 0.5,
+  });
   // leader 1 replicates and commits: 1 addLearner 4, 2 addNode 4 (promote)
   node.step({
     type: 'MsgApp',
@@ -47,7 +53,8 @@ test('raft: a snapshot arriving while committed conf changes are unapplied does 
   };
   node.step({ type: 'MsgSnap', from: 1, to: 2, term: 1, snapshot });
   // the application finishes the Ready: applies the committed conf changes, then advances
-  for (const e of rd.committedEntries) if (e.type === 'confChange') node.applyConfChange(decodeConfChange(e.data));
+  for (const e of rd.committedEntries)
+    if (e.type === 'confChange') node.applyConfChange(decodeConfChange(e.data));
   node.advance(rd);
   // drain; the leader (re)sends the snapshot until the follower has installed it
   for (let round = 0; round < 3 && storage.snapshot().meta.index < 10; round++) {
@@ -55,11 +62,16 @@ test('raft: a snapshot arriving while committed conf changes are unapplied does 
       persist(storage, r);
       node.advance(r);
     }
-    if (storage.snapshot().meta.index < 10) node.step({ type: 'MsgSnap', from: 1, to: 2, term: 1, snapshot });
+    if (storage.snapshot().meta.index < 10)
+      node.step({ type: 'MsgSnap', from: 1, to: 2, term: 1, snapshot });
   }
   assert.equal(storage.snapshot().meta.index, 10, 'snapshot installed');
   // before the fix: voters [1, 2, 3, 4] — "addNode 4" applied over the snapshot's configuration
-  assert.deepEqual(node.raft.trk.confState(), { voters: [1, 2, 3], learners: [] }, 'the snapshot configuration');
+  assert.deepEqual(
+    node.raft.trk.confState(),
+    { voters: [1, 2, 3], learners: [] },
+    'the snapshot configuration',
+  );
 });
 
 // Sim seed 1259 (check-quorum and pre-vote off): leader 4 (term 47, voters {1, 4}) needed node 1,
@@ -81,7 +93,16 @@ test('raft: a stale leader learns the newer term from a follower even without ch
   });
   for (const m of [
     { type: 'MsgHeartbeat' as const, from: 1, to: 2, term: 47, commit: 0 },
-    { type: 'MsgApp' as const, from: 1, to: 2, term: 47, index: 0, logTerm: 0, commit: 0, entries: [] },
+    {
+      type: 'MsgApp' as const,
+      from: 1,
+      to: 2,
+      term: 47,
+      index: 0,
+      logTerm: 0,
+      commit: 0,
+      entries: [],
+    },
   ]) {
     node.step(m);
     const rd = node.ready()!;
@@ -93,10 +114,25 @@ test('raft: a stale leader learns the newer term from a follower even without ch
   assert.equal(node.raft.term, 219);
   // and the stale leader steps down on it
   const leaderStorage = new MemoryStorage({ voters: [1], learners: [] });
-  const leader = new RawNode({ id: 1, storage: leaderStorage, electionTick: 10, heartbeatTick: 1, random: () => 0.5 });
+  const leader = new RawNode({
+    id: 1,
+    storage: leaderStorage,
+    electionTick: 10,
+    heartbeatTick: 1,
+    random: () => 0.5,
+  });
   leader.campaign();
   assert.equal(leader.raft.state, 'leader');
-  leader.step({ type: 'MsgAppResp', from: 2, to: 1, term: 219, index: 0, reject: false, rejectHint: 0, logTerm: 0 });
+  leader.step({
+    type: 'MsgAppResp',
+    from: 2,
+    to: 1,
+    term: 219,
+    index: 0,
+    reject: false,
+    rejectHint: 0,
+    logTerm: 0,
+  });
   assert.equal(leader.raft.state, 'follower');
   assert.equal(leader.raft.term, 219);
 });
@@ -108,16 +144,31 @@ test('raft: a stale leader learns the newer term from a follower even without ch
 test('raft: a stale MsgVote is rejected with our term, and the candidate adopts it', () => {
   const storage = new MemoryStorage({ voters: [2, 3], learners: [] });
   storage.setHardState({ term: 231, vote: 3, commit: 0 });
-  const voter = new RawNode({ id: 3, storage, electionTick: 10, heartbeatTick: 1, random: () => 0.5 });
+  const voter = new RawNode({
+    id: 3,
+    storage,
+    electionTick: 10,
+    heartbeatTick: 1,
+    random: () => 0.5,
+  });
   voter.step({ type: 'MsgVote', from: 2, to: 3, term: 228, index: 44, logTerm: 14, force: false });
   const rd = voter.ready()!;
   const resp = rd?.messages.find((x) => x.to === 2);
-  assert.ok(resp && resp.type === 'MsgVoteResp' && resp.reject && resp.term === 231, JSON.stringify(resp));
+  assert.ok(
+    resp && resp.type === 'MsgVoteResp' && resp.reject && resp.term === 231,
+    JSON.stringify(resp),
+  );
   voter.advance(rd);
 
   const cStorage = new MemoryStorage({ voters: [2, 3], learners: [] });
   cStorage.setHardState({ term: 227, vote: 0, commit: 0 });
-  const candidate = new RawNode({ id: 2, storage: cStorage, electionTick: 10, heartbeatTick: 1, random: () => 0.5 });
+  const candidate = new RawNode({
+    id: 2,
+    storage: cStorage,
+    electionTick: 10,
+    heartbeatTick: 1,
+    random: () => 0.5,
+  });
   candidate.campaign();
   assert.equal(candidate.raft.state, 'candidate');
   assert.equal(candidate.raft.term, 228);

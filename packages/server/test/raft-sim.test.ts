@@ -141,7 +141,12 @@ function drive(c: Cluster, seed: number): RunResult {
   const ids = c.ids;
   const restartAt = new Map<NodeId, number>();
   let healAt = -1;
-  const partitionKinds: Record<PartitionKind, number> = { isolate: 0, split: 0, oneway: 0, bridge: 0 };
+  const partitionKinds: Record<PartitionKind, number> = {
+    isolate: 0,
+    split: 0,
+    oneway: 0,
+    bridge: 0,
+  };
   const maxDown = Math.floor((sc.voters - 1) / 2) + 1; // sometimes more than a minority is down
   const m: Membership = { everMember: new Set(c.members()), decommissioned: new Set(), readds: 0 };
 
@@ -162,7 +167,8 @@ function drive(c: Cluster, seed: number): RunResult {
     if (rng.chance(sc.crashRate) && restartAt.size < maxDown) {
       const up = ids.filter((id) => c.isUp(id) && !m.decommissioned.has(id));
       const leaderBias = sc.churn ? 0.9 : 0.5;
-      const victim = rng.chance(leaderBias) && c.leader() !== undefined ? c.leader()! : rng.pick(up);
+      const victim =
+        rng.chance(leaderBias) && c.leader() !== undefined ? c.leader()! : rng.pick(up);
       if (victim !== undefined) {
         c.crash(victim, rng.chance(0.5));
         restartAt.set(victim, c.now + (sc.churn ? rng.range(1, 15) : rng.range(3, 80)));
@@ -228,7 +234,9 @@ function drive(c: Cluster, seed: number): RunResult {
         markerAt = c.now;
       }
       return (
-        marker !== undefined && c.converged(members) && members.every((id) => c.node(id).sm.includes(marker!))
+        marker !== undefined &&
+        c.converged(members) &&
+        members.every((id) => c.node(id).sm.includes(marker!))
       );
     },
     CONVERGE_TICKS_MAX,
@@ -236,7 +244,12 @@ function drive(c: Cluster, seed: number): RunResult {
   );
   c.checkLogMatching();
   c.checkConvergedState(c.members());
-  return { stats: c.stats, partitionKinds, readds: m.readds, decommissioned: m.decommissioned.size };
+  return {
+    stats: c.stats,
+    partitionKinds,
+    readds: m.readds,
+    decommissioned: m.decommissioned.size,
+  };
 }
 
 interface Membership {
@@ -268,7 +281,8 @@ function changeMembership(
     const x = rng.pick(learners);
     const pr = c.raw(l).raft.trk.progress.get(x);
     const caughtUp = pr !== undefined && pr.match + 3 >= c.raw(l).raft.log.lastIndex();
-    if (caughtUp || rng.chance(0.3)) options.push({ type: 'addNode', nodeId: x }, { type: 'addNode', nodeId: x });
+    if (caughtUp || rng.chance(0.3))
+      options.push({ type: 'addNode', nodeId: x }, { type: 'addNode', nodeId: x });
     if (rng.chance(0.2)) options.push({ type: 'removeNode', nodeId: x });
   }
   if (voters.length > sc.minVoters) {
@@ -396,11 +410,14 @@ function runBatch(first: number, count: number, stride: number, offset: number):
 function merge(a: Tally, b: Tally): Tally {
   const m = emptyTally();
   m.seeds = a.seeds + b.seeds;
-  for (const k of Object.keys(m.total) as Array<keyof SimStats>) m.total[k] = a.total[k] + b.total[k];
-  for (const src of [a.kinds, b.kinds]) for (const [k, v] of Object.entries(src)) m.kinds[k] = (m.kinds[k] ?? 0) + v;
+  for (const k of Object.keys(m.total) as Array<keyof SimStats>)
+    m.total[k] = a.total[k] + b.total[k];
+  for (const src of [a.kinds, b.kinds])
+    for (const [k, v] of Object.entries(src)) m.kinds[k] = (m.kinds[k] ?? 0) + v;
   m.readds = a.readds + b.readds;
   m.decommissioned = a.decommissioned + b.decommissioned;
-  for (const k of Object.keys(m.with) as Array<keyof Tally['with']>) m.with[k] = a.with[k] + b.with[k];
+  for (const k of Object.keys(m.with) as Array<keyof Tally['with']>)
+    m.with[k] = a.with[k] + b.with[k];
   // each batch stops at its first failure, so the lowest of those is the lowest failing seed
   const fs = [a.failure, b.failure].filter((f) => f !== undefined);
   if (fs.length > 0) m.failure = fs.reduce((x, y) => (y.seed < x.seed ? y : x));
@@ -417,8 +434,12 @@ interface BatchJob {
 
 /** Seeds are independent and deterministic: split them over worker threads (RAFT_WORKERS). */
 async function runSeeds(first: number, count: number): Promise<{ tally: Tally; workers: number }> {
-  const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  const workers = Math.max(1, Math.min(envInt('RAFT_WORKERS') ?? Math.min(cpus, 4), Math.ceil(count / 100)));
+  const cpus =
+    typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const workers = Math.max(
+    1,
+    Math.min(envInt('RAFT_WORKERS') ?? Math.min(cpus, 4), Math.ceil(count / 100)),
+  );
   if (workers === 1) return { tally: runBatch(first, count, 1, 0), workers };
   const parts = await Promise.all(
     Array.from({ length: workers }, (_, offset) => {
@@ -487,7 +508,10 @@ if (job?.raftSimBatch) {
       most(w.confChange, 'membership changes');
       assert.ok(total.crashesLosingWrites > 0, 'crashes losing unpersisted state exercised');
       assert.ok(total.partitions > 0 && total.reads > 0, 'partitions and reads exercised');
-      assert.ok(total.leaderRemovals > 0 && total.freshSnapshots > 0 && t.readds > 0, 'leader removal, new node by snapshot, re-add');
+      assert.ok(
+        total.leaderRemovals > 0 && total.freshSnapshots > 0 && t.readds > 0,
+        'leader removal, new node by snapshot, re-add',
+      );
     }
   });
 }

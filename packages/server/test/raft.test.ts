@@ -27,9 +27,23 @@ function prepared(
   maxSizePerMsg = Infinity,
 ): PNode {
   const storage = new MemoryStorage({ voters, learners: [] });
-  storage.append(terms.map((t, i) => ({ index: i + 1, term: t, type: 'normal' as const, data: Buffer.from(`${i + 1}@${t}`) })));
+  storage.append(
+    terms.map((t, i) => ({
+      index: i + 1,
+      term: t,
+      type: 'normal' as const,
+      data: Buffer.from(`${i + 1}@${t}`),
+    })),
+  );
   storage.setHardState({ term: hsTerm, vote: 0, commit: 0 });
-  const raw = new RawNode({ id, storage, electionTick: 10, heartbeatTick: 1, random: () => 0, maxSizePerMsg });
+  const raw = new RawNode({
+    id,
+    storage,
+    electionTick: 10,
+    heartbeatTick: 1,
+    random: () => 0,
+    maxSizePerMsg,
+  });
   return { raw, storage, applied: [], reads: new Map() };
 }
 
@@ -78,7 +92,12 @@ function terms(n: PNode): number[] {
 
 test('MemoryStorage: append overwrites a suffix, compaction keeps the snapshot term', () => {
   const s = new MemoryStorage({ voters: [1], learners: [] });
-  const e = (index: number, term: number) => ({ index, term, type: 'normal' as const, data: Buffer.from('x') });
+  const e = (index: number, term: number) => ({
+    index,
+    term,
+    type: 'normal' as const,
+    data: Buffer.from('x'),
+  });
   s.append([e(1, 1), e(2, 1), e(3, 1)]);
   s.append([e(2, 2)]);
   assert.equal(s.lastIndex(), 2);
@@ -98,7 +117,12 @@ test('MemoryStorage: append overwrites a suffix, compaction keeps the snapshot t
 test('RaftLog: findConflictByTerm skips whole terms; unstable survives overwrite during write', () => {
   const s = new MemoryStorage({ voters: [1], learners: [] });
   const mk = (ts: number[], from = 1) =>
-    ts.map((t, i) => ({ index: from + i, term: t, type: 'normal' as const, data: Buffer.alloc(0) }));
+    ts.map((t, i) => ({
+      index: from + i,
+      term: t,
+      type: 'normal' as const,
+      data: Buffer.alloc(0),
+    }));
   s.append(mk([1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3]));
   const log = new RaftLog(s);
   assert.equal(log.findConflictByTerm(10, 6), 10);
@@ -170,7 +194,11 @@ test('replication: proposals at leader and followers are applied in the same ord
   // order (forwarded ones are separate messages and the simulated network may reorder them)
   const ref = c.node(c.ids[0]).sm.filter((v) => v !== '');
   assert.deepEqual([...ref].sort(), [...values].sort());
-  for (const id of c.ids) assert.deepEqual(c.node(id).sm.filter((v) => v !== ''), ref);
+  for (const id of c.ids)
+    assert.deepEqual(
+      c.node(id).sm.filter((v) => v !== ''),
+      ref,
+    );
   const leaderIdx = c.ids.indexOf(c.leader()!);
   const mine = values.filter((_, i) => i % 3 === leaderIdx);
   assert.deepEqual(
@@ -240,7 +268,13 @@ for (const [name, flog] of Object.entries(FIG7)) {
 
 // ---- pre-vote and check-quorum -------------------------------------------------------------
 
-function partitionedRejoin(preVote: boolean): { termBefore: number; termAfter: number; leaderBefore: number; leaderAfter: number; isolatedTerm: number } {
+function partitionedRejoin(preVote: boolean): {
+  termBefore: number;
+  termAfter: number;
+  leaderBefore: number;
+  leaderAfter: number;
+  isolatedTerm: number;
+} {
   const c = new Cluster({ seed: 11, nodes: 3, preVote, checkQuorum: false });
   c.runUntil(() => c.leader() !== undefined, 100, 'leader');
   const leaderBefore = c.leader()!;
@@ -252,7 +286,13 @@ function partitionedRejoin(preVote: boolean): { termBefore: number; termAfter: n
   c.heal();
   c.ticks(100);
   const leaderAfter = c.leader()!;
-  return { termBefore, termAfter: c.raw(leaderAfter).raft.term, leaderBefore, leaderAfter, isolatedTerm };
+  return {
+    termBefore,
+    termAfter: c.raw(leaderAfter).raft.term,
+    leaderBefore,
+    leaderAfter,
+    isolatedTerm,
+  };
 }
 
 test('pre-vote: a partitioned node does not inflate its term or disrupt the leader on rejoin', () => {
@@ -486,9 +526,17 @@ test('membership: add a learner, promote it, remove a voter and then the leader 
   c.proposeConfChange(l, { type: 'addNode', nodeId: 4 });
   const dup = c.proposeConfChange(l, { type: 'removeNode', nodeId: 2 });
   assert.ok(dup);
-  c.runUntil(() => [1, 2, 3, 4].every(applied(JSON.stringify({ type: 'addNode', nodeId: 4 }))), 50, 'promoted');
+  c.runUntil(
+    () => [1, 2, 3, 4].every(applied(JSON.stringify({ type: 'addNode', nodeId: 4 }))),
+    50,
+    'promoted',
+  );
   c.ticks(5);
-  assert.deepEqual(confOf(c.leader()!), { voters: [1, 2, 3, 4], learners: [] }, 'second change was dropped');
+  assert.deepEqual(
+    confOf(c.leader()!),
+    { voters: [1, 2, 3, 4], learners: [] },
+    'second change was dropped',
+  );
 
   // remove a follower
   const follower = [1, 2, 3].find((id) => id !== c.leader())!;

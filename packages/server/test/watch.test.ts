@@ -9,8 +9,14 @@ import { etcdserverpb } from '@concord/proto';
 import { KVService, WatchService, toGrpcServiceDefinition } from '@concord/proto/grpc-services';
 import { startConcord, RunningConcord } from '../src/embed';
 
-const KvClient = grpc.makeGenericClientConstructor(toGrpcServiceDefinition(KVService) as unknown as grpc.ServiceDefinition, 'KV');
-const WatchClient = grpc.makeGenericClientConstructor(toGrpcServiceDefinition(WatchService) as unknown as grpc.ServiceDefinition, 'Watch');
+const KvClient = grpc.makeGenericClientConstructor(
+  toGrpcServiceDefinition(KVService) as unknown as grpc.ServiceDefinition,
+  'KV',
+);
+const WatchClient = grpc.makeGenericClientConstructor(
+  toGrpcServiceDefinition(WatchService) as unknown as grpc.ServiceDefinition,
+  'Watch',
+);
 
 type WatchCall = grpc.ClientDuplexStream<etcdserverpb.IWatchRequest, etcdserverpb.WatchResponse>;
 
@@ -20,7 +26,11 @@ let dir: string;
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-watch-'));
-  running = await startConcord({ dataDir: dir, listenClientUrls: ['http://127.0.0.1:0'], logger: pino({ level: 'silent' }) });
+  running = await startConcord({
+    dataDir: dir,
+    listenClientUrls: ['http://127.0.0.1:0'],
+    logger: pino({ level: 'silent' }),
+  });
   endpoint = running.clientUrls[0].replace('http://', '');
 });
 
@@ -30,13 +40,19 @@ after(async () => {
 });
 
 function kv(): grpc.Client & Record<string, Function> {
-  return new KvClient(endpoint, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<string, Function>;
+  return new KvClient(endpoint, grpc.credentials.createInsecure()) as unknown as grpc.Client &
+    Record<string, Function>;
 }
 
-function put(c: grpc.Client & Record<string, Function>, key: string, value: Buffer | string): Promise<etcdserverpb.PutResponse> {
+function put(
+  c: grpc.Client & Record<string, Function>,
+  key: string,
+  value: Buffer | string,
+): Promise<etcdserverpb.PutResponse> {
   return new Promise((resolve, reject) =>
-    c.Put({ key: Buffer.from(key), value: Buffer.from(value) }, (err: Error | null, res: etcdserverpb.PutResponse) =>
-      err ? reject(err) : resolve(res),
+    c.Put(
+      { key: Buffer.from(key), value: Buffer.from(value) },
+      (err: Error | null, res: etcdserverpb.PutResponse) => (err ? reject(err) : resolve(res)),
     ),
   );
 }
@@ -54,7 +70,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout;
   return Promise.race([
     p.finally(() => clearTimeout(t)),
-    new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))),
+    new Promise<T>(
+      (_, reject) => (t = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)),
+    ),
   ]);
 }
 
@@ -67,7 +85,18 @@ test('a slow watcher neither blocks writes nor loses or repeats an event', async
     for (const ev of r.events) seen.push(Number(ev.kv!.modRevision));
   });
   call.write({ createRequest: { key: Buffer.from('slow/'), rangeEnd: Buffer.from('slow0') } });
-  await withTimeout(new Promise<void>((r) => { const i = setInterval(() => { if (created) { clearInterval(i); r(); } }, 5); }), 5000, 'created');
+  await withTimeout(
+    new Promise<void>((r) => {
+      const i = setInterval(() => {
+        if (created) {
+          clearInterval(i);
+          r();
+        }
+      }, 5);
+    }),
+    5000,
+    'created',
+  );
   call.pause(); // the client stops reading: HTTP/2 flow control pushes back on the server
   const c = kv();
   const value = Buffer.alloc(4096, 'x');
@@ -83,7 +112,18 @@ test('a slow watcher neither blocks writes nor loses or repeats an event', async
   }
   assert.ok(running.server.watches.unsyncedCount >= 1, 'the stalled watcher fell back to catch-up');
   call.resume();
-  await withTimeout(new Promise<void>((r) => { const i = setInterval(() => { if (seen.length >= N) { clearInterval(i); r(); } }, 10); }), 30_000, 'catch-up');
+  await withTimeout(
+    new Promise<void>((r) => {
+      const i = setInterval(() => {
+        if (seen.length >= N) {
+          clearInterval(i);
+          r();
+        }
+      }, 10);
+    }),
+    30_000,
+    'catch-up',
+  );
   revs.sort((a, b) => a - b);
   assert.deepEqual(seen, revs, 'every event once, in revision order');
   call.end();
@@ -103,13 +143,37 @@ test('10,000 watchers on one server all get the event', async () => {
     });
   }
   for (let i = 0; i < W; i++) {
-    streams[i % streams.length].call.write({ createRequest: { key: Buffer.from(`fan/${i % 100}`) } });
+    streams[i % streams.length].call.write({
+      createRequest: { key: Buffer.from(`fan/${i % 100}`) },
+    });
   }
-  await withTimeout(new Promise<void>((r) => { const i = setInterval(() => { if (createdCount >= W) { clearInterval(i); r(); } }, 10); }), 30_000, 'creating 10k watchers');
+  await withTimeout(
+    new Promise<void>((r) => {
+      const i = setInterval(() => {
+        if (createdCount >= W) {
+          clearInterval(i);
+          r();
+        }
+      }, 10);
+    }),
+    30_000,
+    'creating 10k watchers',
+  );
   assert.equal(running.server.watches.watcherCount, W);
   const c = kv();
   for (let k = 0; k < 100; k++) await put(c, `fan/${k}`, 'v');
-  await withTimeout(new Promise<void>((r) => { const i = setInterval(() => { if (eventCount >= W) { clearInterval(i); r(); } }, 10); }), 30_000, 'fan-out to 10k watchers');
+  await withTimeout(
+    new Promise<void>((r) => {
+      const i = setInterval(() => {
+        if (eventCount >= W) {
+          clearInterval(i);
+          r();
+        }
+      }, 10);
+    }),
+    30_000,
+    'fan-out to 10k watchers',
+  );
   assert.equal(eventCount, W);
   for (const { call, client } of streams) {
     call.end();

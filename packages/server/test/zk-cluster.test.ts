@@ -34,7 +34,11 @@ function zkAddr(m: ZkMember): string {
 
 /** node-zookeeper-client over several members, trying them in the given order (no shuffle). */
 async function connectOrdered(ms: ZkMember[], sessionTimeout: number): Promise<any> {
-  const c = zookeeper.createClient(ms.map(zkAddr).join(','), { sessionTimeout, spinDelay: 100, retries: 0 });
+  const c = zookeeper.createClient(ms.map(zkAddr).join(','), {
+    sessionTimeout,
+    spinDelay: 100,
+    retries: 0,
+  });
   c.connectionManager.servers = ms.map((m) => ({ host: '127.0.0.1', port: m.zkPort }));
   c.connectionManager.nextServerIndex = 0;
   await new Promise<void>((resolve, reject) => {
@@ -49,7 +53,9 @@ async function connectOrdered(ms: ZkMember[], sessionTimeout: number): Promise<a
 }
 
 function cb<T>(fn: (done: (err: any, res?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => fn((err, res) => (err ? reject(err) : resolve(res as T))));
+  return new Promise((resolve, reject) =>
+    fn((err, res) => (err ? reject(err) : resolve(res as T))),
+  );
 }
 
 /** Whether a znode exists, asked through a fresh client connected to that member only. */
@@ -96,7 +102,12 @@ describe('zookeeper on a 3-member cluster', () => {
     for (const m of ms)
       startMember(m, ms, {
         token: TOKEN,
-        extraArgs: ['--listen-zookeeper-urls', `tcp://127.0.0.1:${m.zkPort}`, '--zookeeper-tick-time', '2000'],
+        extraArgs: [
+          '--listen-zookeeper-urls',
+          `tcp://127.0.0.1:${m.zkPort}`,
+          '--zookeeper-tick-time',
+          '2000',
+        ],
       });
     await Promise.all(ms.map((m) => m.proc!.waitReady(30_000)));
     await waitLeader(ms, 30_000);
@@ -114,25 +125,45 @@ describe('zookeeper on a 3-member cluster', () => {
     const timeout = c.getSessionTimeout();
     assert.equal(timeout, SESSION_TIMEOUT);
     assert.equal(c.connectionManager.socket.remotePort, followers[0].zkPort);
-    await cb((d) => c.create('/svc', null, zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.PERSISTENT, d));
-    await cb((d) => c.create('/svc/eph', Buffer.from('x'), zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.EPHEMERAL, d));
+    await cb((d) =>
+      c.create('/svc', null, zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.PERSISTENT, d),
+    );
+    await cb((d) =>
+      c.create(
+        '/svc/eph',
+        Buffer.from('x'),
+        zookeeper.ACL.OPEN_ACL_UNSAFE,
+        zookeeper.CreateMode.EPHEMERAL,
+        d,
+      ),
+    );
     // longer than the session timeout on the follower: the leader hears of the pings
     await sleep(timeout + 3000);
-    for (const m of ms) assert.equal(await keyAt(m, '/svc/eph'), true, `ephemeral at ${m.name} after one timeout`);
+    for (const m of ms)
+      assert.equal(await keyAt(m, '/svc/eph'), true, `ephemeral at ${m.name} after one timeout`);
     assert.equal(c.getState().name, 'SYNC_CONNECTED');
 
     // a watch set before the move must be re-registered on the new member (setWatches)
     const watchEvents: string[] = [];
-    await cb((d) => c.getData('/svc/eph', (e: any) => watchEvents.push(`${e.getName()} ${e.getPath()}`), d));
+    await cb((d) =>
+      c.getData('/svc/eph', (e: any) => watchEvents.push(`${e.getName()} ${e.getPath()}`), d),
+    );
 
     const states: string[] = [];
     c.on('state', (s: any) => states.push(s.name));
     const killedAt = Date.now();
     followers[0].proc!.signal('SIGKILL');
     await followers[0].proc!.exited;
-    await until('the client reconnected to another member', timeout, async () =>
-      c.getState().name === 'SYNC_CONNECTED' && c.connectionManager.socket?.remotePort !== followers[0].zkPort ? true : undefined,
-    100);
+    await until(
+      'the client reconnected to another member',
+      timeout,
+      async () =>
+        c.getState().name === 'SYNC_CONNECTED' &&
+        c.connectionManager.socket?.remotePort !== followers[0].zkPort
+          ? true
+          : undefined,
+      100,
+    );
     const movedIn = Date.now() - killedAt;
     assert.ok(movedIn < timeout, `moved in ${movedIn} ms`);
     assert.ok(!states.includes('EXPIRED'), `states: ${states.join(',')}`);
@@ -141,7 +172,9 @@ describe('zookeeper on a 3-member cluster', () => {
     const live = ms.filter((m) => m !== followers[0]);
 
     // the session is still valid: it can write, and its ephemeral is still there (other clients)
-    await cb((d) => c.create('/svc/eph2', null, zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.EPHEMERAL, d));
+    await cb((d) =>
+      c.create('/svc/eph2', null, zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.EPHEMERAL, d),
+    );
     for (const m of live) {
       assert.equal(await existsAt(m, '/svc/eph'), true, `ephemeral seen through ${m.name}`);
       assert.equal(await existsAt(m, '/svc/eph2'), true, `second ephemeral seen through ${m.name}`);
@@ -150,7 +183,12 @@ describe('zookeeper on a 3-member cluster', () => {
     const other = await connectClient(zkAddr(live.find((m) => m !== now)!), 6000);
     await other.setData('/svc/eph', Buffer.from('y'));
     await other.close();
-    await until('watch event after the move', 10_000, async () => (watchEvents.length > 0 ? true : undefined), 100);
+    await until(
+      'watch event after the move',
+      10_000,
+      async () => (watchEvents.length > 0 ? true : undefined),
+      100,
+    );
     assert.deepEqual(watchEvents, ['NODE_DATA_CHANGED /svc/eph']);
 
     // still alive after another full timeout at its new member
@@ -165,7 +203,9 @@ describe('zookeeper on a 3-member cluster', () => {
       extraArgs: ['--listen-zookeeper-urls', `tcp://127.0.0.1:${followers[0].zkPort}`],
     });
     await followers[0].proc!.waitReady(30_000);
-    await until('restarted member has the ephemeral', 30_000, async () => ((await keyAt(followers[0], '/svc/eph')) ? true : undefined));
+    await until('restarted member has the ephemeral', 30_000, async () =>
+      (await keyAt(followers[0], '/svc/eph')) ? true : undefined,
+    );
     await new Promise<void>((resolve) => {
       c.once('disconnected', () => resolve());
       c.close();
@@ -179,78 +219,113 @@ describe('zookeeper on a 3-member cluster', () => {
     for (const m of ms) assert.equal(await existsAt(m, '/svc/eph'), false);
   });
 
-  test('a session survives the death of the leader it was connected to (the new leader gives it a full timeout)', T, async () => {
-    const leader = (await waitLeader(ms, 30_000)).leader as ZkMember;
-    const followers = ms.filter((m) => m !== leader);
-    const c = await connectOrdered([leader, ...followers], SESSION_TIMEOUT);
-    clients.push(c);
-    const sid = c.getSessionId().toString('hex');
-    assert.equal(c.connectionManager.socket.remotePort, leader.zkPort);
-    await cb((d) => c.create('/lead-eph', null, zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.EPHEMERAL, d));
-    const states: string[] = [];
-    c.on('state', (s: any) => states.push(s.name));
-    leader.proc!.signal('SIGKILL');
-    await leader.proc!.exited;
-    await until('the client reconnected to another member', SESSION_TIMEOUT, async () =>
-      c.getState().name === 'SYNC_CONNECTED' && c.connectionManager.socket?.remotePort !== leader.zkPort ? true : undefined,
-    100);
-    assert.equal(c.getSessionId().toString('hex'), sid);
-    await waitLeader(followers, 30_000);
-    await sleep(SESSION_TIMEOUT + 2000);
-    assert.ok(!states.includes('EXPIRED'), `states: ${states.join(',')}`);
-    assert.equal(c.getState().name, 'SYNC_CONNECTED');
-    for (const m of followers) assert.equal(await existsAt(m, '/lead-eph'), true, `ephemeral seen through ${m.name}`);
-    startMember(leader, ms, {
-      token: TOKEN,
-      extraArgs: ['--listen-zookeeper-urls', `tcp://127.0.0.1:${leader.zkPort}`],
-    });
-    await leader.proc!.waitReady(30_000);
-    await new Promise<void>((resolve) => {
-      c.once('disconnected', () => resolve());
-      c.close();
-      setTimeout(resolve, 5000);
-    });
-    clients.splice(clients.indexOf(c), 1);
-    for (const m of ms)
-      await until(`ephemeral gone at ${m.name}`, 30_000, async () => (!(await keyAt(m, '/lead-eph')) ? true : undefined));
-  });
+  test(
+    'a session survives the death of the leader it was connected to (the new leader gives it a full timeout)',
+    T,
+    async () => {
+      const leader = (await waitLeader(ms, 30_000)).leader as ZkMember;
+      const followers = ms.filter((m) => m !== leader);
+      const c = await connectOrdered([leader, ...followers], SESSION_TIMEOUT);
+      clients.push(c);
+      const sid = c.getSessionId().toString('hex');
+      assert.equal(c.connectionManager.socket.remotePort, leader.zkPort);
+      await cb((d) =>
+        c.create(
+          '/lead-eph',
+          null,
+          zookeeper.ACL.OPEN_ACL_UNSAFE,
+          zookeeper.CreateMode.EPHEMERAL,
+          d,
+        ),
+      );
+      const states: string[] = [];
+      c.on('state', (s: any) => states.push(s.name));
+      leader.proc!.signal('SIGKILL');
+      await leader.proc!.exited;
+      await until(
+        'the client reconnected to another member',
+        SESSION_TIMEOUT,
+        async () =>
+          c.getState().name === 'SYNC_CONNECTED' &&
+          c.connectionManager.socket?.remotePort !== leader.zkPort
+            ? true
+            : undefined,
+        100,
+      );
+      assert.equal(c.getSessionId().toString('hex'), sid);
+      await waitLeader(followers, 30_000);
+      await sleep(SESSION_TIMEOUT + 2000);
+      assert.ok(!states.includes('EXPIRED'), `states: ${states.join(',')}`);
+      assert.equal(c.getState().name, 'SYNC_CONNECTED');
+      for (const m of followers)
+        assert.equal(await existsAt(m, '/lead-eph'), true, `ephemeral seen through ${m.name}`);
+      startMember(leader, ms, {
+        token: TOKEN,
+        extraArgs: ['--listen-zookeeper-urls', `tcp://127.0.0.1:${leader.zkPort}`],
+      });
+      await leader.proc!.waitReady(30_000);
+      await new Promise<void>((resolve) => {
+        c.once('disconnected', () => resolve());
+        c.close();
+        setTimeout(resolve, 5000);
+      });
+      clients.splice(clients.indexOf(c), 1);
+      for (const m of ms)
+        await until(`ephemeral gone at ${m.name}`, 30_000, async () =>
+          !(await keyAt(m, '/lead-eph')) ? true : undefined,
+        );
+    },
+  );
 
-  test('a session whose client disappears expires on the cluster, its ephemeral deleted once', T, async () => {
-    const leader = (await waitLeader(ms, 30_000)).leader as ZkMember;
-    const follower = ms.find((m) => m !== leader)!;
-    const z = await RawZk.open(follower.zkPort);
-    const hs = await z.handshake(4000);
-    assert.ok(hs && hs.sessionId !== 0n);
-    const create = await z.request(OpCode.create, (w) => {
-      w.ustring('/gone').buffer(Buffer.from('v'));
-      w.int(1).int(31).ustring('world').ustring('anyone');
-      w.int(1); // ephemeral
-    });
-    assert.equal(create?.err, 0);
-    const createdRev = Number(create!.zxid);
-    for (const m of ms) await until(`ephemeral at ${m.name}`, 10_000, async () => ((await keyAt(m, '/gone')) ? true : undefined));
-    const watch = etcdctlSpawn(leader.endpoint, ['watch', '/zookeeper/gone', `--rev=${createdRev}`]);
-    try {
-      await watch.waitFor((out) => out.includes('PUT'), 10_000);
-      // the client vanishes without closing its session
-      const goneAt = Date.now();
-      z.close();
-      await watch.waitFor((out) => out.includes('DELETE'), 20_000);
-      const expiredIn = Date.now() - goneAt;
-      assert.ok(expiredIn >= 3000, `expired after ${expiredIn} ms`);
-      for (const m of ms) await until(`ephemeral gone at ${m.name}`, 10_000, async () => (!(await keyAt(m, '/gone')) ? true : undefined));
-      for (const m of ms) assert.equal(await existsAt(m, '/gone'), false);
-      await sleep(3000);
-      const deletes = watch.stdout.split('\n').filter((l) => l === 'DELETE').length;
-      assert.equal(deletes, 1, watch.stdout);
-      // the session is gone: reattaching is refused (timeout 0)
-      const z2 = await RawZk.open(follower.zkPort);
-      const again = await z2.handshake(4000, hs!.sessionId, hs!.passwd);
-      assert.ok(!again || again.timeOut === 0);
-      z2.close();
-    } finally {
-      await watch.kill();
-    }
-  });
+  test(
+    'a session whose client disappears expires on the cluster, its ephemeral deleted once',
+    T,
+    async () => {
+      const leader = (await waitLeader(ms, 30_000)).leader as ZkMember;
+      const follower = ms.find((m) => m !== leader)!;
+      const z = await RawZk.open(follower.zkPort);
+      const hs = await z.handshake(4000);
+      assert.ok(hs && hs.sessionId !== 0n);
+      const create = await z.request(OpCode.create, (w) => {
+        w.ustring('/gone').buffer(Buffer.from('v'));
+        w.int(1).int(31).ustring('world').ustring('anyone');
+        w.int(1); // ephemeral
+      });
+      assert.equal(create?.err, 0);
+      const createdRev = Number(create!.zxid);
+      for (const m of ms)
+        await until(`ephemeral at ${m.name}`, 10_000, async () =>
+          (await keyAt(m, '/gone')) ? true : undefined,
+        );
+      const watch = etcdctlSpawn(leader.endpoint, [
+        'watch',
+        '/zookeeper/gone',
+        `--rev=${createdRev}`,
+      ]);
+      try {
+        await watch.waitFor((out) => out.includes('PUT'), 10_000);
+        // the client vanishes without closing its session
+        const goneAt = Date.now();
+        z.close();
+        await watch.waitFor((out) => out.includes('DELETE'), 20_000);
+        const expiredIn = Date.now() - goneAt;
+        assert.ok(expiredIn >= 3000, `expired after ${expiredIn} ms`);
+        for (const m of ms)
+          await until(`ephemeral gone at ${m.name}`, 10_000, async () =>
+            !(await keyAt(m, '/gone')) ? true : undefined,
+          );
+        for (const m of ms) assert.equal(await existsAt(m, '/gone'), false);
+        await sleep(3000);
+        const deletes = watch.stdout.split('\n').filter((l) => l === 'DELETE').length;
+        assert.equal(deletes, 1, watch.stdout);
+        // the session is gone: reattaching is refused (timeout 0)
+        const z2 = await RawZk.open(follower.zkPort);
+        const again = await z2.handshake(4000, hs!.sessionId, hs!.passwd);
+        assert.ok(!again || again.timeOut === 0);
+        z2.close();
+      } finally {
+        await watch.kill();
+      }
+    },
+  );
 });
-

@@ -60,22 +60,26 @@ describe('zookeeper conformance', () => {
     }
   });
 
-  test('same observations as Debian ZooKeeper 3.8', { ...T, skip: !realZkAvailable() && 'zookeeper package not installed' }, async () => {
-    const real = await startRealZk();
-    let expected: unknown[];
-    try {
-      expected = await runScenario(real);
-    } finally {
-      await real.stop();
-    }
-    if (!concordTranscript) {
-      const target = await startConcordZk();
+  test(
+    'same observations as Debian ZooKeeper 3.8',
+    { ...T, skip: !realZkAvailable() && 'zookeeper package not installed' },
+    async () => {
+      const real = await startRealZk();
+      let expected: unknown[];
       try {
-        concordTranscript = await runScenario(target);
+        expected = await runScenario(real);
       } finally {
-        await target.stop();
+        await real.stop();
       }
-    }
-    assert.deepEqual(concordTranscript, expected);
-  });
+      if (!concordTranscript) {
+        const target = await startConcordZk();
+        try {
+          concordTranscript = await runScenario(target);
+        } finally {
+          await target.stop();
+        }
+      }
+      assert.deepEqual(concordTranscript, expected);
+    },
+  );
 });

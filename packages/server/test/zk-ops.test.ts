@@ -15,13 +15,23 @@ import pino from 'pino';
 import { startConcord } from '../src/embed';
 import { ZkService } from '../src/zk/zk-service';
 import { freePorts } from './support/servers';
-import { fourLetter, RawZk, realZkAvailable, sleep, startConcordZk, startRealZk, ZkTarget } from './support/zk';
+import {
+  fourLetter,
+  RawZk,
+  realZkAvailable,
+  sleep,
+  startConcordZk,
+  startRealZk,
+  ZkTarget,
+} from './support/zk';
 
 const T = { timeout: 120_000 };
 
 const acl = (w: JuteWriter) => w.int(1).int(31).ustring('world').ustring('anyone');
-const create = (c: RawZk, path: string, flags = 0) => c.request(1, (w) => acl(w.ustring(path).buffer(Buffer.from('d'))).int(flags));
-const setData = (c: RawZk, path: string, data: string) => c.request(5, (w) => w.ustring(path).buffer(Buffer.from(data)).int(-1));
+const create = (c: RawZk, path: string, flags = 0) =>
+  c.request(1, (w) => acl(w.ustring(path).buffer(Buffer.from('d'))).int(flags));
+const setData = (c: RawZk, path: string, data: string) =>
+  c.request(5, (w) => w.ustring(path).buffer(Buffer.from(data)).int(-1));
 const del = (c: RawZk, path: string) => c.request(2, (w) => w.ustring(path).int(-1));
 /** a read through the request pipeline: every event queued before it has arrived */
 const barrier = (c: RawZk) => c.request(3, (w) => w.ustring('/').bool(false));
@@ -35,7 +45,12 @@ async function transcript(z: ZkTarget): Promise<unknown[]> {
   const out: unknown[] = [];
   const step = (label: string, v: unknown) => out.push([label, v]);
   // ruok answers before the server serves requests
-  for (let i = 0; i < 100 && !/^Zookeeper version/.test(await fourLetter(z.port, 'srvr').catch(() => '')); i++) await sleep(100);
+  for (
+    let i = 0;
+    i < 100 && !/^Zookeeper version/.test(await fourLetter(z.port, 'srvr').catch(() => ''));
+    i++
+  )
+    await sleep(100);
   const c = await RawZk.open(z.port);
   const d = await RawZk.open(z.port);
   const e = await RawZk.open(z.port);
@@ -75,7 +90,8 @@ async function transcript(z: ZkTarget): Promise<unknown[]> {
     step('whoAmI', await who(c));
 
     // checkWatches (17) / removeWatches (18): WatcherType Children 1, Data 2, Any 3
-    const wreq = (cl: RawZk, op: number, path: string, type: number) => cl.request(op, (w) => w.ustring(path).int(type)).then((x) => x?.err);
+    const wreq = (cl: RawZk, op: number, path: string, type: number) =>
+      cl.request(op, (w) => w.ustring(path).int(type)).then((x) => x?.err);
     step('checkWatches none', await wreq(d, 17, '/ops', 3));
     step('removeWatches none', await wreq(d, 18, '/ops', 2));
     await d.request(4, (w) => w.ustring('/ops').bool(true)); // data watch
@@ -95,7 +111,10 @@ async function transcript(z: ZkTarget): Promise<unknown[]> {
     // addWatch (106): PERSISTENT 0 on /ops (d), PERSISTENT_RECURSIVE 1 on /ops (e)
     step('addWatch persistent', (await d.request(106, (w) => w.ustring('/ops').int(0)))?.err);
     step('addWatch recursive', (await e.request(106, (w) => w.ustring('/ops').int(1)))?.err);
-    step('addWatch on missing node', (await e.request(106, (w) => w.ustring('/later').int(0)))?.err);
+    step(
+      'addWatch on missing node',
+      (await e.request(106, (w) => w.ustring('/later').int(0)))?.err,
+    );
     step('checkWatches persistent as data', await wreq(d, 17, '/ops', 2));
     step('checkWatches persistent as children', await wreq(d, 17, '/ops', 1));
     step('checkWatches recursive as children', await wreq(e, 17, '/ops', 1));
@@ -133,7 +152,10 @@ async function transcript(z: ZkTarget): Promise<unknown[]> {
         -8,
       );
       step('setWatches2', sw?.err);
-      step('checkWatches after setWatches2', [await wreq(d2, 17, '/ops', 3), await wreq(d2, 17, '/ops/a', 3)]);
+      step('checkWatches after setWatches2', [
+        await wreq(d2, 17, '/ops', 3),
+        await wreq(d2, 17, '/ops/a', 3),
+      ]);
       await setData(c, '/ops', 'v');
       await setData(c, '/ops/a/b', 'v');
       await create(c, '/ops/q');
@@ -185,7 +207,8 @@ async function transcript(z: ZkTarget): Promise<unknown[]> {
       if (done) break;
       if (t === 4) {
         const data = r!.body.buffer().toString();
-        for (let i = 0; i < 11; i++) [0, 1, 2, 3, 7, 10].includes(i) ? r!.body.long() : r!.body.int();
+        for (let i = 0; i < 11; i++)
+          [0, 1, 2, 3, 7, 10].includes(i) ? r!.body.long() : r!.body.int();
         res.push([t, data]);
       } else if (t === 8) res.push([t, r!.body.vector((x) => x.ustring()).sort()]);
       else res.push([t, r!.body.int(), err]);
@@ -244,7 +267,11 @@ describe('zookeeper operations without client support (raw jute)', () => {
         'event 1 /later',
       ]);
       assert.deepEqual(find(t, 'one-shot + persistent'), ['event 3 /ops']);
-      assert.deepEqual(find(t, 'events after setWatches2'), ['event 3 /ops', 'event 3 /ops/a/b', 'event 4 /ops']);
+      assert.deepEqual(find(t, 'events after setWatches2'), [
+        'event 3 /ops',
+        'event 3 /ops/a/b',
+        'event 4 /ops',
+      ]);
       assert.deepEqual(find(t, 'events after removing persistent'), []);
       assert.equal(find(t, 'checkWatches after'), -121);
     } finally {
@@ -268,7 +295,8 @@ describe('zookeeper operations without client support (raw jute)', () => {
           acl(x.ustring(path).buffer(Buffer.from('d'))).int(flags);
           if (ttl !== undefined) x.long(ttl);
         });
-      const exists = async (path: string) => (await c.request(3, (x) => x.ustring(path).bool(false)))?.err;
+      const exists = async (path: string) =>
+        (await c.request(3, (x) => x.ustring(path).bool(false)))?.err;
       const made = await mk(19, '/ctr', 4);
       assert.equal(made?.err, 0);
       assert.equal(made!.body.ustring(), '/ctr');
@@ -329,7 +357,11 @@ describe('zookeeper operations without client support (raw jute)', () => {
     const c = await RawZk.open(zk);
     try {
       await c.handshake(10_000);
-      const r = await c.request(21, (w) => acl(w.ustring('/t').buffer(Buffer.from('d'))).int(5).long(60_000n));
+      const r = await c.request(21, (w) =>
+        acl(w.ustring('/t').buffer(Buffer.from('d')))
+          .int(5)
+          .long(60_000n),
+      );
       assert.equal(r?.err, 0);
       assert.equal(r!.body.ustring(), '/t');
     } finally {
@@ -339,19 +371,23 @@ describe('zookeeper operations without client support (raw jute)', () => {
     }
   });
 
-  test('the same transcript from the real ZooKeeper', { ...T, skip: !realZkAvailable() && 'Debian zookeeper not installed' }, async () => {
-    assert.ok(concord, 'the Concord run failed');
-    const z = await startRealZk();
-    try {
-      const t = await transcript(z);
-      if (process.env.ZK_OPS_DUMP) console.log(JSON.stringify({ concord, real: t }));
-      // Known difference: ZooKeeper 3.8 keeps a removed recursive watch's mode for the connection
-      // and path, so its checkWatches there still answers OK; Concord answers NoWatcher.
-      const known = (x: unknown) => !(Array.isArray(x) && x[0] === 'checkWatches after');
-      assert.deepEqual(find(t, 'checkWatches after'), 0);
-      assert.deepEqual(concord!.filter(known), t.filter(known));
-    } finally {
-      await z.stop();
-    }
-  });
+  test(
+    'the same transcript from the real ZooKeeper',
+    { ...T, skip: !realZkAvailable() && 'Debian zookeeper not installed' },
+    async () => {
+      assert.ok(concord, 'the Concord run failed');
+      const z = await startRealZk();
+      try {
+        const t = await transcript(z);
+        if (process.env.ZK_OPS_DUMP) console.log(JSON.stringify({ concord, real: t }));
+        // Known difference: ZooKeeper 3.8 keeps a removed recursive watch's mode for the connection
+        // and path, so its checkWatches there still answers OK; Concord answers NoWatcher.
+        const known = (x: unknown) => !(Array.isArray(x) && x[0] === 'checkWatches after');
+        assert.deepEqual(find(t, 'checkWatches after'), 0);
+        assert.deepEqual(concord!.filter(known), t.filter(known));
+      } finally {
+        await z.stop();
+      }
+    },
+  );
 });

@@ -50,15 +50,20 @@ export function checkBackendFile(file: string): void {
     const size = fs.fstatSync(fd).size;
     if (size === 0) throw new BackendCorruptionError(file, 'empty file');
     const head = Buffer.alloc(256);
-    if (fs.readSync(fd, head, 0, 256, 0) < 256) throw new BackendCorruptionError(file, 'truncated (shorter than a meta page)');
+    if (fs.readSync(fd, head, 0, 256, 0) < 256)
+      throw new BackendCorruptionError(file, 'truncated (shorter than a meta page)');
     if (head.readUInt32LE(META_MAGIC_OFFSET) !== LMDB_MAGIC)
-      throw new BackendCorruptionError(file, 'meta page 0 has no LMDB magic (not an LMDB file, or overwritten)');
+      throw new BackendCorruptionError(
+        file,
+        'meta page 0 has no LMDB magic (not an LMDB file, or overwritten)',
+      );
     const pageSize = head.readUInt32LE(META_PAGE_SIZE_OFFSET);
     if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0)
       throw new BackendCorruptionError(file, `meta page 0 has an invalid page size ${pageSize}`);
     const metas = [head];
     const second = Buffer.alloc(256);
-    if (fs.readSync(fd, second, 0, 256, pageSize) < 256) throw new BackendCorruptionError(file, 'truncated (second meta page missing)');
+    if (fs.readSync(fd, second, 0, 256, pageSize) < 256)
+      throw new BackendCorruptionError(file, 'truncated (second meta page missing)');
     if (second.readUInt32LE(META_MAGIC_OFFSET) !== LMDB_MAGIC)
       throw new BackendCorruptionError(file, 'meta page 1 has no LMDB magic (overwritten)');
     metas.push(second);
@@ -68,7 +73,10 @@ export function checkBackendFile(file: string): void {
     const lastPage = Number(newest.readBigUInt64LE(META_LAST_PAGE_OFFSET));
     const needed = (lastPage + 1) * pageSize;
     if (size < needed)
-      throw new BackendCorruptionError(file, `truncated: ${size} bytes, the last committed transaction needs ${needed}`);
+      throw new BackendCorruptionError(
+        file,
+        `truncated: ${size} bytes, the last committed transaction needs ${needed}`,
+      );
   } finally {
     fs.closeSync(fd);
   }

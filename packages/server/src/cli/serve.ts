@@ -5,7 +5,11 @@ import { Limits } from '../server/errors';
 import { parseInitialCluster } from '../server/cluster';
 import { DEFAULT_ZOOKEEPER_URL } from '../api/zk/start';
 
-const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string): string[] =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const int = (v: string): number => {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new Error(`not a number: ${v}`);
@@ -18,33 +22,83 @@ export function serveCommand(): Command {
     .description('run a Concord member (etcd v3 API on the client URLs)')
     .option('--name <name>', 'human-readable name for this member', 'default')
     .option('--data-dir <dir>', 'path to the data directory', './data')
-    .option('--listen-client-urls <urls>', 'URLs to listen on for client traffic', list, ['http://127.0.0.1:2379'])
-    .option('--listen-client-http-urls <urls>', 'URLs for HTTP only (gateway, /health, /metrics); the client URLs then serve gRPC alone', list)
+    .option('--listen-client-urls <urls>', 'URLs to listen on for client traffic', list, [
+      'http://127.0.0.1:2379',
+    ])
+    .option(
+      '--listen-client-http-urls <urls>',
+      'URLs for HTTP only (gateway, /health, /metrics); the client URLs then serve gRPC alone',
+      list,
+    )
     .option('--advertise-client-urls <urls>', "this member's client URLs to advertise", list)
-    .option('--listen-peer-urls <urls>', 'URLs to listen on for peer traffic', list, ['http://127.0.0.1:2380'])
+    .option('--listen-peer-urls <urls>', 'URLs to listen on for peer traffic', list, [
+      'http://127.0.0.1:2380',
+    ])
     .option('--initial-advertise-peer-urls <urls>', "this member's peer URLs to advertise", list)
     .option('--initial-cluster <members>', 'initial cluster configuration (name=url,...)')
-    .addOption(new Option('--initial-cluster-state <state>', 'new or existing').choices(['new', 'existing']).default('new'))
+    .addOption(
+      new Option('--initial-cluster-state <state>', 'new or existing')
+        .choices(['new', 'existing'])
+        .default('new'),
+    )
     .option('--initial-cluster-token <token>', 'initial cluster token', 'etcd-cluster')
-    .option('--quota-backend-bytes <bytes>', 'backend size before a NOSPACE alarm (0 = default 2 GiB)', int, 0)
-    .option('--max-request-bytes <bytes>', 'maximum client request size', int, Limits.maxRequestBytes)
+    .option(
+      '--quota-backend-bytes <bytes>',
+      'backend size before a NOSPACE alarm (0 = default 2 GiB)',
+      int,
+      0,
+    )
+    .option(
+      '--max-request-bytes <bytes>',
+      'maximum client request size',
+      int,
+      Limits.maxRequestBytes,
+    )
     .option('--max-txn-ops <n>', 'maximum operations per txn', int, Limits.maxTxnOps)
     .option('--heartbeat-interval <ms>', 'heartbeat interval in ms', int, 100)
     .option('--election-timeout <ms>', 'election timeout in ms', int, 1000)
-    .option('--experimental-watch-progress-notify-interval <duration>', 'progress notify interval, e.g. 10m, 5s', '10m')
-    .option('--listen-zookeeper-urls <urls>', 'URLs to serve the ZooKeeper protocol on (tcp://host:port, or none)', list)
-    .option('--zookeeper-tick-time <ms>', 'ZooKeeper tickTime: session timeouts are negotiated within 2-20 ticks', int, 2000)
-    .option('--zookeeper-4lw-commands-whitelist <words>', "ZooKeeper's 4lw.commands.whitelist (* = all)", list, ['srvr'])
-    .option('--zookeeper-extended-types', "TTL nodes (ZooKeeper's zookeeper.extendedTypesEnabled)", false)
+    .option(
+      '--experimental-watch-progress-notify-interval <duration>',
+      'progress notify interval, e.g. 10m, 5s',
+      '10m',
+    )
+    .option(
+      '--listen-zookeeper-urls <urls>',
+      'URLs to serve the ZooKeeper protocol on (tcp://host:port, or none)',
+      list,
+    )
+    .option(
+      '--zookeeper-tick-time <ms>',
+      'ZooKeeper tickTime: session timeouts are negotiated within 2-20 ticks',
+      int,
+      2000,
+    )
+    .option(
+      '--zookeeper-4lw-commands-whitelist <words>',
+      "ZooKeeper's 4lw.commands.whitelist (* = all)",
+      list,
+      ['srvr'],
+    )
+    .option(
+      '--zookeeper-extended-types',
+      "TTL nodes (ZooKeeper's zookeeper.extendedTypesEnabled)",
+      false,
+    )
     .option('--log-level <level>', 'debug, info, warn, error', 'info')
     .option('--logger <logger>', 'accepted for etcd compatibility (always structured JSON)', 'zap')
     .option('--log-outputs <outputs>', 'stderr or stdout', 'stderr')
-    .option('--snapshot-count <n>', 'cluster members: applied entries between Raft snapshots (log compaction)', int, 100000)
+    .option(
+      '--snapshot-count <n>',
+      'cluster members: applied entries between Raft snapshots (log compaction)',
+      int,
+      100000,
+    )
     .action(async (o: Record<string, unknown>) => {
       const dest = o.logOutputs === 'stdout' ? 1 : 2;
       const logger = pino({ level: String(o.logLevel) }, pino.destination({ dest, sync: false }));
       const listen = o.listenClientUrls as string[];
-      const peer = (o.initialAdvertisePeerUrls as string[] | undefined) ?? (o.listenPeerUrls as string[]);
+      const peer =
+        (o.initialAdvertisePeerUrls as string[] | undefined) ?? (o.listenPeerUrls as string[]);
       if (o.initialCluster) checkInitialCluster(String(o.initialCluster), String(o.name), peer);
       try {
         const running = await startConcord({
@@ -64,8 +118,12 @@ export function serveCommand(): Command {
           maxTxnOps: o.maxTxnOps as number,
           heartbeatMs: o.heartbeatInterval as number,
           electionMs: o.electionTimeout as number,
-          progressNotifyIntervalMs: parseDuration(String(o.experimentalWatchProgressNotifyInterval)),
-          listenZookeeperUrls: (o.listenZookeeperUrls as string[] | undefined) ?? [DEFAULT_ZOOKEEPER_URL],
+          progressNotifyIntervalMs: parseDuration(
+            String(o.experimentalWatchProgressNotifyInterval),
+          ),
+          listenZookeeperUrls: (o.listenZookeeperUrls as string[] | undefined) ?? [
+            DEFAULT_ZOOKEEPER_URL,
+          ],
           zookeeperOptional: o.listenZookeeperUrls === undefined,
           zookeeperTickTimeMs: o.zookeeperTickTime as number,
           zookeeper4lwWhitelist: o.zookeeper4lwCommandsWhitelist as string[],
@@ -112,7 +170,8 @@ export function parseDuration(s: string): number {
   while ((m = re.exec(s))) {
     matched += m[0];
     const n = Number(m[1]);
-    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
+    total +=
+      m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
   }
   if (matched !== s || total <= 0) throw new Error(`invalid duration: ${s}`);
   return total;

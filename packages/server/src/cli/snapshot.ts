@@ -135,7 +135,9 @@ function checkSnapshotBody(file: string, body: string): void {
     checkBackendFile(body);
   } catch (e) {
     if (e instanceof BackendCorruptionError)
-      throw new SnapshotFileError(`snapshot file ${file} does not hold a Concord database: ${e.message.replace(/^.*?: .*?: /, '')}`);
+      throw new SnapshotFileError(
+        `snapshot file ${file} does not hold a Concord database: ${e.message.replace(/^.*?: .*?: /, '')}`,
+      );
     throw e;
   }
 }
@@ -229,10 +231,14 @@ async function restoreClusterMember(
   const token = o.initialClusterToken ?? 'etcd-cluster';
   const name = o.name ?? 'default';
   const members = clusterMembers(spec, token);
-  const clusterId = clusterIdOf(members.map((m) => m.id), token);
-  const mine = o.initialAdvertisePeerUrls && o.initialAdvertisePeerUrls.length > 0
-    ? members.find((m) => sameUrls(m.peerUrls, o.initialAdvertisePeerUrls!))
-    : members.find((m) => m.name === name);
+  const clusterId = clusterIdOf(
+    members.map((m) => m.id),
+    token,
+  );
+  const mine =
+    o.initialAdvertisePeerUrls && o.initialAdvertisePeerUrls.length > 0
+      ? members.find((m) => sameUrls(m.peerUrls, o.initialAdvertisePeerUrls!))
+      : members.find((m) => m.name === name);
   if (!mine) throw new Error(`--initial-cluster has no member named ${name}`);
   const applied = backend.getMetaNumber(META_APPLIED_INDEX);
   const term = Math.max(1, backend.getMetaNumber(META_APPLIED_TERM));
@@ -244,7 +250,12 @@ async function restoreClusterMember(
   await backend.flush();
   const memberDir = path.join(dataDir, 'member');
   // this member's identity, as cluster-boot writes it on a first start
-  const ident = { memberId: mine.id.toString(16), raftId: mine.raftId, clusterId: clusterId.toString(16), name };
+  const ident = {
+    memberId: mine.id.toString(16),
+    raftId: mine.raftId,
+    clusterId: clusterId.toString(16),
+    name,
+  };
   const idFile = path.join(memberDir, 'cluster.json');
   fs.writeFileSync(idFile, JSON.stringify(ident));
   const fd = fs.openSync(idFile, 'r');
@@ -254,7 +265,9 @@ async function restoreClusterMember(
   // the Raft snapshot a leader sends to followers that need entries at or below `applied`
   const snap = await new RaftSnapshots(path.join(memberDir, 'snap')).create(backend);
   if (snap.meta.index !== applied || snap.meta.term !== term)
-    throw new Error(`snapshot copy is at ${snap.meta.index}/${snap.meta.term}, not ${applied}/${term}`);
+    throw new Error(
+      `snapshot copy is at ${snap.meta.index}/${snap.meta.term}, not ${applied}/${term}`,
+    );
   // the WAL: the log starts after `applied` (segment first index applied + 1)
   const { wal } = await Wal.open(path.join(memberDir, 'wal'), { fromIndex: applied + 1 });
   try {

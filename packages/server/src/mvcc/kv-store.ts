@@ -102,10 +102,8 @@ export class KvStore {
     }
     if (q.maxModRevision > 0) kvs = kvs.filter((kv) => kv.modRevision <= q.maxModRevision);
     if (q.minModRevision > 0) kvs = kvs.filter((kv) => kv.modRevision >= q.minModRevision);
-    if (q.maxCreateRevision > 0)
-      kvs = kvs.filter((kv) => kv.createRevision <= q.maxCreateRevision);
-    if (q.minCreateRevision > 0)
-      kvs = kvs.filter((kv) => kv.createRevision >= q.minCreateRevision);
+    if (q.maxCreateRevision > 0) kvs = kvs.filter((kv) => kv.createRevision <= q.maxCreateRevision);
+    if (q.minCreateRevision > 0) kvs = kvs.filter((kv) => kv.createRevision >= q.minCreateRevision);
     sortKvs(kvs, q.sortOrder, q.sortTarget);
     let more = false;
     if (q.limit > 0 && kvs.length > q.limit) {
@@ -182,7 +180,8 @@ export class KvStore {
       const { key: k } = recordKeyAndType(value);
       if (!inRange(k)) continue;
       const id = k.toString('latin1');
-      if (!firstChange.has(id)) firstChange.set(id, { key: Buffer.from(k), prev: decodeRecord(value).prev });
+      if (!firstChange.has(id))
+        firstChange.set(id, { key: Buffer.from(k), prev: decodeRecord(value).prev });
     }
     const live = new Map<string, RevPointer>();
     const current =
@@ -342,7 +341,8 @@ export class WriteTxn {
     const leases = this.store._leases();
     if (leases && prevKv && prevKv.lease !== 0n && prevKv.lease !== lease)
       leases.detach(prevKv.lease, keyCopy);
-    if (leases && lease !== 0n && (!prevKv || prevKv.lease !== lease)) leases.attach(lease, keyCopy);
+    if (leases && lease !== 0n && (!prevKv || prevKv.lease !== lease))
+      leases.attach(lease, keyCopy);
     const ev: MvccEvent = {
       type: EVENT_PUT,
       kv: { key: keyCopy, createRevision, modRevision: this.revision, version, value, lease },
@@ -392,7 +392,14 @@ export class WriteTxn {
     if (leases && prevKv.lease !== 0n) leases.detach(prevKv.lease, key);
     this.events.push({
       type: EVENT_DELETE,
-      kv: { key, createRevision: 0, modRevision: this.revision, version: 0, value: EMPTY, lease: 0n },
+      kv: {
+        key,
+        createRevision: 0,
+        modRevision: this.revision,
+        version: 0,
+        value: EMPTY,
+        lease: 0n,
+      },
       prevKv,
     });
     return prevKv;

@@ -67,7 +67,8 @@ class Unstable {
   slice(lo: number, hi: number): Entry[] {
     invariant(
       this.offset <= lo && lo <= hi && hi <= this.offset + this.entries.length,
-      () => `unstable.slice(${lo}, ${hi}) out of [${this.offset}, ${this.offset + this.entries.length}]`,
+      () =>
+        `unstable.slice(${lo}, ${hi}) out of [${this.offset}, ${this.offset + this.entries.length}]`,
     );
     return this.entries.slice(lo - this.offset, hi - this.offset);
   }
@@ -126,12 +127,20 @@ export class RaftLog {
    * (truncating a conflicting suffix) and advance commit. Returns the new last index covered by
    * the message, or undefined if the consistency check fails.
    */
-  maybeAppend(index: number, logTerm: number, committed: number, ents: Entry[]): number | undefined {
+  maybeAppend(
+    index: number,
+    logTerm: number,
+    committed: number,
+    ents: Entry[],
+  ): number | undefined {
     if (!this.matchTerm(index, logTerm)) return undefined;
     const lastNew = index + ents.length;
     const ci = this.findConflict(ents);
     if (ci !== 0) {
-      invariant(ci > this.committed, () => `entry ${ci} conflicts with committed entry (committed ${this.committed})`);
+      invariant(
+        ci > this.committed,
+        () => `entry ${ci} conflicts with committed entry (committed ${this.committed})`,
+      );
       this.append(ents.slice(ci - (index + 1)));
     }
     this.commitTo(Math.min(committed, lastNew));
@@ -161,14 +170,20 @@ export class RaftLog {
   append(ents: Entry[]): number {
     if (ents.length === 0) return this.lastIndex();
     const after = ents[0].index - 1;
-    invariant(after >= this.committed, () => `append after ${after} is below committed ${this.committed}`);
+    invariant(
+      after >= this.committed,
+      () => `append after ${after} is below committed ${this.committed}`,
+    );
     this.unstable.truncateAndAppend(ents);
     return this.lastIndex();
   }
 
   commitTo(i: number): void {
     if (i <= this.committed) return;
-    invariant(i <= this.lastIndex(), () => `commit ${i} beyond last index ${this.lastIndex()} (lost log?)`);
+    invariant(
+      i <= this.lastIndex(),
+      () => `commit ${i} beyond last index ${this.lastIndex()} (lost log?)`,
+    );
     this.committed = i;
   }
 
@@ -235,7 +250,10 @@ export class RaftLog {
   slice(lo: number, hi: number, maxBytes = Infinity): Entry[] | undefined {
     if (lo >= hi) return [];
     if (lo < this.firstIndex()) return undefined;
-    invariant(hi <= this.lastIndex() + 1, () => `slice(${lo}, ${hi}) beyond last index ${this.lastIndex()}`);
+    invariant(
+      hi <= this.lastIndex() + 1,
+      () => `slice(${lo}, ${hi}) beyond last index ${this.lastIndex()}`,
+    );
     let out: Entry[] = [];
     const off = this.unstable.offset;
     if (lo < off) {

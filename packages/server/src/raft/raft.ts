@@ -100,7 +100,10 @@ export class Raft {
 
   constructor(c: RaftConfig) {
     invariant(c.id > 0, () => 'node id must be > 0');
-    invariant(c.heartbeatTick > 0 && c.electionTick > c.heartbeatTick, () => 'need 0 < heartbeatTick < electionTick');
+    invariant(
+      c.heartbeatTick > 0 && c.electionTick > c.heartbeatTick,
+      () => 'need 0 < heartbeatTick < electionTick',
+    );
     this.id = c.id;
     this.electionTimeout = c.electionTick;
     this.heartbeatTimeout = c.heartbeatTick;
@@ -117,7 +120,8 @@ export class Raft {
     if (hardState.term !== 0 || hardState.vote !== NONE || hardState.commit !== 0) {
       invariant(
         hardState.commit >= this.log.committed && hardState.commit <= this.log.lastIndex(),
-        () => `hardState.commit ${hardState.commit} outside [${this.log.committed}, ${this.log.lastIndex()}]`,
+        () =>
+          `hardState.commit ${hardState.commit} outside [${this.log.committed}, ${this.log.lastIndex()}]`,
       );
       this.log.committed = hardState.commit;
       this.term = hardState.term;
@@ -258,7 +262,11 @@ export class Raft {
 
   private hasUnappliedConfChanges(): boolean {
     if (this.log.applied >= this.log.committed) return false;
-    const ents = this.log.slice(Math.max(this.log.applied + 1, this.log.firstIndex()), this.log.committed + 1) ?? [];
+    const ents =
+      this.log.slice(
+        Math.max(this.log.applied + 1, this.log.firstIndex()),
+        this.log.committed + 1,
+      ) ?? [];
     return ents.some((e) => e.type === 'confChange');
   }
 
@@ -285,7 +293,15 @@ export class Raft {
     const logTerm = this.log.lastTerm();
     for (const to of this.trk.voters) {
       if (to === this.id) continue;
-      this.send({ type: voteType, from: this.id, to, term, index, logTerm, force: t === 'transfer' });
+      this.send({
+        type: voteType,
+        from: this.id,
+        to,
+        term,
+        index,
+        logTerm,
+        force: t === 'transfer',
+      });
     }
   }
 
@@ -298,7 +314,8 @@ export class Raft {
       if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
         // Leader lease (check-quorum): while we hear from a leader, ignore elections unless
         // the leader itself asked for one (transfer).
-        const inLease = this.checkQuorum && this.lead !== NONE && this.electionElapsed < this.electionTimeout;
+        const inLease =
+          this.checkQuorum && this.lead !== NONE && this.electionElapsed < this.electionTimeout;
         if (inLease && !m.force) return 'ok';
       }
       if (m.type === 'MsgPreVote') {
@@ -423,7 +440,12 @@ export class Raft {
 
   private appendEntries(es: Array<{ type: EntryType; data: Buffer }>): void {
     const li = this.log.lastIndex();
-    const ents: Entry[] = es.map((e, i) => ({ index: li + 1 + i, term: this.term, type: e.type, data: e.data }));
+    const ents: Entry[] = es.map((e, i) => ({
+      index: li + 1 + i,
+      term: this.term,
+      type: e.type,
+      data: e.data,
+    }));
     const last = this.log.append(ents);
     // Our own copy counts toward the quorum: the caller persists it before anything we send
     // leaves (Ready ordering), so no follower can acknowledge it before it is durable here.
@@ -455,7 +477,10 @@ export class Raft {
     if (!pr || pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
-    const ents = prevTerm === undefined ? undefined : this.log.slice(pr.next, this.log.lastIndex() + 1, this.maxMsgSize);
+    const ents =
+      prevTerm === undefined
+        ? undefined
+        : this.log.slice(pr.next, this.log.lastIndex() + 1, this.maxMsgSize);
     if (prevTerm === undefined || ents === undefined) return this.sendSnapshot(to);
     if (ents.length === 0 && !sendIfEmpty) return false;
     this.send({
@@ -525,7 +550,8 @@ export class Raft {
       while (this.sendAppend(m.from, false)) {
         /* bounded by inflights */
       }
-      if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
+      if (m.from === this.leadTransferee && pr.match === this.log.lastIndex())
+        this.sendTimeoutNow(m.from);
     }
   }
 
@@ -551,12 +577,14 @@ export class Raft {
     if (m.context === undefined) return;
     const acks = this.readOnly.recvAck(m.from, m.context);
     if (!acks || !this.trk.hasQuorum(acks)) return;
-    for (const { index, req } of this.readOnly.advance(m.context)) this.respondRead(req.from, req.context, index);
+    for (const { index, req } of this.readOnly.advance(m.context))
+      this.respondRead(req.from, req.context, index);
   }
 
   private respondRead(to: NodeId, context: string, index: number): void {
     if (to === this.id || to === NONE) this.readStates.push({ index, context });
-    else this.send({ type: 'MsgReadIndexResp', from: this.id, to, term: this.term, index, context });
+    else
+      this.send({ type: 'MsgReadIndexResp', from: this.id, to, term: this.term, index, context });
   }
 
   private leaderReadIndex(m: MsgReadIndex): void {
@@ -572,7 +600,8 @@ export class Raft {
     this.readOnly.add(this.log.committed, { from: m.from, context: m.context });
     const acks = this.readOnly.recvAck(this.id, m.context);
     if (acks && this.trk.hasQuorum(acks)) {
-      for (const r of this.readOnly.advance(m.context)) this.respondRead(r.req.from, r.req.context, r.index);
+      for (const r of this.readOnly.advance(m.context))
+        this.respondRead(r.req.from, r.req.context, r.index);
       return;
     }
     this.bcastHeartbeat();
@@ -690,7 +719,16 @@ export class Raft {
   }
 
   private appResp(to: NodeId, index: number): MsgAppResp {
-    return { type: 'MsgAppResp', from: this.id, to, term: this.term, index, reject: false, rejectHint: 0, logTerm: 0 };
+    return {
+      type: 'MsgAppResp',
+      from: this.id,
+      to,
+      term: this.term,
+      index,
+      reject: false,
+      rejectHint: 0,
+      logTerm: 0,
+    };
   }
 
   private handleAppend(m: MsgApp): void {
@@ -707,7 +745,10 @@ export class Raft {
     // Consistency check failed. Hint the leader at the last index that could match: at most
     // our last index, and skipping every entry whose term is newer than the leader's logTerm
     // there (those cannot match), so one round trip skips a whole divergent term.
-    const hintIndex = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
+    const hintIndex = this.log.findConflictByTerm(
+      Math.min(m.index, this.log.lastIndex()),
+      m.logTerm,
+    );
     const hintTerm = this.log.term(hintIndex) ?? 0;
     this.send({
       type: 'MsgAppResp',
@@ -723,7 +764,12 @@ export class Raft {
 
   private handleHeartbeat(m: MsgHeartbeat): void {
     this.log.commitTo(m.commit);
-    const resp: MsgHeartbeatResp = { type: 'MsgHeartbeatResp', from: this.id, to: m.from, term: this.term };
+    const resp: MsgHeartbeatResp = {
+      type: 'MsgHeartbeatResp',
+      from: this.id,
+      to: m.from,
+      term: this.term,
+    };
     if (m.context !== undefined) resp.context = m.context;
     this.send(resp);
   }
@@ -788,7 +834,8 @@ export class Raft {
         pr.recentActive = true; // give a new member a chance before check-quorum counts it
       }
     }
-    if (this.leadTransferee !== NONE && !this.trk.progress.has(this.leadTransferee)) this.leadTransferee = NONE;
+    if (this.leadTransferee !== NONE && !this.trk.progress.has(this.leadTransferee))
+      this.leadTransferee = NONE;
     // a smaller quorum may commit more; new members need entries
     if (this.maybeCommit()) this.bcastAppend();
     else for (const id of this.trk.progress.keys()) if (!existed.has(id)) this.sendAppend(id);

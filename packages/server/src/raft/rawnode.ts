@@ -85,7 +85,8 @@ export class RawNode {
       term: 0,
       entries: [{ type: 'normal', data }],
     });
-    if (r === 'dropped') throw new ProposalDroppedError(`no leader accepted it at node ${this.raft.id}`);
+    if (r === 'dropped')
+      throw new ProposalDroppedError(`no leader accepted it at node ${this.raft.id}`);
   }
 
   /** Proposes a single-step membership change; apply it with applyConfChange once committed. */
@@ -97,7 +98,8 @@ export class RawNode {
       term: 0,
       entries: [{ type: 'confChange', data: encodeConfChange(cc) }],
     });
-    if (r === 'dropped') throw new ProposalDroppedError(`conf change not accepted at node ${this.raft.id}`);
+    if (r === 'dropped')
+      throw new ProposalDroppedError(`conf change not accepted at node ${this.raft.id}`);
   }
 
   /** Applies a committed conf change entry's change to the membership; returns the new ConfState. */
@@ -111,8 +113,15 @@ export class RawNode {
    * caller retries after a timeout. Throws ProposalDroppedError if no leader is known.
    */
   readIndex(context: string): void {
-    const r = this.raft.step({ type: 'MsgReadIndex', from: this.raft.id, to: this.raft.id, term: 0, context });
-    if (r === 'dropped') throw new ProposalDroppedError(`read index without leader at node ${this.raft.id}`);
+    const r = this.raft.step({
+      type: 'MsgReadIndex',
+      from: this.raft.id,
+      to: this.raft.id,
+      term: 0,
+      context,
+    });
+    if (r === 'dropped')
+      throw new ProposalDroppedError(`read index without leader at node ${this.raft.id}`);
   }
 
   /** Asks the leader (this node or, forwarded, ours) to hand leadership to `transferee`. */
@@ -173,7 +182,8 @@ export class RawNode {
     // the vote and term must survive a crash, and so must entries we acknowledge
     rd.mustSync =
       rd.entries.length > 0 ||
-      (rd.hardState !== undefined && (hs.term !== this.prevHard.term || hs.vote !== this.prevHard.vote));
+      (rd.hardState !== undefined &&
+        (hs.term !== this.prevHard.term || hs.vote !== this.prevHard.vote));
     this.outstanding = true;
     return rd;
   }
@@ -189,9 +199,13 @@ export class RawNode {
       const last = rd.entries[rd.entries.length - 1];
       log.stableTo(last.index, last.term);
     }
-    const applied = rd.committedEntries.length > 0 ? rd.committedEntries[rd.committedEntries.length - 1].index : 0;
+    const applied =
+      rd.committedEntries.length > 0
+        ? rd.committedEntries[rd.committedEntries.length - 1].index
+        : 0;
     if (applied > 0) log.appliedTo(applied);
-    else if (rd.snapshot && rd.snapshot.meta.index > log.applied) log.appliedTo(rd.snapshot.meta.index);
+    else if (rd.snapshot && rd.snapshot.meta.index > log.applied)
+      log.appliedTo(rd.snapshot.meta.index);
   }
 
   status(): Status {
@@ -211,7 +225,12 @@ export class RawNode {
     if (r.state === 'leader') {
       s.progress = new Map();
       for (const [id, pr] of r.trk.progress)
-        s.progress.set(id, { match: pr.match, next: pr.next, state: pr.state, isLearner: pr.isLearner });
+        s.progress.set(id, {
+          match: pr.match,
+          next: pr.next,
+          state: pr.state,
+          isLearner: pr.isLearner,
+        });
     }
     return s;
   }

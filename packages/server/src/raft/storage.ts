@@ -54,7 +54,10 @@ export class MemoryStorage implements Storage {
 
   /** A fresh log whose initial membership is `confState` (bootstrapped at index 0). */
   constructor(confState: ConfState = { voters: [], learners: [] }) {
-    this.snap = { meta: { index: 0, term: 0, confState: cloneConf(confState) }, data: Buffer.alloc(0) };
+    this.snap = {
+      meta: { index: 0, term: 0, confState: cloneConf(confState) },
+      data: Buffer.alloc(0),
+    };
     this.ents = [dummy(0, 0)];
   }
 
@@ -84,13 +87,19 @@ export class MemoryStorage implements Storage {
 
   term(i: number): number {
     if (i < this.offset) throw new CompactedError(i, this.firstIndex());
-    invariant(i <= this.lastIndex(), () => `storage.term(${i}) beyond last index ${this.lastIndex()}`);
+    invariant(
+      i <= this.lastIndex(),
+      () => `storage.term(${i}) beyond last index ${this.lastIndex()}`,
+    );
     return this.ents[i - this.offset].term;
   }
 
   entries(lo: number, hi: number, maxBytes = Infinity): Entry[] {
     if (lo <= this.offset) throw new CompactedError(lo, this.firstIndex());
-    invariant(hi <= this.lastIndex() + 1, () => `storage.entries(${lo}, ${hi}) beyond last ${this.lastIndex()}`);
+    invariant(
+      hi <= this.lastIndex() + 1,
+      () => `storage.entries(${lo}, ${hi}) beyond last ${this.lastIndex()}`,
+    );
     return limitSize(this.ents.slice(lo - this.offset, hi - this.offset), maxBytes);
   }
 
@@ -110,7 +119,10 @@ export class MemoryStorage implements Storage {
    * dropping entries; call compact() afterwards to release the log prefix.
    */
   createSnapshot(i: number, confState: ConfState, data: Buffer): Snapshot {
-    invariant(i > this.snap.meta.index, () => `snapshot ${i} is not newer than ${this.snap.meta.index}`);
+    invariant(
+      i > this.snap.meta.index,
+      () => `snapshot ${i} is not newer than ${this.snap.meta.index}`,
+    );
     invariant(i <= this.lastIndex(), () => `snapshot ${i} beyond last index ${this.lastIndex()}`);
     this.snap = { meta: { index: i, term: this.term(i), confState: cloneConf(confState) }, data };
     return this.snap;
@@ -119,7 +131,10 @@ export class MemoryStorage implements Storage {
   /** Drops entries up to and including i (which must be <= the snapshot index). */
   compact(i: number): void {
     if (i <= this.offset) return;
-    invariant(i <= this.snap.meta.index, () => `compact(${i}) beyond snapshot ${this.snap.meta.index}`);
+    invariant(
+      i <= this.snap.meta.index,
+      () => `compact(${i}) beyond snapshot ${this.snap.meta.index}`,
+    );
     const t = this.term(i);
     this.ents = [dummy(i, t), ...this.ents.slice(i - this.offset + 1)];
   }
@@ -134,7 +149,10 @@ export class MemoryStorage implements Storage {
     if (es[0].index <= this.offset) es = es.slice(this.offset + 1 - es[0].index);
     if (es.length === 0) return;
     const first = es[0].index;
-    invariant(first <= this.lastIndex() + 1, () => `append at ${first} leaves a gap after ${this.lastIndex()}`);
+    invariant(
+      first <= this.lastIndex() + 1,
+      () => `append at ${first} leaves a gap after ${this.lastIndex()}`,
+    );
     // truncate a conflicting suffix in place, then append (no copy of the retained prefix)
     this.ents.length = first - this.offset;
     for (const e of es) this.ents.push(e);

@@ -16,8 +16,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import type { Backend } from '../backend/backend';
-import { ClusterMember, clusterIdOf, clusterMembers, parseInitialCluster, sameUrls } from './cluster';
-import { bootstrapMembership, initialOf, loadMembership, MembershipState, saveMembership, toClusterMember } from './membership';
+import {
+  ClusterMember,
+  clusterIdOf,
+  clusterMembers,
+  parseInitialCluster,
+  sameUrls,
+} from './cluster';
+import {
+  bootstrapMembership,
+  initialOf,
+  loadMembership,
+  MembershipState,
+  saveMembership,
+  toClusterMember,
+} from './membership';
 import { queryMembers } from './peer-transport';
 
 export interface ClusterBoot {
@@ -44,7 +57,10 @@ export interface BootConfig {
   logger: Logger;
 }
 
-export async function resolveCluster(cfg: BootConfig, backend: Backend): Promise<ClusterBoot | undefined> {
+export async function resolveCluster(
+  cfg: BootConfig,
+  backend: Backend,
+): Promise<ClusterBoot | undefined> {
   const idFile = path.join(cfg.memberDir, 'cluster.json');
   const persisted = loadMembership(backend);
   let ident: Identity | undefined;
@@ -56,15 +72,31 @@ export async function resolveCluster(cfg: BootConfig, backend: Backend): Promise
   const spec = cfg.initialCluster ? parseInitialCluster(cfg.initialCluster) : [];
   if (persisted && ident) {
     if (persisted.removed.includes(ident.memberId))
-      throw new Error(`member ${ident.memberId} was removed from the cluster; it cannot rejoin with this data dir`);
+      throw new Error(
+        `member ${ident.memberId} was removed from the cluster; it cannot rejoin with this data dir`,
+      );
     const rec = persisted.members.find((m) => m.id === ident!.memberId);
     const self = rec
       ? toClusterMember(rec)
-      : { raftId: ident.raftId, id: BigInt('0x' + ident.memberId), name: ident.name, peerUrls: cfg.initialAdvertisePeerUrls };
-    return { self: { ...self, name: cfg.name }, clusterId: BigInt('0x' + ident.clusterId), hintPeers: [] };
+      : {
+          raftId: ident.raftId,
+          id: BigInt('0x' + ident.memberId),
+          name: ident.name,
+          peerUrls: cfg.initialAdvertisePeerUrls,
+        };
+    return {
+      self: { ...self, name: cfg.name },
+      clusterId: BigInt('0x' + ident.clusterId),
+      hintPeers: [],
+    };
   }
   const writeIdent = (self: ClusterMember, clusterId: bigint) => {
-    const id: Identity = { memberId: self.id.toString(16), raftId: self.raftId, clusterId: clusterId.toString(16), name: cfg.name };
+    const id: Identity = {
+      memberId: self.id.toString(16),
+      raftId: self.raftId,
+      clusterId: clusterId.toString(16),
+      name: cfg.name,
+    };
     const tmp = `${idFile}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(id));
     const fd = fs.openSync(tmp, 'r');
@@ -74,7 +106,10 @@ export async function resolveCluster(cfg: BootConfig, backend: Backend): Promise
   };
   if (cfg.initialClusterState === 'existing' && !persisted) {
     const others = spec.filter((m) => !sameUrls(m.peerUrls, cfg.initialAdvertisePeerUrls));
-    if (others.length === 0) throw new Error('--initial-cluster-state existing: --initial-cluster names no other member to ask');
+    if (others.length === 0)
+      throw new Error(
+        '--initial-cluster-state existing: --initial-cluster names no other member to ask',
+      );
     let st: MembershipState | undefined;
     const errors: string[] = [];
     for (const o of others) {
@@ -88,7 +123,8 @@ export async function resolveCluster(cfg: BootConfig, backend: Backend): Promise
       }
       if (st) break;
     }
-    if (!st) throw new Error(`cannot reach any member of the existing cluster (${errors.join('; ')})`);
+    if (!st)
+      throw new Error(`cannot reach any member of the existing cluster (${errors.join('; ')})`);
     const rec = st.members.find((m) => sameUrls(m.peerUrls, cfg.initialAdvertisePeerUrls));
     if (!rec)
       throw new Error(
@@ -100,16 +136,25 @@ export async function resolveCluster(cfg: BootConfig, backend: Backend): Promise
     saveMembership(backend, initialOf(st));
     await backend.flush();
     writeIdent(self, clusterId);
-    cfg.logger.info({ memberId: rec.id, raftId: rec.raftId, learner: rec.isLearner }, 'joining an existing cluster');
+    cfg.logger.info(
+      { memberId: rec.id, raftId: rec.raftId, learner: rec.isLearner },
+      'joining an existing cluster',
+    );
     return { self, clusterId, hintPeers: st.members.map(toClusterMember) };
   }
   if (spec.length <= 1 && !persisted) return undefined;
   // a new cluster (or a data dir of the first cluster version, without cluster state)
   const members = clusterMembers(spec, cfg.initialClusterToken);
-  const clusterId = clusterIdOf(members.map((m) => m.id), cfg.initialClusterToken);
+  const clusterId = clusterIdOf(
+    members.map((m) => m.id),
+    cfg.initialClusterToken,
+  );
   const st = persisted ?? bootstrapMembership(members, clusterId);
   const rec = st.members.find((m) => sameUrls(m.peerUrls, cfg.initialAdvertisePeerUrls));
-  if (!rec) throw new Error(`--initial-advertise-peer-urls ${cfg.initialAdvertisePeerUrls.join(',')} are not this member's URLs in --initial-cluster`);
+  if (!rec)
+    throw new Error(
+      `--initial-advertise-peer-urls ${cfg.initialAdvertisePeerUrls.join(',')} are not this member's URLs in --initial-cluster`,
+    );
   if (!persisted) {
     saveMembership(backend, st);
     await backend.flush();

@@ -36,9 +36,13 @@ export function clusterIdOf(memberIds: bigint[], token: string): bigint {
 /** Parses `n1=http://a:2380,n1=http://b:2380,n2=...` (a name may repeat for several URLs). */
 export function parseInitialCluster(spec: string): Array<{ name: string; peerUrls: string[] }> {
   const byName = new Map<string, string[]>();
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
-    if (eq <= 0 || eq === part.length - 1) throw new Error(`--initial-cluster: bad member "${part}" (want name=url)`);
+    if (eq <= 0 || eq === part.length - 1)
+      throw new Error(`--initial-cluster: bad member "${part}" (want name=url)`);
     const name = part.slice(0, eq);
     const url = part.slice(eq + 1);
     new URL(url); // throws on a malformed URL
@@ -50,11 +54,22 @@ export function parseInitialCluster(spec: string): Array<{ name: string; peerUrl
 }
 
 /** The members with their IDs and Raft node IDs, in Raft node ID order. */
-export function clusterMembers(spec: Array<{ name: string; peerUrls: string[] }>, token: string): ClusterMember[] {
-  const ms = spec.map((m) => ({ name: m.name, peerUrls: m.peerUrls, id: memberIdOf(m.peerUrls, token), raftId: 0 }));
+export function clusterMembers(
+  spec: Array<{ name: string; peerUrls: string[] }>,
+  token: string,
+): ClusterMember[] {
+  const ms = spec.map((m) => ({
+    name: m.name,
+    peerUrls: m.peerUrls,
+    id: memberIdOf(m.peerUrls, token),
+    raftId: 0,
+  }));
   ms.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (let i = 1; i < ms.length; i++)
-    if (ms[i].id === ms[i - 1].id) throw new Error(`--initial-cluster: members ${ms[i - 1].name} and ${ms[i].name} have the same peer URLs`);
+    if (ms[i].id === ms[i - 1].id)
+      throw new Error(
+        `--initial-cluster: members ${ms[i - 1].name} and ${ms[i].name} have the same peer URLs`,
+      );
   ms.forEach((m, i) => (m.raftId = i + 1));
   return ms;
 }

@@ -65,10 +65,16 @@ export const Errors = {
   peerURLExist: e(Code.FAILED_PRECONDITION, 'etcdserver: Peer URLs already exists'),
   memberBadURLs: e(Code.INVALID_ARGUMENT, 'etcdserver: given member URLs are invalid'),
   memberNotLearner: e(Code.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member'),
-  learnerNotReady: e(Code.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member which is in sync with leader'),
+  learnerNotReady: e(
+    Code.FAILED_PRECONDITION,
+    'etcdserver: can only promote a learner member which is in sync with leader',
+  ),
   tooManyLearners: e(Code.FAILED_PRECONDITION, 'etcdserver: too many learner members in cluster'),
   notLeader: e(Code.FAILED_PRECONDITION, 'etcdserver: not leader'),
-  leaderTransferTimeout: e(Code.UNAVAILABLE, 'etcdserver: request timed out, leader transfer took too long'),
+  leaderTransferTimeout: e(
+    Code.UNAVAILABLE,
+    'etcdserver: request timed out, leader transfer took too long',
+  ),
 };
 
 /** etcd's limits, with its defaults. */

@@ -95,7 +95,9 @@ export class EtcdServer {
     const peerUrls = [...cfg.initialAdvertisePeerUrls].sort().join(',');
     this.boot = boot;
     // one member: derived from its peer URLs, as before clusters; a cluster member: as resolved
-    this.memberId = boot ? boot.self.id : hash64('member', peerUrls, cfg.initialClusterToken) & ((1n << 64n) - 1n);
+    this.memberId = boot
+      ? boot.self.id
+      : hash64('member', peerUrls, cfg.initialClusterToken) & ((1n << 64n) - 1n);
     this.clusterId = boot ? boot.clusterId : clusterIdOf([this.memberId], cfg.initialClusterToken);
     this.proposalIdPrefix = (this.memberId & 0xffffn) << 48n;
     // etcd: minimum lease TTL = ceil(1.5 × election timeout)
@@ -130,7 +132,10 @@ export class EtcdServer {
     if (snaps && state.snapshot && state.snapshot.index > applied) {
       const file = snaps.pathOf(state.snapshot.index, state.snapshot.term);
       if (fs.existsSync(file)) {
-        cfg.logger.info({ index: state.snapshot.index }, 'installing the snapshot the WAL starts from');
+        cfg.logger.info(
+          { index: state.snapshot.index },
+          'installing the snapshot the WAL starts from',
+        );
         await backend.replaceWith((tmp) => readSnapshotFile(file, tmp));
         server.sm.reload();
         applied = server.sm.appliedIndex;
@@ -151,13 +156,18 @@ export class EtcdServer {
     // A torn record that the backend had already applied leaves the WAL behind the backend:
     // mark the applied index so the next entry (applied+1) continues the log without a gap.
     if (state.lastIndex < applied && !members) {
-      await wal.append([{ kind: 'snapshot', index: applied, term: server.sm.appliedTermValue || 1 }]);
+      await wal.append([
+        { kind: 'snapshot', index: applied, term: server.sm.appliedTermValue || 1 },
+      ]);
     }
     // Replay what was committed but not yet in the (lazily flushed) backend.
     // (In a cluster, WAL entries may be uncommitted: Raft hands out the committed ones.)
     const replay = members ? [] : state.entries.filter((e) => e.index > applied);
     if (replay.length > 0) {
-      cfg.logger.info({ from: replay[0].index, to: replay[replay.length - 1].index }, 'replaying WAL tail');
+      cfg.logger.info(
+        { from: replay[0].index, to: replay[replay.length - 1].index },
+        'replaying WAL tail',
+      );
       server.applyCommitted(replay.map((e) => ({ index: e.index, term: e.term, data: e.data })));
     }
     server.lastFlushedIndex = server.sm.appliedIndex;
@@ -167,7 +177,9 @@ export class EtcdServer {
       const self = members.self;
       if (state.lastIndex < applied) {
         await wal.close();
-        throw new Error(`the WAL ends at ${state.lastIndex}, before the backend's applied index ${applied}`);
+        throw new Error(
+          `the WAL ends at ${state.lastIndex}, before the backend's applied index ${applied}`,
+        );
       }
       const membership = loadMembership(backend)!;
       const latest = await snaps.latest();
@@ -217,19 +229,63 @@ export class EtcdServer {
   /** Gauges read at scrape time, under etcd's metric names. */
   private registerGauges(): void {
     const m = this.metrics;
-    m.gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.', () =>
-      this.log instanceof RaftLog ? (this.log.leader !== 0n ? 1 : 0) : 1);
-    m.gauge('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.', () => (this.log.isLeader ? 1 : 0));
-    m.gauge('etcd_server_quota_backend_bytes', 'Current backend storage quota size in bytes.', () => this.cfg.quotaBackendBytes);
-    m.gauge('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.', () => this.backend.sizeOnDisk());
-    m.gauge('etcd_mvcc_db_total_size_in_use_in_bytes', 'Total size of the underlying database logically in use in bytes.', () => this.backend.sizeInUse());
-    m.gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.', () => (this.backend.keys.getStats() as { entryCount: number }).entryCount);
-    m.gauge('etcd_debugging_mvcc_watcher_total', 'Total number of watchers.', () => this.watches.watcherCount);
-    m.gauge('etcd_debugging_mvcc_slow_watcher_total', 'Total number of unsynced slow watchers.', () => this.watches.unsyncedCount);
-    m.gauge('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.', () => this.sm.kv.compactRevision);
-    m.gauge('etcd_server_proposals_pending', 'The current number of pending proposals to commit.', () => this.pending.size);
+    m.gauge(
+      'etcd_server_has_leader',
+      'Whether or not a leader exists. 1 is existence, 0 is not.',
+      () => (this.log instanceof RaftLog ? (this.log.leader !== 0n ? 1 : 0) : 1),
+    );
+    m.gauge(
+      'etcd_server_is_leader',
+      'Whether or not this member is a leader. 1 if is, 0 otherwise.',
+      () => (this.log.isLeader ? 1 : 0),
+    );
+    m.gauge(
+      'etcd_server_quota_backend_bytes',
+      'Current backend storage quota size in bytes.',
+      () => this.cfg.quotaBackendBytes,
+    );
+    m.gauge(
+      'etcd_mvcc_db_total_size_in_bytes',
+      'Total size of the underlying database physically allocated in bytes.',
+      () => this.backend.sizeOnDisk(),
+    );
+    m.gauge(
+      'etcd_mvcc_db_total_size_in_use_in_bytes',
+      'Total size of the underlying database logically in use in bytes.',
+      () => this.backend.sizeInUse(),
+    );
+    m.gauge(
+      'etcd_debugging_mvcc_keys_total',
+      'Total number of keys.',
+      () => (this.backend.keys.getStats() as { entryCount: number }).entryCount,
+    );
+    m.gauge(
+      'etcd_debugging_mvcc_watcher_total',
+      'Total number of watchers.',
+      () => this.watches.watcherCount,
+    );
+    m.gauge(
+      'etcd_debugging_mvcc_slow_watcher_total',
+      'Total number of unsynced slow watchers.',
+      () => this.watches.unsyncedCount,
+    );
+    m.gauge(
+      'etcd_debugging_mvcc_compact_revision',
+      'The revision of the last compaction in store.',
+      () => this.sm.kv.compactRevision,
+    );
+    m.gauge(
+      'etcd_server_proposals_pending',
+      'The current number of pending proposals to commit.',
+      () => this.pending.size,
+    );
     m.gauge('etcd_debugging_lease_total', 'The number of leases.', () => this.lessor.size);
-    m.gauge('etcd_server_version', 'Which version is running. 1 for server_version label with current version.', () => 1, { server_version: SERVER_VERSION });
+    m.gauge(
+      'etcd_server_version',
+      'Which version is running. 1 for server_version label with current version.',
+      () => 1,
+      { server_version: SERVER_VERSION },
+    );
   }
 
   // ---------------------------------------------------------------- header
@@ -357,7 +413,11 @@ export class EtcdServer {
     if (this.sm.alarms().some((a) => a.alarm === type)) return;
     this.cfg.logger.warn({ alarm: type }, 'activating alarm');
     await this.propose({
-      alarm: { action: etcdserverpb.AlarmRequest.AlarmAction.ACTIVATE, memberID: long(this.memberId), alarm: type },
+      alarm: {
+        action: etcdserverpb.AlarmRequest.AlarmAction.ACTIVATE,
+        memberID: long(this.memberId),
+        alarm: type,
+      },
     }).catch(() => undefined);
   }
 
@@ -368,7 +428,9 @@ export class EtcdServer {
     return resp;
   }
 
-  async deleteRange(r: etcdserverpb.IDeleteRangeRequest): Promise<etcdserverpb.IDeleteRangeResponse> {
+  async deleteRange(
+    r: etcdserverpb.IDeleteRangeRequest,
+  ): Promise<etcdserverpb.IDeleteRangeResponse> {
     const resp = (await this.propose({ deleteRange: r })) as etcdserverpb.IDeleteRangeResponse;
     resp.header = this.header(num(resp.header?.revision));
     return resp;
@@ -413,8 +475,12 @@ export class EtcdServer {
     return resp;
   }
 
-  async leaseRevoke(r: etcdserverpb.ILeaseRevokeRequest): Promise<etcdserverpb.ILeaseRevokeResponse> {
-    const resp = (await this.propose({ leaseRevoke: { ID: r.ID } })) as etcdserverpb.ILeaseRevokeResponse;
+  async leaseRevoke(
+    r: etcdserverpb.ILeaseRevokeRequest,
+  ): Promise<etcdserverpb.ILeaseRevokeResponse> {
+    const resp = (await this.propose({
+      leaseRevoke: { ID: r.ID },
+    })) as etcdserverpb.ILeaseRevokeResponse;
     resp.header = this.header(num(resp.header?.revision));
     return resp;
   }
@@ -431,7 +497,9 @@ export class EtcdServer {
     return { header: this.header(), ID: long(id), TTL: ttl };
   }
 
-  async leaseTimeToLive(r: etcdserverpb.ILeaseTimeToLiveRequest): Promise<etcdserverpb.ILeaseTimeToLiveResponse> {
+  async leaseTimeToLive(
+    r: etcdserverpb.ILeaseTimeToLiveRequest,
+  ): Promise<etcdserverpb.ILeaseTimeToLiveResponse> {
     await this.linearizableBarrier();
     await this.backendReady();
     const id = big(r.ID);
@@ -521,7 +589,10 @@ export class EtcdServer {
     this.backend.busy = true;
     try {
       // let proposals already in the log be applied before the file is swapped
-      while (this.log.commitIndex < this.log.lastIndex || this.sm.appliedIndex < this.log.commitIndex)
+      while (
+        this.log.commitIndex < this.log.lastIndex ||
+        this.sm.appliedIndex < this.log.commitIndex
+      )
         await new Promise((r) => setTimeout(r, 1));
       await this.backend.defragment();
     } finally {
@@ -568,7 +639,15 @@ export class EtcdServer {
 
   memberList(): etcdserverpb.IMember[] {
     if (this.log instanceof RaftLog)
-      return this.log.members().map((m) => ({ ID: long(m.id), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner }));
+      return this.log
+        .members()
+        .map((m) => ({
+          ID: long(m.id),
+          name: m.name,
+          peerURLs: m.peerUrls,
+          clientURLs: m.clientUrls,
+          isLearner: m.isLearner,
+        }));
     return [
       {
         ID: long(this.memberId),
@@ -621,7 +700,9 @@ export class EtcdServer {
 
 function isReadOnlyTxn(r: etcdserverpb.ITxnRequest): boolean {
   const ops = [...(r.success ?? []), ...(r.failure ?? [])];
-  return ops.every((op) => (op.requestRange ? true : op.requestTxn ? isReadOnlyTxn(op.requestTxn) : false));
+  return ops.every((op) =>
+    op.requestRange ? true : op.requestTxn ? isReadOnlyTxn(op.requestTxn) : false,
+  );
 }
 
 export function alarmName(a: number): string {

@@ -60,7 +60,9 @@ export class SingleNodeLog implements ReplicatedLog {
 
   propose(data: Buffer[]): Promise<void> {
     for (const d of data) this.buffered.push({ index: ++this.last, term: this.term, data: d });
-    const p = new Promise<void>((resolve, reject) => this.bufferedWaiters.push({ resolve, reject }));
+    const p = new Promise<void>((resolve, reject) =>
+      this.bufferedWaiters.push({ resolve, reject }),
+    );
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flush());

@@ -20,13 +20,20 @@ const chains = new WeakMap<EtcdServer, Promise<unknown>>();
 function serialized<T>(server: EtcdServer, fn: () => Promise<T>): Promise<T> {
   const prev = chains.get(server) ?? Promise.resolve();
   const p = prev.catch(() => undefined).then(fn);
-  chains.set(server, p.catch(() => undefined));
+  chains.set(
+    server,
+    p.catch(() => undefined),
+  );
   return p;
 }
 
 function raftOf(server: EtcdServer) {
   const raft = server.raft;
-  if (!raft) throw new EtcdError(Code.UNIMPLEMENTED, 'concord: membership changes need a cluster member (started with --initial-cluster)');
+  if (!raft)
+    throw new EtcdError(
+      Code.UNIMPLEMENTED,
+      'concord: membership changes need a cluster member (started with --initial-cluster)',
+    );
   return raft;
 }
 
@@ -39,15 +46,21 @@ function checkUrls(urls: string[]): void {
     } catch {
       throw Errors.memberBadURLs();
     }
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.port) throw Errors.memberBadURLs();
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.port)
+      throw Errors.memberBadURLs();
   }
 }
 
-async function change(server: EtcdServer, op: MemberOp, member: MemberChange['member']): Promise<void> {
+async function change(
+  server: EtcdServer,
+  op: MemberOp,
+  member: MemberChange['member'],
+): Promise<void> {
   const raft = raftOf(server);
   const st = raft.membershipState();
   const ch: MemberChange = {
-    type: op === 'remove' ? 'removeNode' : op === 'add' && member.isLearner ? 'addLearner' : 'addNode',
+    type:
+      op === 'remove' ? 'removeNode' : op === 'add' && member.isLearner ? 'addLearner' : 'addNode',
     nodeId: st.members.find((m) => m.id === member.id)?.raftId ?? st.nextRaftId,
     op,
     reqId: crypto.randomBytes(8).toString('hex'),
@@ -61,25 +74,39 @@ function members(server: EtcdServer): etcdserverpb.IMember[] {
   return server.memberList();
 }
 
-export function memberAdd(server: EtcdServer, r: etcdserverpb.IMemberAddRequest): Promise<etcdserverpb.IMemberAddResponse> {
+export function memberAdd(
+  server: EtcdServer,
+  r: etcdserverpb.IMemberAddRequest,
+): Promise<etcdserverpb.IMemberAddResponse> {
   return serialized(server, async () => {
     const raft = raftOf(server);
     const urls = r.peerURLs ?? [];
     checkUrls(urls);
-    const taken = raft.membershipState().members.some((m) => m.peerUrls.some((u) => urls.includes(u)));
+    const taken = raft
+      .membershipState()
+      .members.some((m) => m.peerUrls.some((u) => urls.includes(u)));
     if (taken) throw Errors.peerURLExist();
     // as etcd: a new ID from the peer URLs, the cluster and the time
     const id = memberIdOf(urls, `${server.clusterId.toString(16)}/${Date.now()}`).toString(16);
     await change(server, 'add', { id, name: '', peerUrls: urls, isLearner: r.isLearner === true });
     return {
       header: server.header(0),
-      member: { ID: long(BigInt('0x' + id)), name: '', peerURLs: urls, clientURLs: [], isLearner: r.isLearner === true },
+      member: {
+        ID: long(BigInt('0x' + id)),
+        name: '',
+        peerURLs: urls,
+        clientURLs: [],
+        isLearner: r.isLearner === true,
+      },
       members: members(server),
     };
   });
 }
 
-export function memberRemove(server: EtcdServer, r: etcdserverpb.IMemberRemoveRequest): Promise<etcdserverpb.IMemberRemoveResponse> {
+export function memberRemove(
+  server: EtcdServer,
+  r: etcdserverpb.IMemberRemoveRequest,
+): Promise<etcdserverpb.IMemberRemoveResponse> {
   return serialized(server, async () => {
     const id = big(r.ID);
     if (raftOf(server).raftIdOf(id) === undefined) throw Errors.memberNotFound();
@@ -88,7 +115,10 @@ export function memberRemove(server: EtcdServer, r: etcdserverpb.IMemberRemoveRe
   });
 }
 
-export function memberUpdate(server: EtcdServer, r: etcdserverpb.IMemberUpdateRequest): Promise<etcdserverpb.IMemberUpdateResponse> {
+export function memberUpdate(
+  server: EtcdServer,
+  r: etcdserverpb.IMemberUpdateRequest,
+): Promise<etcdserverpb.IMemberUpdateResponse> {
   return serialized(server, async () => {
     const id = big(r.ID);
     const urls = r.peerURLs ?? [];
@@ -99,7 +129,10 @@ export function memberUpdate(server: EtcdServer, r: etcdserverpb.IMemberUpdateRe
   });
 }
 
-export function memberPromote(server: EtcdServer, r: etcdserverpb.IMemberPromoteRequest): Promise<etcdserverpb.IMemberPromoteResponse> {
+export function memberPromote(
+  server: EtcdServer,
+  r: etcdserverpb.IMemberPromoteRequest,
+): Promise<etcdserverpb.IMemberPromoteResponse> {
   return serialized(server, async () => {
     const raft = raftOf(server);
     const id = big(r.ID);
@@ -116,7 +149,10 @@ export function memberPromote(server: EtcdServer, r: etcdserverpb.IMemberPromote
 }
 
 /** Maintenance.MoveLeader: only the leader can hand over leadership (etcd's rule). */
-export async function moveLeader(server: EtcdServer, r: etcdserverpb.IMoveLeaderRequest): Promise<etcdserverpb.IMoveLeaderResponse> {
+export async function moveLeader(
+  server: EtcdServer,
+  r: etcdserverpb.IMoveLeaderRequest,
+): Promise<etcdserverpb.IMoveLeaderResponse> {
   const target = big(r.targetID);
   const raft = server.raft;
   if (!raft) {

@@ -70,7 +70,13 @@ export function saveMembership(backend: Backend, st: MembershipState): void {
 }
 
 export function bootstrapMembership(members: ClusterMember[], clusterId: bigint): MembershipState {
-  const recs = members.map((m) => ({ id: m.id.toString(16), raftId: m.raftId, name: m.name, peerUrls: [...m.peerUrls], isLearner: false }));
+  const recs = members.map((m) => ({
+    id: m.id.toString(16),
+    raftId: m.raftId,
+    name: m.name,
+    peerUrls: [...m.peerUrls],
+    isLearner: false,
+  }));
   return {
     clusterId: clusterId.toString(16),
     index: 0,
@@ -95,8 +101,14 @@ export function initialOf(st: MembershipState): MembershipState {
 }
 
 export function confStateOf(st: MembershipState): ConfState {
-  const voters = st.members.filter((m) => !m.isLearner).map((m) => m.raftId).sort((a, b) => a - b);
-  const learners = st.members.filter((m) => m.isLearner).map((m) => m.raftId).sort((a, b) => a - b);
+  const voters = st.members
+    .filter((m) => !m.isLearner)
+    .map((m) => m.raftId)
+    .sort((a, b) => a - b);
+  const learners = st.members
+    .filter((m) => m.isLearner)
+    .map((m) => m.raftId)
+    .sort((a, b) => a - b);
   return { voters, learners };
 }
 
@@ -118,24 +130,42 @@ export interface ChangeResult {
 }
 
 /** Decides and applies one change at log index `index` (pure: returns a new state). */
-export function applyMemberChange(st: MembershipState, ch: MemberChange, index: number): ChangeResult {
+export function applyMemberChange(
+  st: MembershipState,
+  ch: MemberChange,
+  index: number,
+): ChangeResult {
   const members = st.members.map((m) => ({ ...m, peerUrls: [...m.peerUrls] }));
   const next: MembershipState = { ...st, index, members, removed: [...st.removed] };
   const fail = (error: EtcdError): ChangeResult => ({ state: { ...st, index }, error });
   const find = (id: string) => members.find((m) => m.id === id);
   const urlTaken = (urls: string[], except?: string) =>
-    members.some((m) => m.id !== except && m.peerUrls.some((u) => urls.some((x) => normUrl(x) === normUrl(u))));
+    members.some(
+      (m) => m.id !== except && m.peerUrls.some((u) => urls.some((x) => normUrl(x) === normUrl(u))),
+    );
   switch (ch.op) {
     case 'add': {
       const urls = ch.member.peerUrls ?? [];
-      if (find(ch.member.id) || st.removed.includes(ch.member.id)) return fail(Errors.memberExist());
+      if (find(ch.member.id) || st.removed.includes(ch.member.id))
+        return fail(Errors.memberExist());
       if (urlTaken(urls)) return fail(Errors.peerURLExist());
       const isLearner = ch.member.isLearner === true;
-      if (isLearner && members.filter((m) => m.isLearner).length >= MAX_LEARNERS) return fail(Errors.tooManyLearners());
-      const rec: MemberRecord = { id: ch.member.id, raftId: st.nextRaftId, name: ch.member.name ?? '', peerUrls: [...urls], isLearner };
+      if (isLearner && members.filter((m) => m.isLearner).length >= MAX_LEARNERS)
+        return fail(Errors.tooManyLearners());
+      const rec: MemberRecord = {
+        id: ch.member.id,
+        raftId: st.nextRaftId,
+        name: ch.member.name ?? '',
+        peerUrls: [...urls],
+        isLearner,
+      };
       members.push(rec);
       next.nextRaftId = st.nextRaftId + 1;
-      return { state: next, member: rec, confChange: { type: isLearner ? 'addLearner' : 'addNode', nodeId: rec.raftId } };
+      return {
+        state: next,
+        member: rec,
+        confChange: { type: isLearner ? 'addLearner' : 'addNode', nodeId: rec.raftId },
+      };
     }
     case 'promote': {
       const m = find(ch.member.id);
@@ -168,6 +198,7 @@ export function encodeMemberChange(ch: MemberChange): Buffer {
 
 export function decodeMemberChange(data: Buffer): MemberChange {
   const v = JSON.parse(data.toString('utf8')) as MemberChange;
-  if (!v || typeof v.op !== 'string' || !v.member || typeof v.member.id !== 'string') throw new Error('bad member change entry');
+  if (!v || typeof v.op !== 'string' || !v.member || typeof v.member.id !== 'string')
+    throw new Error('bad member change entry');
   return v;
 }

@@ -219,7 +219,11 @@ class Reader {
 
 const ENTRY_TYPES: EntryType[] = ['normal', 'confChange'];
 
-function writeEntries(w: Writer, es: Array<{ index?: number; term?: number; type: EntryType; data: Buffer }>, full: boolean): void {
+function writeEntries(
+  w: Writer,
+  es: Array<{ index?: number; term?: number; type: EntryType; data: Buffer }>,
+  full: boolean,
+): void {
   w.u32(es.length);
   for (const e of es) {
     if (full) {
@@ -326,7 +330,16 @@ export function decodeMessage(b: Buffer): Message {
       break;
     }
     case 'MsgAppResp':
-      m = { type, from, to, term, index: r.num(), reject: r.bool(), rejectHint: r.num(), logTerm: r.num() };
+      m = {
+        type,
+        from,
+        to,
+        term,
+        index: r.num(),
+        reject: r.bool(),
+        rejectHint: r.num(),
+        logTerm: r.num(),
+      };
       break;
     case 'MsgVote':
     case 'MsgPreVote':
@@ -483,7 +496,8 @@ class Outgoing {
     s.on('data', () => undefined); // the peer never writes on this connection
     s.on('error', () => undefined); // 'close' follows
     s.on('close', () => {
-      if (this.wasUp && this.connected) this.t.log.warn({ peer: this.peer.name }, 'peer connection lost');
+      if (this.wasUp && this.connected)
+        this.t.log.warn({ peer: this.peer.name }, 'peer connection lost');
       if (this.connected) this.wasUp = false;
       this.connected = false;
       this.sock = undefined;
@@ -512,7 +526,9 @@ class Outgoing {
     try {
       const size = (await fh.stat()).size;
       if (broken || s !== this.sock) return false;
-      this.write(frame(KIND_SNAP_BEGIN, [Buffer.from(JSON.stringify({ index, term, size }), 'utf8')]));
+      this.write(
+        frame(KIND_SNAP_BEGIN, [Buffer.from(JSON.stringify({ index, term, size }), 'utf8')]),
+      );
       let pos = 0;
       while (pos < size) {
         const chunk = Buffer.allocUnsafe(Math.min(SNAP_CHUNK, size - pos));
@@ -521,7 +537,11 @@ class Outgoing {
         if (broken || s !== this.sock) return false;
         pos += bytesRead;
         const ok = s.write(Buffer.concat(frame(KIND_SNAP_CHUNK, [chunk.subarray(0, bytesRead)])));
-        if (!ok) await new Promise<void>((r) => { s.once('drain', r); s.once('close', r); });
+        if (!ok)
+          await new Promise<void>((r) => {
+            s.once('drain', r);
+            s.once('close', r);
+          });
       }
       if (broken || s !== this.sock) return false;
       this.write(frame(KIND_MSG, msg));
@@ -589,7 +609,8 @@ export class PeerTransport {
   async start(): Promise<void> {
     for (const u of this.opts.listenPeerUrls) {
       const url = new URL(u);
-      if (url.protocol !== 'http:') throw new Error(`unsupported peer URL ${u}: only http:// is supported`);
+      if (url.protocol !== 'http:')
+        throw new Error(`unsupported peer URL ${u}: only http:// is supported`);
       const srv = net.createServer((s) => this.accept(s));
       await new Promise<void>((resolve, reject) => {
         srv.once('error', reject);
@@ -620,10 +641,13 @@ export class PeerTransport {
       if (kind === KIND_HELLO) {
         const h = JSON.parse(body.toString('utf8')) as Hello;
         if (h.clusterId !== this.opts.clusterId.toString(16)) {
-          throw new Error(`peer ${h.name} (${h.memberId}) belongs to cluster ${h.clusterId}, not ${this.opts.clusterId.toString(16)}`);
+          throw new Error(
+            `peer ${h.name} (${h.memberId}) belongs to cluster ${h.clusterId}, not ${this.opts.clusterId.toString(16)}`,
+          );
         }
         peer = [...this.peers.values()].find((m) => m.id.toString(16) === h.memberId);
-        if (!peer || peer.raftId === this.opts.self.raftId) throw new Error(`unknown peer member ${h.memberId} (${h.name})`);
+        if (!peer || peer.raftId === this.opts.self.raftId)
+          throw new Error(`unknown peer member ${h.memberId} (${h.name})`);
         this.opts.onHello(peer.raftId, h);
         return;
       }
@@ -642,9 +666,17 @@ export class PeerTransport {
       }
       if (kind === KIND_SNAP_BEGIN) {
         recv?.abort();
-        const h = JSON.parse(body.toString('utf8')) as { index: number; term: number; size: number };
-        if (!Number.isSafeInteger(h.index) || !Number.isSafeInteger(h.term)) throw new Error('bad snapshot start frame');
-        this.log.info({ peer: peer.name, index: h.index, term: h.term, bytes: h.size }, 'receiving snapshot');
+        const h = JSON.parse(body.toString('utf8')) as {
+          index: number;
+          term: number;
+          size: number;
+        };
+        if (!Number.isSafeInteger(h.index) || !Number.isSafeInteger(h.term))
+          throw new Error('bad snapshot start frame');
+        this.log.info(
+          { peer: peer.name, index: h.index, term: h.term, bytes: h.size },
+          'receiving snapshot',
+        );
         recv = this.opts.receiveSnapshot(h.index, h.term);
         return;
       }
@@ -663,7 +695,10 @@ export class PeerTransport {
         recv = undefined;
         if (!r || r.index !== m.snapshot.meta.index || r.term !== m.snapshot.meta.term) {
           r?.abort();
-          this.log.warn({ peer: peer.name, index: m.snapshot.meta.index }, 'MsgSnap without its snapshot file: dropped');
+          this.log.warn(
+            { peer: peer.name, index: m.snapshot.meta.index },
+            'MsgSnap without its snapshot file: dropped',
+          );
           return;
         }
         s.pause();
@@ -671,7 +706,8 @@ export class PeerTransport {
           if (ok) {
             this.log.info({ index: r.index, term: r.term }, 'snapshot received');
             this.opts.onMessage(m);
-          } else this.log.warn({ index: r.index }, 'received snapshot failed verification: dropped');
+          } else
+            this.log.warn({ index: r.index }, 'received snapshot failed verification: dropped');
           s.resume();
         });
         return;
@@ -682,7 +718,10 @@ export class PeerTransport {
       try {
         parser.push(c);
       } catch (err) {
-        this.log.warn({ err: (err as Error).message, remote: s.remoteAddress }, 'closing peer connection');
+        this.log.warn(
+          { err: (err as Error).message, remote: s.remoteAddress },
+          'closing peer connection',
+        );
         s.destroy();
       }
     });
@@ -704,10 +743,12 @@ export class PeerTransport {
   sendSnapshot(m: Message & { type: 'MsgSnap' }, file: string): Promise<boolean> {
     const o = this.out.get(m.to);
     if (!o) return Promise.resolve(false);
-    return o.sendSnapshot(file, m.snapshot.meta.index, m.snapshot.meta.term, encodeMessage(m)).catch((err: Error) => {
-      this.log.warn({ err: err.message, to: m.to }, 'sending snapshot failed');
-      return false;
-    });
+    return o
+      .sendSnapshot(file, m.snapshot.meta.index, m.snapshot.meta.term, encodeMessage(m))
+      .catch((err: Error) => {
+        this.log.warn({ err: err.message, to: m.to }, 'sending snapshot failed');
+        return false;
+      });
   }
 
   /** Best effort (dropped when the connection is down): the client keeps sending keep-alives. */
@@ -735,8 +776,14 @@ export class PeerTransport {
 export function queryMembers(peerUrl: string, timeoutMs = 3000): Promise<unknown> {
   const u = new URL(peerUrl);
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 2380) });
-    const timer = setTimeout(() => sock.destroy(new Error(`membership query to ${peerUrl} timed out`)), timeoutMs);
+    const sock = net.connect({
+      host: u.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(u.port || 2380),
+    });
+    const timer = setTimeout(
+      () => sock.destroy(new Error(`membership query to ${peerUrl} timed out`)),
+      timeoutMs,
+    );
     let done = false;
     const parser = new FrameParser((kind, body) => {
       if (kind !== KIND_MEMBERS) return;

@@ -32,7 +32,18 @@
  * (a limit of this version).
  */
 import type { Logger } from 'pino';
-import { ConfChange, Entry, Message, NodeId, NONE, ProposalDroppedError, RawNode, Ready, Snapshot, SoftState } from '../raft';
+import {
+  ConfChange,
+  Entry,
+  Message,
+  NodeId,
+  NONE,
+  ProposalDroppedError,
+  RawNode,
+  Ready,
+  Snapshot,
+  SoftState,
+} from '../raft';
 import type { Backend } from '../backend/backend';
 import { Wal, WalRecord } from '../wal/wal';
 import { ClusterMember } from './cluster';
@@ -222,7 +233,11 @@ export class RaftLog implements ReplicatedLog {
     await this.transport.start();
     this.tickTimer = setInterval(() => this.tick(), this.o.heartbeatMs);
     this.log.info(
-      { raftId: this.o.self.raftId, members: this.membership.members.map((m) => `${m.name}=${m.id}`), term: this.node.raft.term },
+      {
+        raftId: this.o.self.raftId,
+        members: this.membership.members.map((m) => `${m.name}=${m.id}`),
+        term: this.node.raft.term,
+      },
       'raft member started',
     );
     this.kick();
@@ -259,9 +274,16 @@ export class RaftLog implements ReplicatedLog {
         id: BigInt('0x' + m.id),
         raftId: m.raftId,
         // as etcd: a member that never connected is listed without a name ("unstarted")
-        name: started ? (m.raftId === this.o.self.raftId ? this.o.self.name : this.helloNames.get(m.raftId) || m.name) : '',
+        name: started
+          ? m.raftId === this.o.self.raftId
+            ? this.o.self.name
+            : this.helloNames.get(m.raftId) || m.name
+          : '',
         peerUrls: m.peerUrls,
-        clientUrls: m.raftId === this.o.self.raftId ? this.o.clientUrls() : (this.clientUrls.get(m.raftId) ?? []),
+        clientUrls:
+          m.raftId === this.o.self.raftId
+            ? this.o.clientUrls()
+            : (this.clientUrls.get(m.raftId) ?? []),
         isLearner: m.isLearner,
       };
     });
@@ -295,7 +317,11 @@ export class RaftLog implements ReplicatedLog {
     if (this.closed || this.removedSelf) return Promise.reject(Errors.stopped());
     if (this.failed) return Promise.reject(this.failed);
     return new Promise<ChangeResult>((resolve, reject) => {
-      this.memberWaiters.set(ch.reqId, { resolve, reject, deadline: Date.now() + this.requestTimeoutMs });
+      this.memberWaiters.set(ch.reqId, {
+        resolve,
+        reject,
+        deadline: Date.now() + this.requestTimeoutMs,
+      });
       try {
         if (this.node.raft.lead === NONE) throw new ProposalDroppedError('no leader');
         this.node.proposeConfChange(ch as unknown as ConfChange);
@@ -326,7 +352,8 @@ export class RaftLog implements ReplicatedLog {
       if (this.closed) throw Errors.stopped();
       if (Date.now() > deadline) throw Errors.leaderTransferTimeout();
       // the core abandons a transfer after an election timeout: ask again while we still lead
-      if (this.isLeader && this.node.raft.leadTransferee === NONE) this.node.transferLeader(raftId), this.kick();
+      if (this.isLeader && this.node.raft.leadTransferee === NONE)
+        (this.node.transferLeader(raftId), this.kick());
     }
   }
 
@@ -359,7 +386,14 @@ export class RaftLog implements ReplicatedLog {
     const ps = data.map(
       (d) =>
         new Promise<void>((resolve, reject) => {
-          const p: PendingProposal = { data: d, key: keyOf(d), deadline, submitted: false, resolve, reject };
+          const p: PendingProposal = {
+            data: d,
+            key: keyOf(d),
+            deadline,
+            submitted: false,
+            resolve,
+            reject,
+          };
           this.submit(p);
         }),
     );
@@ -399,7 +433,11 @@ export class RaftLog implements ReplicatedLog {
 
   private startReadRound(): void {
     if (this.readInFlight || this.readNext.length === 0 || this.node.raft.lead === NONE) return;
-    const round: ReadRound = { ctx: `${this.o.self.raftId}/${++this.readSeq}`, waiters: this.readNext, sentAt: Date.now() };
+    const round: ReadRound = {
+      ctx: `${this.o.self.raftId}/${++this.readSeq}`,
+      waiters: this.readNext,
+      sentAt: Date.now(),
+    };
     this.readNext = [];
     this.readInFlight = round;
     this.sendRead(round);
@@ -438,7 +476,11 @@ export class RaftLog implements ReplicatedLog {
     this.node.tick();
     const now = Date.now();
     // a read round nobody answered (lost message, leader busy committing its first entry): ask again
-    if (this.readInFlight && now - this.readInFlight.sentAt >= READ_RETRY_MS && this.node.raft.lead !== NONE)
+    if (
+      this.readInFlight &&
+      now - this.readInFlight.sentAt >= READ_RETRY_MS &&
+      this.node.raft.lead !== NONE
+    )
       this.sendRead(this.readInFlight);
     this.expire(now);
     this.kick();
@@ -449,7 +491,8 @@ export class RaftLog implements ReplicatedLog {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.processing) this.processing = this.run().finally(() => (this.processing = undefined));
+      if (!this.processing)
+        this.processing = this.run().finally(() => (this.processing = undefined));
     });
   }
 
@@ -477,11 +520,18 @@ export class RaftLog implements ReplicatedLog {
     const records: WalRecord[] = [];
     // a leader's snapshot replaces our log: its marker goes first (the WAL replay then drops
     // everything before it), as etcd saves the snapshot before the entries that follow it
-    if (rd.snapshot) records.push({ kind: 'snapshot', index: rd.snapshot.meta.index, term: rd.snapshot.meta.term });
-    for (const e of rd.entries) records.push({ kind: 'entry', index: e.index, term: e.term, data: e.data });
+    if (rd.snapshot)
+      records.push({
+        kind: 'snapshot',
+        index: rd.snapshot.meta.index,
+        term: rd.snapshot.meta.term,
+      });
+    for (const e of rd.entries)
+      records.push({ kind: 'entry', index: e.index, term: e.term, data: e.data });
     // A commit-only HardState change is not written (it would cost an fsync per Ready): on restart
     // the commit index is at least the applied index, and Raft learns the rest from the leader.
-    if (rd.hardState && (rd.mustSync || records.length > 0)) records.push({ kind: 'hardState', ...rd.hardState });
+    if (rd.hardState && (rd.mustSync || records.length > 0))
+      records.push({ kind: 'hardState', ...rd.hardState });
     if (records.length > 0) await this.wal.append(records);
     if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
     if (rd.hardState) this.storage.setHardState(rd.hardState);
@@ -498,7 +548,10 @@ export class RaftLog implements ReplicatedLog {
       this.stopRemoved();
       return;
     }
-    if (this.snapshotWanted || this.o.appliedIndex() - this.lastSnapshotIndex >= this.o.snapshotCount) {
+    if (
+      this.snapshotWanted ||
+      this.o.appliedIndex() - this.lastSnapshotIndex >= this.o.snapshotCount
+    ) {
       this.snapshotWanted = false;
       if (this.o.appliedIndex() > this.lastSnapshotIndex) await this.takeSnapshot();
     }
@@ -546,7 +599,10 @@ export class RaftLog implements ReplicatedLog {
     try {
       ch = decodeMemberChange(e.data);
     } catch (err) {
-      this.log.error({ index: e.index, err: (err as Error).message }, 'undecodable conf change entry: ignored');
+      this.log.error(
+        { index: e.index, err: (err as Error).message },
+        'undecodable conf change entry: ignored',
+      );
       return;
     }
     if (e.index <= this.membership.index) return; // applied before a restart
@@ -554,10 +610,19 @@ export class RaftLog implements ReplicatedLog {
     this.o.saveMembership(r.state);
     this.membership = r.state;
     if (r.confChange) this.node.applyConfChange(r.confChange);
-    if (r.error) this.log.info({ index: e.index, op: ch.op, member: ch.member.id, error: r.error.message }, 'membership change refused');
-    else this.log.info({ index: e.index, op: ch.op, member: ch.member.id, raftId: r.member?.raftId }, 'membership changed');
+    if (r.error)
+      this.log.info(
+        { index: e.index, op: ch.op, member: ch.member.id, error: r.error.message },
+        'membership change refused',
+      );
+    else
+      this.log.info(
+        { index: e.index, op: ch.op, member: ch.member.id, raftId: r.member?.raftId },
+        'membership changed',
+      );
     this.syncPeers();
-    if (ch.op === 'remove' && !r.error && r.member?.raftId === this.o.self.raftId) this.removedSelf = true;
+    if (ch.op === 'remove' && !r.error && r.member?.raftId === this.o.self.raftId)
+      this.removedSelf = true;
     const w = this.memberWaiters.get(ch.reqId);
     if (w) {
       this.memberWaiters.delete(ch.reqId);
@@ -568,7 +633,8 @@ export class RaftLog implements ReplicatedLog {
   /** Makes the transport's peers match the membership (plus hinted peers not removed). */
   private syncPeers(): void {
     const want = new Map<NodeId, ClusterMember>();
-    for (const m of this.o.hintPeers ?? []) if (!this.membership.removed.includes(m.id.toString(16))) want.set(m.raftId, m);
+    for (const m of this.o.hintPeers ?? [])
+      if (!this.membership.removed.includes(m.id.toString(16))) want.set(m.raftId, m);
     for (const m of this.membership.members) want.set(m.raftId, toClusterMember(m));
     for (const [id, m] of want) {
       this.byRaftId.set(id, m);
@@ -621,11 +687,16 @@ export class RaftLog implements ReplicatedLog {
     this.log.info({ index: s.meta.index, term: s.meta.term }, 'installing snapshot');
     await this.o.installSnapshot(file);
     if (this.o.appliedIndex() !== s.meta.index)
-      throw new Error(`snapshot ${file} holds applied index ${this.o.appliedIndex()}, not ${s.meta.index}`);
+      throw new Error(
+        `snapshot ${file} holds applied index ${this.o.appliedIndex()}, not ${s.meta.index}`,
+      );
     this.membership = this.o.loadMembership();
     this.syncPeers();
     this.lastSnapshotIndex = s.meta.index;
-    this.log.info({ index: s.meta.index, members: this.membership.members.length }, 'snapshot installed');
+    this.log.info(
+      { index: s.meta.index, members: this.membership.members.length },
+      'snapshot installed',
+    );
   }
 
   /** Copies the backend into a snapshot file, then compacts the log and the WAL below it. */
@@ -640,11 +711,20 @@ export class RaftLog implements ReplicatedLog {
     if (compactTo > this.storage.firstIndex() - 1) {
       // the backend must hold everything up to the marker before the WAL forgets it
       await this.o.backend().flush();
-      await this.wal.append([{ kind: 'snapshot', index: compactTo, term: this.storage.term(compactTo) }]);
+      await this.wal.append([
+        { kind: 'snapshot', index: compactTo, term: this.storage.term(compactTo) },
+      ]);
       this.storage.compact(compactTo);
       await this.wal.releaseTo(compactTo);
     }
-    this.log.info({ index: snap.meta.index, compactedTo: this.storage.firstIndex() - 1, ms: Date.now() - started }, 'snapshot taken');
+    this.log.info(
+      {
+        index: snap.meta.index,
+        compactedTo: this.storage.firstIndex() - 1,
+        ms: Date.now() - started,
+      },
+      'snapshot taken',
+    );
   }
 
   private readDone(ctx: string, index: number): void {
@@ -663,7 +743,11 @@ export class RaftLog implements ReplicatedLog {
     if (s.lead !== prev.lead) {
       const name = s.lead === NONE ? undefined : this.byRaftId.get(s.lead)?.name;
       if (s.lead === NONE) this.log.info({ term: this.node.raft.term }, 'raft: no leader');
-      else this.log.info({ term: this.node.raft.term, leader: name, isLeader }, 'raft: leader elected');
+      else
+        this.log.info(
+          { term: this.node.raft.term, leader: name, isLeader },
+          'raft: leader elected',
+        );
       // proposals and reads handed to the previous leader may be lost: fail them (as etcd)
       if (prev.lead !== NONE) this.failSubmitted(leaderChanged());
     }

@@ -36,7 +36,9 @@ export class RaftSnapshots {
     fs.mkdirSync(dir, { recursive: true });
     this.store = new SnapshotStore(dir);
     // leftovers of an interrupted copy or receive
-    for (const n of fs.readdirSync(dir)) if (n.endsWith('.tmp') || n.startsWith('.copy-')) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+    for (const n of fs.readdirSync(dir))
+      if (n.endsWith('.tmp') || n.startsWith('.copy-'))
+        fs.rmSync(path.join(dir, n), { recursive: true, force: true });
   }
 
   pathOf(index: number, term: number): string {
@@ -48,7 +50,10 @@ export class RaftSnapshots {
     const s = await this.store.latest();
     if (!s) return undefined;
     const m = JSON.parse(s.meta.toString('utf8')) as { confState: ConfState };
-    return { meta: { index: s.index, term: s.term, confState: m.confState }, data: Buffer.alloc(0) };
+    return {
+      meta: { index: s.index, term: s.term, confState: m.confState },
+      data: Buffer.alloc(0),
+    };
   }
 
   /**
@@ -71,7 +76,10 @@ export class RaftSnapshots {
       } finally {
         await copy.close();
       }
-      await this.store.save({ index, term, meta: Buffer.from(JSON.stringify({ confState }), 'utf8') }, file);
+      await this.store.save(
+        { index, term, meta: Buffer.from(JSON.stringify({ confState }), 'utf8') },
+        file,
+      );
       await this.store.purge(KEEP);
       return { meta: { index, term, confState }, data: Buffer.alloc(0) };
     } finally {
@@ -103,7 +111,8 @@ export class RaftSnapshots {
           fs.fsyncSync(fd);
           close();
           const m = await store.verify(tmp);
-          if (m.index !== index || m.term !== term) throw new Error(`snapshot header ${m.index}/${m.term} does not match ${index}/${term}`);
+          if (m.index !== index || m.term !== term)
+            throw new Error(`snapshot header ${m.index}/${m.term} does not match ${index}/${term}`);
           fs.renameSync(tmp, final);
           const d = fs.openSync(dir, 'r');
           fs.fsyncSync(d);

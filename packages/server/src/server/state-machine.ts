@@ -304,11 +304,23 @@ export class StateMachine {
     const end = buf(c.rangeEnd);
     const T = etcdserverpb.Compare.CompareTarget;
     const target = c.target ?? T.VERSION;
-    const kvs = end.length === 0 ? [this.kv.get(key)].filter((x): x is KeyValue => !!x) : this.kv.range({
-      key, rangeEnd: end, limit: 0, revision: 0, sortOrder: 0, sortTarget: 0, keysOnly: false,
-      countOnly: false, minModRevision: 0, maxModRevision: 0, minCreateRevision: 0,
-      maxCreateRevision: 0,
-    }).kvs;
+    const kvs =
+      end.length === 0
+        ? [this.kv.get(key)].filter((x): x is KeyValue => !!x)
+        : this.kv.range({
+            key,
+            rangeEnd: end,
+            limit: 0,
+            revision: 0,
+            sortOrder: 0,
+            sortTarget: 0,
+            keysOnly: false,
+            countOnly: false,
+            minModRevision: 0,
+            maxModRevision: 0,
+            minCreateRevision: 0,
+            maxCreateRevision: 0,
+          }).kvs;
     if (kvs.length === 0) {
       // etcd: a VALUE compare on a missing key always fails; others compare against zeros
       if (target === T.VALUE) return false;

@@ -46,17 +46,29 @@ export class WalStorage implements Storage {
     this.snapIndex = first - 1;
     // The term of the entry before the first kept one: the snapshot marker's when there is one.
     // (Without one, the log starts at 1 in cluster mode: the WAL is never released.)
-    this.snapTerm = state.snapshot && state.snapshot.index === this.snapIndex ? state.snapshot.term : 0;
-    this.ents = state.entries.map((e) => ({ index: e.index, term: e.term, type: 'normal' as const, data: e.data }));
+    this.snapTerm =
+      state.snapshot && state.snapshot.index === this.snapIndex ? state.snapshot.term : 0;
+    this.ents = state.entries.map((e) => ({
+      index: e.index,
+      term: e.term,
+      type: 'normal' as const,
+      data: e.data,
+    }));
     for (let i = 0; i < this.ents.length; i++)
-      invariant(this.ents[i].index === first + i, () => `WAL entries not contiguous at ${this.ents[i].index}`);
+      invariant(
+        this.ents[i].index === first + i,
+        () => `WAL entries not contiguous at ${this.ents[i].index}`,
+      );
     const hs = state.hardState ?? { term: 0, vote: 0, commit: 0 };
     const commit = Math.min(Math.max(hs.commit, applied, this.snapIndex), this.lastIndex());
     this.hard = { term: hs.term, vote: hs.vote, commit };
   }
 
   initialState(): { hardState: HardState; confState: ConfState } {
-    return { hardState: { ...this.hard }, confState: { voters: [...this.conf.voters], learners: [...this.conf.learners] } };
+    return {
+      hardState: { ...this.hard },
+      confState: { voters: [...this.conf.voters], learners: [...this.conf.learners] },
+    };
   }
 
   setHardState(hs: HardState): void {
@@ -74,20 +86,33 @@ export class WalStorage implements Storage {
   term(i: number): number {
     if (i < this.snapIndex) throw new CompactedError(i, this.firstIndex());
     if (i === this.snapIndex) return this.snapTerm;
-    invariant(i <= this.lastIndex(), () => `storage.term(${i}) beyond last index ${this.lastIndex()}`);
+    invariant(
+      i <= this.lastIndex(),
+      () => `storage.term(${i}) beyond last index ${this.lastIndex()}`,
+    );
     return this.ents[i - this.snapIndex - 1].term;
   }
 
   entries(lo: number, hi: number, maxBytes = Infinity): Entry[] {
     if (lo <= this.snapIndex) throw new CompactedError(lo, this.firstIndex());
-    invariant(hi <= this.lastIndex() + 1, () => `storage.entries(${lo}, ${hi}) beyond last ${this.lastIndex()}`);
+    invariant(
+      hi <= this.lastIndex() + 1,
+      () => `storage.entries(${lo}, ${hi}) beyond last ${this.lastIndex()}`,
+    );
     return limitSize(this.ents.slice(lo - this.snapIndex - 1, hi - this.snapIndex - 1), maxBytes);
   }
 
   snapshot(): Snapshot {
     if (this.snap && this.snap.meta.index >= this.snapIndex) return this.snap;
     if (this.snapIndex > 0) throw new SnapshotTemporarilyUnavailableError();
-    return { meta: { index: 0, term: 0, confState: { voters: [...this.conf.voters], learners: [...this.conf.learners] } }, data: Buffer.alloc(0) };
+    return {
+      meta: {
+        index: 0,
+        term: 0,
+        confState: { voters: [...this.conf.voters], learners: [...this.conf.learners] },
+      },
+      data: Buffer.alloc(0),
+    };
   }
 
   /** A snapshot file now exists for `s` (taken here or received): offer it to lagging followers. */
@@ -122,7 +147,10 @@ export class WalStorage implements Storage {
     if (es[0].index <= this.snapIndex) es = es.slice(this.snapIndex + 1 - es[0].index);
     if (es.length === 0) return;
     const first = es[0].index;
-    invariant(first <= this.lastIndex() + 1, () => `append at ${first} leaves a gap after ${this.lastIndex()}`);
+    invariant(
+      first <= this.lastIndex() + 1,
+      () => `append at ${first} leaves a gap after ${this.lastIndex()}`,
+    );
     this.ents.length = first - this.snapIndex - 1;
     for (const e of es) this.ents.push(e);
   }

@@ -62,7 +62,10 @@ export class Watcher {
     if (this.single !== undefined) return ev.kv.key.equals(this.start);
     if (this.empty) return false;
     const k = ev.kv.key;
-    return Buffer.compare(k, this.start) >= 0 && (this.end === undefined || Buffer.compare(k, this.end) < 0);
+    return (
+      Buffer.compare(k, this.start) >= 0 &&
+      (this.end === undefined || Buffer.compare(k, this.end) < 0)
+    );
   }
 }
 
@@ -201,7 +204,8 @@ export class WatchHub {
       }
       const readKey = `${w.nextRev}/${w.opts.prevKv ? 1 : 0}`;
       let r = reads.get(readKey);
-      if (!r) reads.set(readKey, (r = this.kv.eventsSince(w.nextRev, CATCHUP_EVENTS, w.opts.prevKv)));
+      if (!r)
+        reads.set(readKey, (r = this.kv.eventsSince(w.nextRev, CATCHUP_EVENTS, w.opts.prevKv)));
       const mine = r.events.filter((ev) => w.matches(ev));
       const revision = this.kv.currentRevision;
       w.nextRev = r.nextRev;

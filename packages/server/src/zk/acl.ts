@@ -45,7 +45,8 @@ export function fixupAcl(acl: Acl[], auth: Id[]): Acl[] {
   if (acl.length === 0) throw new ZkError(Err.INVALIDACL);
   const out: Acl[] = [];
   const add = (a: Acl) => {
-    if (!out.some((x) => x.perms === a.perms && x.id.scheme === a.id.scheme && x.id.id === a.id.id)) out.push(a);
+    if (!out.some((x) => x.perms === a.perms && x.id.scheme === a.id.scheme && x.id.id === a.id.id))
+      out.push(a);
   };
   for (const a of acl) {
     const { scheme, id } = a.id;

@@ -2,7 +2,27 @@
 import * as os from 'node:os';
 import type { ZkService } from './zk-service';
 
-export const FOUR_LETTER_WORDS = ['ruok', 'stat', 'srvr', 'mntr', 'conf', 'cons', 'wchs', 'envi', 'conf', 'dirs', 'isro', 'wchc', 'wchp', 'dump', 'crst', 'srst', 'gtmk', 'stmk', 'hash'];
+export const FOUR_LETTER_WORDS = [
+  'ruok',
+  'stat',
+  'srvr',
+  'mntr',
+  'conf',
+  'cons',
+  'wchs',
+  'envi',
+  'conf',
+  'dirs',
+  'isro',
+  'wchc',
+  'wchp',
+  'dump',
+  'crst',
+  'srst',
+  'gtmk',
+  'stmk',
+  'hash',
+];
 
 export const ZK_VERSION = '3.8.0-concord';
 
@@ -20,13 +40,15 @@ export function isFourLetterWord(b: Buffer): boolean {
 }
 
 export function fourLetterAnswer(cmd: string, ctx: FourLetterContext): string {
-  if (!ctx.whitelist.has('*') && !ctx.whitelist.has(cmd)) return `${cmd} is not executed because it is not in the whitelist.\n`;
+  if (!ctx.whitelist.has('*') && !ctx.whitelist.has(cmd))
+    return `${cmd} is not executed because it is not in the whitelist.\n`;
   const s = ctx.service;
   const srv = (clients: boolean) => {
     let out = `Zookeeper version: ${ZK_VERSION}, built on concord\n`;
     if (clients) {
       out += 'Clients:\n';
-      for (const c of s.allConnections()) out += ` /${c.remoteAddress}[1](queued=0,recved=0,sent=0)\n`;
+      for (const c of s.allConnections())
+        out += ` /${c.remoteAddress}[1](queued=0,recved=0,sent=0)\n`;
       out += '\n';
     }
     out += 'Latency min/avg/max: 0/0.0/0\n';
@@ -55,7 +77,10 @@ export function fourLetterAnswer(cmd: string, ctx: FourLetterContext): string {
         ['zk_outstanding_requests', 0],
         ['zk_znode_count', s.store.count() + 1],
         ['zk_watch_count', w.total],
-        ['zk_ephemerals_count', s.store.sessions().reduce((n, x) => n + s.store.ephemerals(x.id).length, 0)],
+        [
+          'zk_ephemerals_count',
+          s.store.sessions().reduce((n, x) => n + s.store.ephemerals(x.id).length, 0),
+        ],
         ['zk_approximate_data_size', 0],
         ['zk_global_sessions', s.tracker.size],
         ['zk_uptime', Date.now() - s.startedAt],

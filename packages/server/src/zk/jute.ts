@@ -29,7 +29,8 @@ export class JuteReader {
   }
 
   private need(n: number): void {
-    if (this.pos + n > this.b.length) throw new JuteError(`truncated record (need ${n} bytes at ${this.pos} of ${this.b.length})`);
+    if (this.pos + n > this.b.length)
+      throw new JuteError(`truncated record (need ${n} bytes at ${this.pos} of ${this.b.length})`);
   }
 
   int(): number {

@@ -28,9 +28,11 @@ export function invalidPathReason(path: string): string | undefined {
     if (code === 0) return `null character not allowed @${i}`;
     if (c === '/' && last === '/') return `empty node name specified @${i}`;
     if (c === '.' && last === '.') {
-      if (path[i - 2] === '/' && (i + 1 === path.length || path[i + 1] === '/')) return `relative paths not allowed @${i}`;
+      if (path[i - 2] === '/' && (i + 1 === path.length || path[i + 1] === '/'))
+        return `relative paths not allowed @${i}`;
     } else if (c === '.') {
-      if (path[i - 1] === '/' && (i + 1 === path.length || path[i + 1] === '/')) return `relative paths not allowed @${i}`;
+      if (path[i - 1] === '/' && (i + 1 === path.length || path[i + 1] === '/'))
+        return `relative paths not allowed @${i}`;
     } else if (
       (code > 0 && code <= 0x1f) ||
       (code >= 0x7f && code <= 0x9f) ||

@@ -202,7 +202,10 @@ export function readPathWatch(r: JuteReader): PathWatch {
 }
 
 export type MultiOp =
-  | { type: typeof OpCode.create | typeof OpCode.create2 | typeof OpCode.createContainer; req: CreateRequest }
+  | {
+      type: typeof OpCode.create | typeof OpCode.create2 | typeof OpCode.createContainer;
+      req: CreateRequest;
+    }
   | { type: typeof OpCode.createTTL; req: CreateRequest }
   | { type: typeof OpCode.delete; req: PathVersion }
   | { type: typeof OpCode.setData; req: SetDataRequest }
@@ -260,7 +263,9 @@ export type MultiResult =
 
 export function writeMultiResponse(w: JuteWriter, results: MultiResult[]): void {
   for (const res of results) {
-    w.int(res.type).bool(false).int(res.type === OpCode.error ? res.err : 0);
+    w.int(res.type)
+      .bool(false)
+      .int(res.type === OpCode.error ? res.err : 0);
     switch (res.type) {
       case OpCode.create:
         w.ustring(res.path);

@@ -164,7 +164,10 @@ export class ZkService {
     if (raft) {
       raft.onZkSessionTouch = (ids) => this.touchForwarded(ids);
       // a follower sends the sessions its clients were heard from to the leader, batched
-      this.touchTimer = setInterval(() => this.flushTouches(), Math.max(25, Math.floor(this.opts.tickTimeMs / 2)));
+      this.touchTimer = setInterval(
+        () => this.flushTouches(),
+        Math.max(25, Math.floor(this.opts.tickTimeMs / 2)),
+      );
       this.touchTimer.unref();
     }
     const sink: WatchSink = {
@@ -187,10 +190,19 @@ export class ZkService {
     });
     const m = this.server.metrics;
     m.gauge('concord_zookeeper_sessions', 'Number of ZooKeeper sessions.', () => this.tracker.size);
-    m.gauge('concord_zookeeper_connections', 'Number of ZooKeeper client connections.', () => this.connections.size);
+    m.gauge(
+      'concord_zookeeper_connections',
+      'Number of ZooKeeper client connections.',
+      () => this.connections.size,
+    );
     m.gauge('concord_zookeeper_znodes', 'Number of znodes.', () => this.store.count() + 1);
-    m.gauge('concord_zookeeper_watches', 'Number of ZooKeeper one-shot watches.', () => this.watchCount());
-    this.timer = setInterval(() => this.checkSessions(), Math.max(50, Math.min(500, this.opts.tickTimeMs / 4)));
+    m.gauge('concord_zookeeper_watches', 'Number of ZooKeeper one-shot watches.', () =>
+      this.watchCount(),
+    );
+    this.timer = setInterval(
+      () => this.checkSessions(),
+      Math.max(50, Math.min(500, this.opts.tickTimeMs / 4)),
+    );
     this.timer.unref();
     this.scheduleReap();
   }
@@ -198,7 +210,10 @@ export class ZkService {
   /** (Re)starts the leader's container/TTL check with the current containerCheckIntervalMs. */
   scheduleReap(): void {
     if (this.reapTimer) clearInterval(this.reapTimer);
-    this.reapTimer = setInterval(() => this.reap(), Math.max(10, this.opts.containerCheckIntervalMs ?? 60_000));
+    this.reapTimer = setInterval(
+      () => this.reap(),
+      Math.max(10, this.opts.containerCheckIntervalMs ?? 60_000),
+    );
     this.reapTimer.unref();
   }
 
@@ -210,12 +225,22 @@ export class ZkService {
   private reap(): void {
     if (!this.isLeader()) return;
     const interval = Math.max(10, this.opts.containerCheckIntervalMs ?? 60_000);
-    const limit = Math.max(1, Math.floor(((this.opts.containerMaxPerMinute ?? 10_000) * interval) / 60_000));
+    const limit = Math.max(
+      1,
+      Math.floor(((this.opts.containerMaxPerMinute ?? 10_000) * interval) / 60_000),
+    );
     for (const path of this.store.reapCandidates(Date.now(), limit)) {
       if (this.reaping.has(path)) continue;
       this.reaping.add(path);
       this.server
-        .propose({ zkOp: { sessionId: Long.fromNumber(0), type: OpCode.deleteContainer, body: Buffer.from(path, 'utf8'), auth: [] } })
+        .propose({
+          zkOp: {
+            sessionId: Long.fromNumber(0),
+            type: OpCode.deleteContainer,
+            body: Buffer.from(path, 'utf8'),
+            auth: [],
+          },
+        })
         .then(
           () => this.reaping.delete(path),
           () => this.reaping.delete(path),
@@ -271,7 +296,10 @@ export class ZkService {
     const raft = this.server.raft;
     if (raft) return raft.isLeader;
     const s = this.server.status();
-    return BigInt.asUintN(64, big(s.leader as Long | number | null | undefined)) === BigInt.asUintN(64, this.server.memberId);
+    return (
+      BigInt.asUintN(64, big(s.leader as Long | number | null | undefined)) ===
+      BigInt.asUintN(64, this.server.memberId)
+    );
   }
 
   private checkSessions(): void {
@@ -295,13 +323,15 @@ export class ZkService {
         this.tracker.forget(id);
         continue;
       }
-      this.server.propose({ zkCloseSession: { sessionId: Long.fromString(id.toString()), expired: true } }).then(
-        () => {
-          this.tracker.forget(id);
-          for (const c of this.connections) if (c.sessionId === id) c.close();
-        },
-        () => this.tracker.retry(id),
-      );
+      this.server
+        .propose({ zkCloseSession: { sessionId: Long.fromString(id.toString()), expired: true } })
+        .then(
+          () => {
+            this.tracker.forget(id);
+            for (const c of this.connections) if (c.sessionId === id) c.close();
+          },
+          () => this.tracker.retry(id),
+        );
     }
   }
 
@@ -322,7 +352,11 @@ export class ZkService {
       this.tracker.track(id, timeOut);
       try {
         await this.server.propose({
-          zkCreateSession: { sessionId: Long.fromString(id.toString()), timeoutMs: timeOut, password: passwd },
+          zkCreateSession: {
+            sessionId: Long.fromString(id.toString()),
+            timeoutMs: timeOut,
+            password: passwd,
+          },
         });
       } catch (err) {
         this.tracker.forget(id);
@@ -333,7 +367,8 @@ export class ZkService {
       return { ok: true, timeOut, sessionId: id, passwd };
     }
     const s = this.store.session(req.sessionId);
-    if (!s || !s.password.equals(req.passwd)) return { ok: false, timeOut: 0, sessionId: 0n, passwd: Buffer.alloc(16) };
+    if (!s || !s.password.equals(req.passwd))
+      return { ok: false, timeOut: 0, sessionId: 0n, passwd: Buffer.alloc(16) };
     if (!this.tracker.touch(s.id)) this.tracker.track(s.id, s.timeoutMs);
     if (this.touchTimer) this.touched.add(s.id);
     // the session moves to this connection: an older connection of it is closed
@@ -389,7 +424,9 @@ export class ZkService {
   /** A write: proposed right away (so the log keeps the client's order). */
   async write(conn: ZkConnection, xid: number, type: number, body: Buffer): Promise<Reply> {
     if (type === OpCode.closeSession) {
-      await this.server.propose({ zkCloseSession: { sessionId: Long.fromString(conn.sessionId.toString()) } });
+      await this.server.propose({
+        zkCloseSession: { sessionId: Long.fromString(conn.sessionId.toString()) },
+      });
       this.tracker.forget(conn.sessionId);
       return { xid, zxid: this.zxid, err: Err.OK, close: true };
     }
@@ -429,7 +466,8 @@ export class ZkService {
         zkOp: { sessionId: Long.fromString(conn.sessionId.toString()), type, body, auth },
       })) as ZkApplyResult;
     } catch (err) {
-      if (err instanceof EtcdError) return { xid, zxid: this.zxid, err: Err.CONNECTIONLOSS, close: true };
+      if (err instanceof EtcdError)
+        return { xid, zxid: this.zxid, err: Err.CONNECTIONLOSS, close: true };
       throw err;
     }
     const reply: Reply = { xid, zxid: res.zxid, err: res.err };
@@ -440,12 +478,17 @@ export class ZkService {
       reply.body = (w) => writeMultiResponse(w, results);
     } else if (res.err === Err.OK) {
       if (type === OpCode.create) reply.body = (w) => w.ustring(res.path!);
-      else if (type === OpCode.create2 || type === OpCode.createContainer || type === OpCode.createTTL)
+      else if (
+        type === OpCode.create2 ||
+        type === OpCode.createContainer ||
+        type === OpCode.createTTL
+      )
         reply.body = (w) => {
           w.ustring(res.path!);
           writeStat(w, res.stat!);
         };
-      else if (type === OpCode.setData || type === OpCode.setACL) reply.body = (w) => writeStat(w, res.stat!);
+      else if (type === OpCode.setData || type === OpCode.setACL)
+        reply.body = (w) => writeStat(w, res.stat!);
     }
     if (res.err === Err.SESSIONEXPIRED) reply.close = true;
     return reply;
@@ -502,7 +545,11 @@ export class ZkService {
           checkAcl(n.acl, Perms.READ | Perms.ADMIN, conn.auth);
           // as ZooKeeper: without ADMIN, digest ids are redacted
           const admin = allowed(n.acl, Perms.ADMIN, conn.auth);
-          const acl = n.acl.map((a) => (admin || a.id.scheme !== 'digest' ? a : { perms: a.perms, id: { scheme: 'digest', id: 'x:x' } }));
+          const acl = n.acl.map((a) =>
+            admin || a.id.scheme !== 'digest'
+              ? a
+              : { perms: a.perms, id: { scheme: 'digest', id: 'x:x' } },
+          );
           return ok((w) => {
             w.vector(acl, writeAcl);
             writeStat(w, statOf(n));
@@ -531,7 +578,10 @@ export class ZkService {
         }
         case OpCode.getEphemerals: {
           const prefix = r.ustring();
-          const list = this.store.ephemerals(conn.sessionId).filter((p) => prefix === '/' || p.startsWith(prefix)).sort();
+          const list = this.store
+            .ephemerals(conn.sessionId)
+            .filter((p) => prefix === '/' || p.startsWith(prefix))
+            .sort();
           return ok((w) => w.vector(list, (x, p) => x.ustring(p)));
         }
         case OpCode.whoAmI: {
@@ -547,7 +597,8 @@ export class ZkService {
             if (done) break;
             // GetDataRequest / GetChildrenRequest {path, watch}; the watch flag is dropped (as
             // ZooKeeper's Op.toRequestRecord); any other op is a marshalling error (connection closed)
-            if (t !== OpCode.getData && t !== OpCode.getChildren) throw new JuteError(`multiRead: op type ${t}`);
+            if (t !== OpCode.getData && t !== OpCode.getChildren)
+              throw new JuteError(`multiRead: op type ${t}`);
             const path = r.ustring();
             r.bool();
             try {
@@ -555,7 +606,8 @@ export class ZkService {
               const n = this.store.getNode(path);
               if (!n) throw new ZkError(Err.NONODE);
               checkAcl(n.acl, Perms.READ, conn.auth);
-              if (t === OpCode.getData) results.push({ type: OpCode.getData, data: n.data, stat: statOf(n) });
+              if (t === OpCode.getData)
+                results.push({ type: OpCode.getData, data: n.data, stat: statOf(n) });
               else results.push({ type: OpCode.getChildren, children: this.store.children(path) });
             } catch (err) {
               if (!(err instanceof ZkError)) throw err;
@@ -589,7 +641,8 @@ export class ZkService {
           const path = r.ustring();
           const mode = r.int();
           checkPath(path);
-          if (mode !== AddWatchMode.PERSISTENT && mode !== AddWatchMode.PERSISTENT_RECURSIVE) throw new ZkError(Err.BADARGUMENTS);
+          if (mode !== AddWatchMode.PERSISTENT && mode !== AddWatchMode.PERSISTENT_RECURSIVE)
+            throw new ZkError(Err.BADARGUMENTS);
           this.addPersistent(conn, path, mode);
           return ok();
         }
@@ -654,7 +707,8 @@ export class ZkService {
   addAuth(conn: ZkConnection, scheme: string, auth: Buffer): boolean {
     if (scheme === 'digest') {
       const id = digestId(auth.toString('utf8'));
-      if (!conn.auth.some((a) => a.scheme === 'digest' && a.id === id)) conn.auth.push({ scheme: 'digest', id });
+      if (!conn.auth.some((a) => a.scheme === 'digest' && a.id === id))
+        conn.auth.push({ scheme: 'digest', id });
       return true;
     }
     return false;
@@ -669,7 +723,9 @@ export class ZkService {
   /** addWatch: the later mode replaces an earlier one on the same path (WatcherModeManager). */
   private addPersistent(conn: ZkConnection, path: string, mode: number): void {
     const [to, other] =
-      mode === AddWatchMode.PERSISTENT ? [this.persistentWatches, this.recursiveWatches] : [this.recursiveWatches, this.persistentWatches];
+      mode === AddWatchMode.PERSISTENT
+        ? [this.persistentWatches, this.recursiveWatches]
+        : [this.recursiveWatches, this.persistentWatches];
     const o = other.get(path);
     if (o?.delete(conn) && o.size === 0) other.delete(path);
     this.addWatch(to, path, conn);
@@ -681,12 +737,19 @@ export class ZkService {
     s.add(conn);
   }
 
-  private setWatches(conn: ZkConnection, rel: bigint, data: string[], exist: string[], child: string[]): void {
+  private setWatches(
+    conn: ZkConnection,
+    rel: bigint,
+    data: string[],
+    exist: string[],
+    child: string[],
+  ): void {
     const zxid = this.zxid;
     for (const path of data) {
       const n = this.store.getNode(path);
       if (!n) conn.sendEvent(EventType.NodeDeleted, KeeperState.SyncConnected, path, zxid);
-      else if (BigInt(n.mzxid) > rel) conn.sendEvent(EventType.NodeDataChanged, KeeperState.SyncConnected, path, zxid);
+      else if (BigInt(n.mzxid) > rel)
+        conn.sendEvent(EventType.NodeDataChanged, KeeperState.SyncConnected, path, zxid);
       else this.addWatch(this.dataWatches, path, conn);
     }
     for (const path of exist) {
@@ -697,7 +760,8 @@ export class ZkService {
     for (const path of child) {
       const n = this.store.getNode(path);
       if (!n) conn.sendEvent(EventType.NodeDeleted, KeeperState.SyncConnected, path, zxid);
-      else if (BigInt(n.pzxid) > rel) conn.sendEvent(EventType.NodeChildrenChanged, KeeperState.SyncConnected, path, zxid);
+      else if (BigInt(n.pzxid) > rel)
+        conn.sendEvent(EventType.NodeChildrenChanged, KeeperState.SyncConnected, path, zxid);
       else this.addWatch(this.childWatches, path, conn);
     }
   }
@@ -719,7 +783,8 @@ export class ZkService {
         // written by an etcd client: a change of an existing znode's data
         for (let k = i; k < j; k++) {
           const path = pathOfKey(events[k].kv.key);
-          if (path && this.store.getNode(path)) this.trigger({ type: EventType.NodeDataChanged, path }, rev);
+          if (path && this.store.getNode(path))
+            this.trigger({ type: EventType.NodeDataChanged, path }, rev);
         }
       }
       i = j;
@@ -738,7 +803,8 @@ export class ZkService {
         c.sendEvent(e.type, KeeperState.SyncConnected, e.path, zxid);
       }
     };
-    if (e.type === EventType.NodeCreated || e.type === EventType.NodeDataChanged) fire(this.dataWatches);
+    if (e.type === EventType.NodeCreated || e.type === EventType.NodeDataChanged)
+      fire(this.dataWatches);
     else if (e.type === EventType.NodeDeleted) {
       fire(this.dataWatches);
       fire(this.childWatches);
@@ -757,7 +823,8 @@ export class ZkService {
   /** wchs-style summary for the four-letter words. */
   watchSummary(): { connections: number; paths: number; total: number } {
     const conns = new Set<ZkConnection>();
-    for (const m of this.allWatchMaps()) for (const s of m.values()) for (const c of s) conns.add(c);
+    for (const m of this.allWatchMaps())
+      for (const s of m.values()) for (const c of s) conns.add(c);
     return { connections: conns.size, paths: this.watchedPaths(), total: this.watchCount() };
   }
 

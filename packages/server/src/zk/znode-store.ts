@@ -190,7 +190,18 @@ export class ZnodeStore {
     if (!raw && path !== '/') return undefined;
     const m: Meta = raw
       ? (JSON.parse(raw.toString('utf8')) as Meta)
-      : { czxid: 0, ctime: 0, mtime: 0, cversion: 0, aversion: 0, eph: '0', pzxid: 0, nc: 0, seq: 0, acl: [[Perms.ALL, 'world', 'anyone']] };
+      : {
+          czxid: 0,
+          ctime: 0,
+          mtime: 0,
+          cversion: 0,
+          aversion: 0,
+          eph: '0',
+          pzxid: 0,
+          nc: 0,
+          seq: 0,
+          acl: [[Perms.ALL, 'world', 'anyone']],
+        };
     const kv = this.kv.get(dataKey(path));
     return {
       path,
@@ -228,7 +239,11 @@ export class ZnodeStore {
   sessions(): SessionRecord[] {
     const out: SessionRecord[] = [];
     for (const { key, value } of this.backend.zkSessions.getRange({}))
-      out.push({ id: (key as Buffer).readBigInt64BE(0), timeoutMs: value.readInt32BE(0), password: Buffer.from(value.subarray(4)) });
+      out.push({
+        id: (key as Buffer).readBigInt64BE(0),
+        timeoutMs: value.readInt32BE(0),
+        password: Buffer.from(value.subarray(4)),
+      });
     return out;
   }
 
@@ -236,7 +251,8 @@ export class ZnodeStore {
     const start = sessionKey(id);
     const end = sessionKey(id + 1n);
     const out: string[] = [];
-    for (const k of this.backend.zkEphemerals.getKeys({ start, end })) out.push((k as Buffer).subarray(8).toString('utf8'));
+    for (const k of this.backend.zkEphemerals.getKeys({ start, end }))
+      out.push((k as Buffer).subarray(8).toString('utf8'));
     return out;
   }
 
@@ -258,7 +274,10 @@ export class ZnodeStore {
       if (m.nc !== 0 || !m.eph.startsWith('-')) continue;
       const owner = BigInt(m.eph);
       const ttl = ttlOf(owner);
-      if ((owner === CONTAINER_OWNER && m.cversion > 0) || (ttl !== undefined && ttl !== 0n && BigInt(nowMs - m.mtime) > ttl))
+      if (
+        (owner === CONTAINER_OWNER && m.cversion > 0) ||
+        (ttl !== undefined && ttl !== 0n && BigInt(nowMs - m.mtime) > ttl)
+      )
         out.push((key as Buffer).toString('utf8'));
     }
     return out;
@@ -304,7 +323,8 @@ export class ZnodeStore {
     const op = r.zkOp!;
     const session = big(op.sessionId);
     const auth: Id[] = (op.auth ?? []).map((a) => ({ scheme: a.scheme ?? '', id: a.id ?? '' }));
-    if (op.type === OpCode.deleteContainer) return write((t) => this.deleteContainer(t, buf(op.body).toString('utf8'), timeMs));
+    if (op.type === OpCode.deleteContainer)
+      return write((t) => this.deleteContainer(t, buf(op.body).toString('utf8'), timeMs));
     return write((t) => {
       const zxid = () => (t.changed ? t.revision : t.revision - 1);
       if (!this.session(session)) return { err: Err.SESSIONEXPIRED, zxid: zxid() };
@@ -374,7 +394,9 @@ export class ZnodeStore {
     if (!n) return { err: Err.NONODE, zxid: zxid() };
     if (n.numChildren > 0) return { err: Err.NOTEMPTY, zxid: zxid() };
     const ttl = ttlOf(n.ephemeralOwner);
-    const due = (n.ephemeralOwner === CONTAINER_OWNER && n.cversion > 0) || (ttl !== undefined && ttl !== 0n && BigInt(timeMs - n.mtime) > ttl);
+    const due =
+      (n.ephemeralOwner === CONTAINER_OWNER && n.cversion > 0) ||
+      (ttl !== undefined && ttl !== 0n && BigInt(timeMs - n.mtime) > ttl);
     if (!due) return { err: Err.BADVERSION, zxid: zxid() };
     this.doDelete(o, n);
     this.commit(t, o);
@@ -389,7 +411,9 @@ export class ZnodeStore {
       case OpCode.createContainer:
       case OpCode.createTTL: {
         const n = this.create(o, session, auth, req as CreateRequest, type);
-        return type === OpCode.create ? { type: OpCode.create, path: n.path } : { type: OpCode.create2, path: n.path, stat: statOf(n) };
+        return type === OpCode.create
+          ? { type: OpCode.create, path: n.path }
+          : { type: OpCode.create2, path: n.path, stat: statOf(n) };
       }
       case OpCode.delete: {
         const { path, version } = req as { path: string; version: number };
@@ -450,14 +474,23 @@ export class ZnodeStore {
 
   private create(o: Overlay, session: bigint, auth: Id[], req: CreateRequest, type: number): ZNode {
     const flags = req.flags;
-    if (flags < 0 || flags > CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL) throw new ZkError(Err.BADARGUMENTS);
-    const ttlMode = flags === CreateMode.PERSISTENT_WITH_TTL || flags === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL;
+    if (flags < 0 || flags > CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL)
+      throw new ZkError(Err.BADARGUMENTS);
+    const ttlMode =
+      flags === CreateMode.PERSISTENT_WITH_TTL ||
+      flags === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL;
     // EphemeralType.validateTTL: a TTL mode needs createTTL with 0 < ttl <= 2^40-1, createTTL a TTL mode
     // (the extendedTypesEnabled switch is the proposer's, as PrepRequestProcessor's)
-    if (type === OpCode.createTTL ? !ttlMode || req.ttl === undefined || req.ttl <= 0n || req.ttl > MAX_TTL : ttlMode)
+    if (
+      type === OpCode.createTTL
+        ? !ttlMode || req.ttl === undefined || req.ttl <= 0n || req.ttl > MAX_TTL
+        : ttlMode
+    )
       throw new ZkError(Err.BADARGUMENTS);
     const sequential =
-      flags === CreateMode.PERSISTENT_SEQUENTIAL || flags === CreateMode.EPHEMERAL_SEQUENTIAL || flags === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL;
+      flags === CreateMode.PERSISTENT_SEQUENTIAL ||
+      flags === CreateMode.EPHEMERAL_SEQUENTIAL ||
+      flags === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL;
     const ephemeral = flags === CreateMode.EPHEMERAL || flags === CreateMode.EPHEMERAL_SEQUENTIAL;
     // as PrepRequestProcessor: the op decides the txn (createContainer → container, createTTL → TTL,
     // create/create2 → CreateTxn, so a CONTAINER flag there makes a plain persistent node)
@@ -508,7 +541,10 @@ export class ZnodeStore {
     o.nodes.set(path, n);
     o.touch(n);
     o.effects.push({ kind: 'create', path, data: req.data, owner: n.ephemeralOwner });
-    o.events.push({ type: EventType.NodeCreated, path }, { type: EventType.NodeChildrenChanged, path: parentPath });
+    o.events.push(
+      { type: EventType.NodeCreated, path },
+      { type: EventType.NodeChildrenChanged, path: parentPath },
+    );
     return n;
   }
 
@@ -523,7 +559,10 @@ export class ZnodeStore {
     o.nodes.set(n.path, null);
     o.dirty.delete(n.path);
     o.effects.push({ kind: 'delete', path: n.path, owner: n.ephemeralOwner });
-    o.events.push({ type: EventType.NodeDeleted, path: n.path }, { type: EventType.NodeChildrenChanged, path: parentOf(n.path) });
+    o.events.push(
+      { type: EventType.NodeDeleted, path: n.path },
+      { type: EventType.NodeChildrenChanged, path: parentOf(n.path) },
+    );
   }
 
   /** Writes the overlay: MVCC changes in op order (one revision), then the metadata. */
@@ -533,12 +572,19 @@ export class ZnodeStore {
       if (e.kind === 'create') {
         t.put(dataKey(e.path), e.data, 0n);
         b.zkChildren.putSync(childKey(parentOf(e.path), nameOf(e.path)), ONE);
-        if (sessionOwned(e.owner)) b.zkEphemerals.putSync(Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]), ONE);
+        if (sessionOwned(e.owner))
+          b.zkEphemerals.putSync(
+            Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]),
+            ONE,
+          );
       } else if (e.kind === 'delete') {
         t.deleteRange(dataKey(e.path), EMPTY);
         b.zkChildren.removeSync(childKey(parentOf(e.path), nameOf(e.path)));
         b.zkNodes.removeSync(Buffer.from(e.path, 'utf8'));
-        if (sessionOwned(e.owner)) b.zkEphemerals.removeSync(Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]));
+        if (sessionOwned(e.owner))
+          b.zkEphemerals.removeSync(
+            Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]),
+          );
       } else {
         const n = o.nodes.get(e.path);
         if (n) t.put(dataKey(e.path), n.data, 0n);

@@ -71,7 +71,12 @@ export function startMember(
 }
 
 /** Polls fn until it returns a value (not undefined) or the bound elapses. */
-export async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, everyMs = 200): Promise<T> {
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  fn: () => Promise<T | undefined>,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -81,7 +86,10 @@ export async function until<T>(what: string, timeoutMs: number, fn: () => Promis
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? `; last error: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what}: not within ${timeoutMs} ms${last ? `; last error: ${String(last)}` : ''}`,
+      );
     await sleep(everyMs);
   }
 }
@@ -95,11 +103,22 @@ export async function status(endpoint: string): Promise<EndpointStatus | undefin
   if (r.code !== 0) return undefined;
   // etcdctl 3.4: endpoint, ID, version, db size, is leader, is learner, raft term, raft index, ...
   const f = r.stdout.trim().split(', ');
-  return { endpoint: f[0], id: f[1], isLeader: f[4] === 'true', isLearner: f[5] === 'true', term: Number(f[6]), index: Number(f[7]) };
+  return {
+    endpoint: f[0],
+    id: f[1],
+    isLeader: f[4] === 'true',
+    isLearner: f[5] === 'true',
+    term: Number(f[6]),
+    index: Number(f[7]),
+  };
 }
 
 /** Waits until every given member reports the same term and exactly one of them is leader. */
-export async function waitLeader(ms: Member[], timeoutMs: number, minTerm = 1): Promise<{ leader: Member; term: number }> {
+export async function waitLeader(
+  ms: Member[],
+  timeoutMs: number,
+  minTerm = 1,
+): Promise<{ leader: Member; term: number }> {
   return until('a leader known to all members', timeoutMs, async () => {
     const sts = await Promise.all(ms.map((m) => status(m.endpoint)));
     if (sts.some((s) => !s)) return undefined;
@@ -112,8 +131,16 @@ export async function waitLeader(ms: Member[], timeoutMs: number, minTerm = 1): 
 }
 
 /** All keys with a prefix and their values (simple output: key and value lines alternate). */
-export async function getPrefix(endpoint: string, prefix: string, serializable = false): Promise<Map<string, string>> {
-  const r = await ctl(endpoint, ['get', prefix, '--prefix', ...(serializable ? ['--consistency=s'] : [])], 30_000);
+export async function getPrefix(
+  endpoint: string,
+  prefix: string,
+  serializable = false,
+): Promise<Map<string, string>> {
+  const r = await ctl(
+    endpoint,
+    ['get', prefix, '--prefix', ...(serializable ? ['--consistency=s'] : [])],
+    30_000,
+  );
   if (r.code !== 0) throw new Error(`get --prefix ${prefix} via ${endpoint}: ${r.stderr}`);
   const lines = r.stdout.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();

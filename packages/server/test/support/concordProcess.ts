@@ -178,9 +178,12 @@ export class ConcordProcess {
     const deadline = Date.now() + timeoutMs;
     await this.waitOutput((o) => o.includes(READY_LINE), 'readiness', timeoutMs);
     while (!(await isHealthy(this.url, 1000))) {
-      if (this.exitInfo) throw new Error(`concord exited before it was healthy; output:\n${this.tail()}`);
+      if (this.exitInfo)
+        throw new Error(`concord exited before it was healthy; output:\n${this.tail()}`);
       if (Date.now() > deadline)
-        throw new Error(`concord logged readiness but /health is not healthy; output:\n${this.tail()}`);
+        throw new Error(
+          `concord logged readiness but /health is not healthy; output:\n${this.tail()}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -79,16 +79,33 @@ export async function startRealZk(): Promise<ZkTarget> {
       'forceSync=no',
     ].join('\n') + '\n',
   );
-  const child = spawn('java', ['-Xms64m', '-Xmx256m', '-cp', `${ZK_CONF_DIR}:${ZK_JAR}`, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', path.join(dir, 'zoo.cfg')], {
-    stdio: ['ignore', fs.openSync(path.join(dir, 'zk.log'), 'w'), fs.openSync(path.join(dir, 'zk.err'), 'w')],
-  });
+  const child = spawn(
+    'java',
+    [
+      '-Xms64m',
+      '-Xmx256m',
+      '-cp',
+      `${ZK_CONF_DIR}:${ZK_JAR}`,
+      'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+      path.join(dir, 'zoo.cfg'),
+    ],
+    {
+      stdio: [
+        'ignore',
+        fs.openSync(path.join(dir, 'zk.log'), 'w'),
+        fs.openSync(path.join(dir, 'zk.err'), 'w'),
+      ],
+    },
+  );
   liveJava.add(child);
   const deadline = Date.now() + 30_000;
   for (;;) {
     if ((await fourLetter(port, 'ruok').catch(() => '')) === 'imok') break;
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGKILL');
-      throw new Error(`real ZooKeeper did not start: ${fs.readFileSync(path.join(dir, 'zk.log'), 'utf8').slice(-2000)}`);
+      throw new Error(
+        `real ZooKeeper did not start: ${fs.readFileSync(path.join(dir, 'zk.log'), 'utf8').slice(-2000)}`,
+      );
     }
     await sleep(200);
   }
@@ -98,7 +115,9 @@ export async function startRealZk(): Promise<ZkTarget> {
     port,
     async stop() {
       child.kill('SIGKILL');
-      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r)));
+      await new Promise((r) =>
+        child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r),
+      );
       liveJava.delete(child);
       fs.rmSync(dir, { recursive: true, force: true });
     },
@@ -144,7 +163,10 @@ export interface Client {
   close(): Promise<void>;
 }
 
-function call<T>(fn: (cb: (err: any, ...res: any[]) => void) => void, pick: (...res: any[]) => T): Promise<T> {
+function call<T>(
+  fn: (cb: (err: any, ...res: any[]) => void) => void,
+  pick: (...res: any[]) => T,
+): Promise<T> {
   return new Promise((resolve, reject) =>
     fn((err, ...res) => {
       if (err) reject(err);
@@ -170,19 +192,58 @@ export async function connectClient(connect: string, sessionTimeout = 6000): Pro
     raw: c,
     events,
     sessionId: () => c.getSessionId().toString('hex'),
-    create: (p, data = null, mode = zookeeper.CreateMode.PERSISTENT, acl = zookeeper.ACL.OPEN_ACL_UNSAFE) =>
-      call((cb) => c.create(p, data, acl, mode, cb), (x) => x),
-    remove: (p, version = -1) => call((cb) => c.remove(p, version, cb), () => undefined),
-    exists: (p, watch) => call((cb) => (watch ? c.exists(p, w(watch), cb) : c.exists(p, cb)), (s) => s),
-    getData: (p, watch) => call((cb) => (watch ? c.getData(p, w(watch), cb) : c.getData(p, cb)), (d, s) => [d, s] as [Buffer, any]),
-    setData: (p, data, version = -1) => call((cb) => c.setData(p, data, version, cb), (s) => s),
+    create: (
+      p,
+      data = null,
+      mode = zookeeper.CreateMode.PERSISTENT,
+      acl = zookeeper.ACL.OPEN_ACL_UNSAFE,
+    ) =>
+      call(
+        (cb) => c.create(p, data, acl, mode, cb),
+        (x) => x,
+      ),
+    remove: (p, version = -1) =>
+      call(
+        (cb) => c.remove(p, version, cb),
+        () => undefined,
+      ),
+    exists: (p, watch) =>
+      call(
+        (cb) => (watch ? c.exists(p, w(watch), cb) : c.exists(p, cb)),
+        (s) => s,
+      ),
+    getData: (p, watch) =>
+      call(
+        (cb) => (watch ? c.getData(p, w(watch), cb) : c.getData(p, cb)),
+        (d, s) => [d, s] as [Buffer, any],
+      ),
+    setData: (p, data, version = -1) =>
+      call(
+        (cb) => c.setData(p, data, version, cb),
+        (s) => s,
+      ),
     getChildren: (p, watch) =>
-      call((cb) => (watch ? c.getChildren(p, w(watch), cb) : c.getChildren(p, cb)), (ch, s) => [ch, s] as [string[], any]),
-    getACL: (p) => call((cb) => c.getACL(p, cb), (a, s) => [a, s] as [any[], any]),
-    setACL: (p, acl, version = -1) => call((cb) => c.setACL(p, acl, version, cb), (s) => s),
+      call(
+        (cb) => (watch ? c.getChildren(p, w(watch), cb) : c.getChildren(p, cb)),
+        (ch, s) => [ch, s] as [string[], any],
+      ),
+    getACL: (p) =>
+      call(
+        (cb) => c.getACL(p, cb),
+        (a, s) => [a, s] as [any[], any],
+      ),
+    setACL: (p, acl, version = -1) =>
+      call(
+        (cb) => c.setACL(p, acl, version, cb),
+        (s) => s,
+      ),
     addAuth: (scheme, auth) => c.addAuthInfo(scheme, auth),
     multi: (build) =>
-      new Promise((resolve) => build(c.transaction()).commit((err: any, res: any) => resolve(err ? [{ error: err.getCode() }, res] : res))),
+      new Promise((resolve) =>
+        build(c.transaction()).commit((err: any, res: any) =>
+          resolve(err ? [{ error: err.getCode() }, res] : res),
+        ),
+      ),
     close: () =>
       new Promise<void>((resolve) => {
         c.once('disconnected', () => resolve());
@@ -296,7 +357,11 @@ export class RawZk {
     });
   }
 
-  async handshake(timeOut: number, sessionId = 0n, passwd: Buffer = Buffer.alloc(16)): Promise<{ timeOut: number; sessionId: bigint; passwd: Buffer } | undefined> {
+  async handshake(
+    timeOut: number,
+    sessionId = 0n,
+    passwd: Buffer = Buffer.alloc(16),
+  ): Promise<{ timeOut: number; sessionId: bigint; passwd: Buffer } | undefined> {
     const w = new JuteWriter();
     w.int(0).long(0).int(timeOut).long(sessionId).buffer(passwd).bool(false);
     this.send(w.toFrame());
@@ -308,7 +373,11 @@ export class RawZk {
   }
 
   /** Sends a request; returns its reply (watch notifications met before it go to `log`). */
-  async request(type: number, body?: (w: JuteWriter) => void, xid?: number): Promise<RawReply | undefined> {
+  async request(
+    type: number,
+    body?: (w: JuteWriter) => void,
+    xid?: number,
+  ): Promise<RawReply | undefined> {
     const w = new JuteWriter();
     const x = xid ?? this.xid++;
     w.int(x).int(type);

@@ -54,9 +54,15 @@ export async function runScenario(target: ZkTarget): Promise<unknown[]> {
     // ---- service discovery via children watches
     await rec('create /app/services', a.create('/app/services'));
     await rec('B getChildren watch', b.getChildren('/app/services', ev('B')));
-    await rec('A register s1 (ephemeral)', a.create('/app/services/s1', Buffer.from('10.0.0.1:80'), CM.EPHEMERAL));
+    await rec(
+      'A register s1 (ephemeral)',
+      a.create('/app/services/s1', Buffer.from('10.0.0.1:80'), CM.EPHEMERAL),
+    );
     await rec('B getChildren watch again', b.getChildren('/app/services', ev('B')));
-    await rec('B register s2 (ephemeral)', b.create('/app/services/s2', Buffer.from('10.0.0.2:80'), CM.EPHEMERAL));
+    await rec(
+      'B register s2 (ephemeral)',
+      b.create('/app/services/s2', Buffer.from('10.0.0.2:80'), CM.EPHEMERAL),
+    );
     await rec('child of ephemeral', a.create('/app/services/s1/x'));
     await rec('delete non-empty', a.remove('/app/services'));
     await rec('getChildren2 /app/services', b.getChildren('/app/services'));
@@ -80,41 +86,85 @@ export async function runScenario(target: ZkTarget): Promise<unknown[]> {
     await rec('B takes over', b.create('/app/leader', Buffer.from('B'), CM.EPHEMERAL));
     await rec('B lists services', b.getChildren('/app/services'));
     // ---- multi
-    await rec('multi ok', b.multi((t) => t.create('/app/m1', Buffer.from('1')).setData('/app', Buffer.from('v4'), -1).check('/app', 3)));
-    await rec('multi fails', b.multi((t) => t.create('/app/m2').create('/app/none/x').setData('/app', Buffer.from('v5'))));
+    await rec(
+      'multi ok',
+      b.multi((t) =>
+        t
+          .create('/app/m1', Buffer.from('1'))
+          .setData('/app', Buffer.from('v4'), -1)
+          .check('/app', 3),
+      ),
+    );
+    await rec(
+      'multi fails',
+      b.multi((t) => t.create('/app/m2').create('/app/none/x').setData('/app', Buffer.from('v5'))),
+    );
     await rec('m2 absent', b.exists('/app/m2'));
     await rec('stat /app after multis', b.exists('/app'));
     // ---- ACLs
     const c = await connectClient(target.connect);
     clients.push(c);
-    const digest = new zookeeper.Id('digest', 'alice:' + require('node:crypto').createHash('sha1').update('alice:secret').digest('base64'));
-    await rec('setACL bad version', b.setACL('/app/m1', [new zookeeper.ACL(zookeeper.Permission.ALL, digest)], 5));
-    await rec('setACL digest', b.setACL('/app/m1', [new zookeeper.ACL(zookeeper.Permission.ALL, digest)], 0));
+    const digest = new zookeeper.Id(
+      'digest',
+      'alice:' + require('node:crypto').createHash('sha1').update('alice:secret').digest('base64'),
+    );
+    await rec(
+      'setACL bad version',
+      b.setACL('/app/m1', [new zookeeper.ACL(zookeeper.Permission.ALL, digest)], 5),
+    );
+    await rec(
+      'setACL digest',
+      b.setACL('/app/m1', [new zookeeper.ACL(zookeeper.Permission.ALL, digest)], 0),
+    );
     await rec('C getData no auth', c.getData('/app/m1'));
     await rec('C exists no auth', c.exists('/app/m1'));
     await rec('C getACL no auth', c.getACL('/app/m1'));
     c.addAuth('digest', Buffer.from('alice:secret'));
     await rec('C getData after addauth', c.getData('/app/m1'));
     await rec('C getACL after addauth', c.getACL('/app/m1'));
-    await rec('C creates with auth ACL', c.create('/app/m1/c', null, CM.PERSISTENT, [new zookeeper.ACL(zookeeper.Permission.READ | zookeeper.Permission.ADMIN, new zookeeper.Id('auth', ''))]));
+    await rec(
+      'C creates with auth ACL',
+      c.create('/app/m1/c', null, CM.PERSISTENT, [
+        new zookeeper.ACL(
+          zookeeper.Permission.READ | zookeeper.Permission.ADMIN,
+          new zookeeper.Id('auth', ''),
+        ),
+      ]),
+    );
     await rec('C getACL auth-created', c.getACL('/app/m1/c'));
     await rec('B create under m1 no auth', b.create('/app/m1/d'));
-    await rec('B setACL auth without identity', b.setACL('/app', [new zookeeper.ACL(31, new zookeeper.Id('auth', ''))]));
-    await rec('B setACL ip', b.setACL('/app', [new zookeeper.ACL(31, new zookeeper.Id('ip', '127.0.0.1'))]));
+    await rec(
+      'B setACL auth without identity',
+      b.setACL('/app', [new zookeeper.ACL(31, new zookeeper.Id('auth', ''))]),
+    );
+    await rec(
+      'B setACL ip',
+      b.setACL('/app', [new zookeeper.ACL(31, new zookeeper.Id('ip', '127.0.0.1'))]),
+    );
     await rec('B getData ip allowed', b.getData('/app'));
-    await rec('B setACL bad ip', b.setACL('/app', [new zookeeper.ACL(31, new zookeeper.Id('ip', '300.1.1.1'))]));
+    await rec(
+      'B setACL bad ip',
+      b.setACL('/app', [new zookeeper.ACL(31, new zookeeper.Id('ip', '300.1.1.1'))]),
+    );
     await rec('B setACL world', b.setACL('/app', zookeeper.ACL.OPEN_ACL_UNSAFE));
     // ---- session expiry: a raw session stops pinging; its ephemeral goes, watches fire
     const raw = await RawZk.open(target.port);
     const hs = await raw.handshake(4000);
     out.push(['raw session timeout', hs?.timeOut]);
     const created = await raw.request(1, (w: JuteWriter) => {
-      w.ustring("/app/raw-eph").buffer(Buffer.from("r")).int(1).int(31).ustring('world').ustring('anyone').int(CM.EPHEMERAL);
+      w.ustring('/app/raw-eph')
+        .buffer(Buffer.from('r'))
+        .int(1)
+        .int(31)
+        .ustring('world')
+        .ustring('anyone')
+        .int(CM.EPHEMERAL);
     });
     out.push(['raw create ephemeral', created?.err]);
     await rec('B watches raw-eph', b.exists('/app/raw-eph', ev('B')));
     const t0 = Date.now();
-    while (Date.now() - t0 < 15_000 && !seen.includes('B event NODE_DELETED /app/raw-eph')) await sleep(100);
+    while (Date.now() - t0 < 15_000 && !seen.includes('B event NODE_DELETED /app/raw-eph'))
+      await sleep(100);
     out.push(['expired within 15 s', Date.now() - t0 < 15_000]);
     await rec('B raw-eph gone', b.exists('/app/raw-eph'));
     await Promise.race([raw.closed, sleep(8000)]);

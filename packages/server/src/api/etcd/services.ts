@@ -18,7 +18,13 @@ import { Code, EtcdError, Errors } from '../../server/errors';
 import { big, num } from '../../server/pb';
 import { checkDeleteRange, checkPut, checkRange, checkTxn } from './validate';
 import { WatchStream } from './watch-stream';
-import { memberAdd, memberPromote, memberRemove, memberUpdate, moveLeader } from '../../server/member-api';
+import {
+  memberAdd,
+  memberPromote,
+  memberRemove,
+  memberUpdate,
+  moveLeader,
+} from '../../server/member-api';
 
 type Unary<Req, Res> = (req: Req) => Promise<Res> | Res;
 
@@ -36,13 +42,23 @@ function unary<Req, Res>(
   fn: Unary<Req, Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   // bind the success counter's labels once: label hashing per request shows in profiles
-  const handledOk = server.metrics.grpcHandled.labels({ grpc_type: 'unary', grpc_service: service, grpc_method: method, grpc_code: 'OK' });
+  const handledOk = server.metrics.grpcHandled.labels({
+    grpc_type: 'unary',
+    grpc_service: service,
+    grpc_method: method,
+    grpc_code: 'OK',
+  });
   return (call, callback) => {
     let result: Promise<Res> | Res;
     try {
       result = fn(call.request);
     } catch (err) {
-      server.metrics.grpcHandled.inc({ grpc_type: 'unary', grpc_service: service, grpc_method: method, grpc_code: codeName(err) });
+      server.metrics.grpcHandled.inc({
+        grpc_type: 'unary',
+        grpc_service: service,
+        grpc_method: method,
+        grpc_code: codeName(err),
+      });
       callback(toStatus(err) as grpc.ServiceError);
       return;
     }
@@ -52,7 +68,12 @@ function unary<Req, Res>(
         callback(null, res);
       },
       (err: unknown) => {
-        server.metrics.grpcHandled.inc({ grpc_type: 'unary', grpc_service: service, grpc_method: method, grpc_code: codeName(err) });
+        server.metrics.grpcHandled.inc({
+          grpc_type: 'unary',
+          grpc_service: service,
+          grpc_method: method,
+          grpc_code: codeName(err),
+        });
         callback(toStatus(err) as grpc.ServiceError);
       },
     );
@@ -96,11 +117,15 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
       checkTxn(r, opts.maxTxnOps);
       return server.txn(r);
     }),
-    Compact: u('etcdserverpb.KV', 'Compact', (r: etcdserverpb.CompactionRequest) => server.compact(r)),
+    Compact: u('etcdserverpb.KV', 'Compact', (r: etcdserverpb.CompactionRequest) =>
+      server.compact(r),
+    ),
   });
 
   g.addService(watchServiceDefinition(), {
-    Watch: (call: grpc.ServerDuplexStream<etcdserverpb.WatchRequest, etcdserverpb.IWatchResponse>) => {
+    Watch: (
+      call: grpc.ServerDuplexStream<etcdserverpb.WatchRequest, etcdserverpb.IWatchResponse>,
+    ) => {
       new WatchStream(server, call, {
         progressNotifyIntervalMs: opts.progressNotifyIntervalMs,
         maxRequestBytes: opts.maxRequestBytes,
@@ -109,14 +134,23 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
   });
 
   g.addService(toGrpcServiceDefinition(LeaseService) as unknown as grpc.ServiceDefinition, {
-    LeaseGrant: u('etcdserverpb.Lease', 'LeaseGrant', (r: etcdserverpb.LeaseGrantRequest) => server.leaseGrant(r)),
-    LeaseRevoke: u('etcdserverpb.Lease', 'LeaseRevoke', (r: etcdserverpb.LeaseRevokeRequest) => server.leaseRevoke(r)),
-    LeaseTimeToLive: u('etcdserverpb.Lease', 'LeaseTimeToLive', (r: etcdserverpb.LeaseTimeToLiveRequest) =>
-      server.leaseTimeToLive(r),
+    LeaseGrant: u('etcdserverpb.Lease', 'LeaseGrant', (r: etcdserverpb.LeaseGrantRequest) =>
+      server.leaseGrant(r),
+    ),
+    LeaseRevoke: u('etcdserverpb.Lease', 'LeaseRevoke', (r: etcdserverpb.LeaseRevokeRequest) =>
+      server.leaseRevoke(r),
+    ),
+    LeaseTimeToLive: u(
+      'etcdserverpb.Lease',
+      'LeaseTimeToLive',
+      (r: etcdserverpb.LeaseTimeToLiveRequest) => server.leaseTimeToLive(r),
     ),
     LeaseLeases: u('etcdserverpb.Lease', 'LeaseLeases', () => server.leaseLeases()),
     LeaseKeepAlive: (
-      call: grpc.ServerDuplexStream<etcdserverpb.LeaseKeepAliveRequest, etcdserverpb.ILeaseKeepAliveResponse>,
+      call: grpc.ServerDuplexStream<
+        etcdserverpb.LeaseKeepAliveRequest,
+        etcdserverpb.ILeaseKeepAliveResponse
+      >,
     ) => {
       call.on('data', (r: etcdserverpb.LeaseKeepAliveRequest) => {
         call.write(server.leaseKeepAlive(big(r.ID)) as etcdserverpb.LeaseKeepAliveResponse);
@@ -131,14 +165,26 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
       header: server.header(0), // etcd's cluster responses carry no revision
       members: server.memberList(),
     })),
-    MemberAdd: u('etcdserverpb.Cluster', 'MemberAdd', (r: etcdserverpb.MemberAddRequest) => memberAdd(server, r)),
-    MemberRemove: u('etcdserverpb.Cluster', 'MemberRemove', (r: etcdserverpb.MemberRemoveRequest) => memberRemove(server, r)),
-    MemberUpdate: u('etcdserverpb.Cluster', 'MemberUpdate', (r: etcdserverpb.MemberUpdateRequest) => memberUpdate(server, r)),
-    MemberPromote: u('etcdserverpb.Cluster', 'MemberPromote', (r: etcdserverpb.MemberPromoteRequest) => memberPromote(server, r)),
+    MemberAdd: u('etcdserverpb.Cluster', 'MemberAdd', (r: etcdserverpb.MemberAddRequest) =>
+      memberAdd(server, r),
+    ),
+    MemberRemove: u('etcdserverpb.Cluster', 'MemberRemove', (r: etcdserverpb.MemberRemoveRequest) =>
+      memberRemove(server, r),
+    ),
+    MemberUpdate: u('etcdserverpb.Cluster', 'MemberUpdate', (r: etcdserverpb.MemberUpdateRequest) =>
+      memberUpdate(server, r),
+    ),
+    MemberPromote: u(
+      'etcdserverpb.Cluster',
+      'MemberPromote',
+      (r: etcdserverpb.MemberPromoteRequest) => memberPromote(server, r),
+    ),
   });
 
   g.addService(toGrpcServiceDefinition(MaintenanceService) as unknown as grpc.ServiceDefinition, {
-    Alarm: u('etcdserverpb.Maintenance', 'Alarm', (r: etcdserverpb.AlarmRequest) => server.alarm(r)),
+    Alarm: u('etcdserverpb.Maintenance', 'Alarm', (r: etcdserverpb.AlarmRequest) =>
+      server.alarm(r),
+    ),
     Status: u('etcdserverpb.Maintenance', 'Status', () => server.status()),
     Defragment: u('etcdserverpb.Maintenance', 'Defragment', async () => {
       await server.defragment();
@@ -151,15 +197,23 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     HashKV: u('etcdserverpb.Maintenance', 'HashKV', (r: etcdserverpb.HashKVRequest) =>
       server.hashKV(num(r.revision)),
     ),
-    Snapshot: (call: grpc.ServerWritableStream<etcdserverpb.SnapshotRequest, etcdserverpb.ISnapshotResponse>) => {
+    Snapshot: (
+      call: grpc.ServerWritableStream<etcdserverpb.SnapshotRequest, etcdserverpb.ISnapshotResponse>,
+    ) => {
       void streamSnapshot(server, call);
     },
-    MoveLeader: u('etcdserverpb.Maintenance', 'MoveLeader', (r: etcdserverpb.MoveLeaderRequest) => moveLeader(server, r)),
+    MoveLeader: u('etcdserverpb.Maintenance', 'MoveLeader', (r: etcdserverpb.MoveLeaderRequest) =>
+      moveLeader(server, r),
+    ),
     Downgrade: u('etcdserverpb.Maintenance', 'Downgrade', unimplemented('downgrade')),
   });
 
   g.addService(toGrpcServiceDefinition(AuthService) as unknown as grpc.ServiceDefinition, {
-    AuthStatus: u('etcdserverpb.Auth', 'AuthStatus', () => ({ header: server.header(), enabled: false, authRevision: 0 })),
+    AuthStatus: u('etcdserverpb.Auth', 'AuthStatus', () => ({
+      header: server.header(),
+      enabled: false,
+      authRevision: 0,
+    })),
     Authenticate: u('etcdserverpb.Auth', 'Authenticate', () => {
       throw Errors.authNotEnabled();
     }),
@@ -169,15 +223,27 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     UserGet: u('etcdserverpb.Auth', 'UserGet', unimplemented('authentication')),
     UserList: u('etcdserverpb.Auth', 'UserList', unimplemented('authentication')),
     UserDelete: u('etcdserverpb.Auth', 'UserDelete', unimplemented('authentication')),
-    UserChangePassword: u('etcdserverpb.Auth', 'UserChangePassword', unimplemented('authentication')),
+    UserChangePassword: u(
+      'etcdserverpb.Auth',
+      'UserChangePassword',
+      unimplemented('authentication'),
+    ),
     UserGrantRole: u('etcdserverpb.Auth', 'UserGrantRole', unimplemented('authentication')),
     UserRevokeRole: u('etcdserverpb.Auth', 'UserRevokeRole', unimplemented('authentication')),
     RoleAdd: u('etcdserverpb.Auth', 'RoleAdd', unimplemented('authentication')),
     RoleGet: u('etcdserverpb.Auth', 'RoleGet', unimplemented('authentication')),
     RoleList: u('etcdserverpb.Auth', 'RoleList', unimplemented('authentication')),
     RoleDelete: u('etcdserverpb.Auth', 'RoleDelete', unimplemented('authentication')),
-    RoleGrantPermission: u('etcdserverpb.Auth', 'RoleGrantPermission', unimplemented('authentication')),
-    RoleRevokePermission: u('etcdserverpb.Auth', 'RoleRevokePermission', unimplemented('authentication')),
+    RoleGrantPermission: u(
+      'etcdserverpb.Auth',
+      'RoleGrantPermission',
+      unimplemented('authentication'),
+    ),
+    RoleRevokePermission: u(
+      'etcdserverpb.Auth',
+      'RoleRevokePermission',
+      unimplemented('authentication'),
+    ),
   });
 }
 

@@ -32,7 +32,10 @@ export const MAX_TXN_DEPTH = 32;
 
 export function checkTxn(r: etcdserverpb.ITxnRequest, maxTxnOps: number, depth = 1): void {
   if (depth > MAX_TXN_DEPTH)
-    throw new EtcdError(Code.INVALID_ARGUMENT, `etcdserver: txn nested more than ${MAX_TXN_DEPTH} levels deep`);
+    throw new EtcdError(
+      Code.INVALID_ARGUMENT,
+      `etcdserver: txn nested more than ${MAX_TXN_DEPTH} levels deep`,
+    );
   const tooMany = (n: number | undefined): boolean => (n ?? 0) > maxTxnOps;
   if (tooMany(r.compare?.length) || tooMany(r.success?.length) || tooMany(r.failure?.length))
     throw Errors.tooManyOps();

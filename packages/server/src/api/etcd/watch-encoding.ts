@@ -29,7 +29,10 @@ let lastHeader: { header: etcdserverpb.IResponseHeader; bytes: Buffer } | undefi
 /** Header bytes, reused while the header object is the same one. */
 export function encodedHeader(header: etcdserverpb.IResponseHeader): Buffer {
   if (lastHeader?.header !== header)
-    lastHeader = { header, bytes: Buffer.from(etcdserverpb.ResponseHeader.encode(header).finish()) };
+    lastHeader = {
+      header,
+      bytes: Buffer.from(etcdserverpb.ResponseHeader.encode(header).finish()),
+    };
   return lastHeader.bytes;
 }
 

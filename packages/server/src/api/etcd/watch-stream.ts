@@ -43,7 +43,10 @@ export class WatchStream implements WatchSink {
     call.on('error', () => this.close(false));
     call.on('cancelled', () => this.close(false));
     call.on('drain', () => this.server.watches.resume());
-    this.progressTimer = setInterval(() => this.sendProgressNotifies(), opts.progressNotifyIntervalMs);
+    this.progressTimer = setInterval(
+      () => this.sendProgressNotifies(),
+      opts.progressNotifyIntervalMs,
+    );
     this.progressTimer.unref();
   }
 
@@ -67,7 +70,13 @@ export class WatchStream implements WatchSink {
   private create(c: etcdserverpb.IWatchCreateRequest): void {
     let id = num(c.watchId);
     if (id !== 0 && this.watches.has(id)) {
-      this.write({ header: this.server.header(), watchId: -1, created: true, canceled: true, cancelReason: ERR_DUPLICATE_ID });
+      this.write({
+        header: this.server.header(),
+        watchId: -1,
+        created: true,
+        canceled: true,
+        cancelReason: ERR_DUPLICATE_ID,
+      });
       return;
     }
     if (id === 0) {
@@ -87,7 +96,12 @@ export class WatchStream implements WatchSink {
       prevKv: !!c.prevKv,
       sink: this,
     });
-    const sw: StreamWatch = { id, watcher, progressNotify: !!c.progressNotify, fragment: !!c.fragment };
+    const sw: StreamWatch = {
+      id,
+      watcher,
+      progressNotify: !!c.progressNotify,
+      fragment: !!c.fragment,
+    };
     this.watches.set(id, sw);
     this.byWatcher.set(watcher, sw);
   }
@@ -154,7 +168,9 @@ export class WatchStream implements WatchSink {
       size += ev.length;
     }
     chunks.push(chunk);
-    chunks.forEach((c, i) => this.writeRaw(encodeWatchEvents(header, sw.id, c, i < chunks.length - 1)));
+    chunks.forEach((c, i) =>
+      this.writeRaw(encodeWatchEvents(header, sw.id, c, i < chunks.length - 1)),
+    );
   }
 
   /** Writes an already encoded WatchResponse (the Watch method's serializer passes Buffers through). */

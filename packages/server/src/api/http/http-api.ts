@@ -12,7 +12,11 @@ export function createHttpApi(server: EtcdServer, gateway?: GatewayHandler): htt
       // as etcd: unhealthy with an active alarm or without a leader
       const alarms = server.sm.alarms();
       const reason =
-        alarms.length > 0 ? 'ALARM ' + alarms.map((a) => alarmName(a.alarm)).join(',') : server.leaderId() === 0n ? 'RAFT NO LEADER' : '';
+        alarms.length > 0
+          ? 'ALARM ' + alarms.map((a) => alarmName(a.alarm)).join(',')
+          : server.leaderId() === 0n
+            ? 'RAFT NO LEADER'
+            : '';
       const healthy = reason === '';
       res.writeHead(healthy ? 200 : 503, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ health: String(healthy), reason }));

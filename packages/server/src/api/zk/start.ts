@@ -27,15 +27,22 @@ export interface RunningZooKeeper {
   close(): void;
 }
 
-export async function startZooKeeper(server: EtcdServer, o: ZooKeeperOptions): Promise<RunningZooKeeper | undefined> {
+export async function startZooKeeper(
+  server: EtcdServer,
+  o: ZooKeeperOptions,
+): Promise<RunningZooKeeper | undefined> {
   const urls = o.urls.filter((u) => u !== 'none' && u !== '');
   if (urls.length === 0) return undefined;
-  const service = new ZkService(server, { tickTimeMs: o.tickTimeMs ?? 2000, extendedTypesEnabled: o.extendedTypesEnabled });
+  const service = new ZkService(server, {
+    tickTimeMs: o.tickTimeMs ?? 2000,
+    extendedTypesEnabled: o.extendedTypesEnabled,
+  });
   const listeners: ZkListener[] = [];
   const actual: string[] = [];
   for (const u of urls) {
     const url = new URL(u);
-    if (url.protocol !== 'tcp:') throw new Error(`unsupported ZooKeeper URL ${u}: only tcp:// is supported`);
+    if (url.protocol !== 'tcp:')
+      throw new Error(`unsupported ZooKeeper URL ${u}: only tcp:// is supported`);
     const l = new ZkListener(service, {
       fourLetterWhitelist: o.fourLetterWhitelist,
       maxBuffer: o.maxBuffer,
@@ -46,7 +53,10 @@ export async function startZooKeeper(server: EtcdServer, o: ZooKeeperOptions): P
       await l.listen(url.hostname, Number(url.port || 2181));
     } catch (err) {
       if (o.optional && (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        o.logger.warn({ url: u }, 'ZooKeeper port in use; ZooKeeper protocol not served (set --listen-zookeeper-urls)');
+        o.logger.warn(
+          { url: u },
+          'ZooKeeper port in use; ZooKeeper protocol not served (set --listen-zookeeper-urls)',
+        );
         continue;
       }
       for (const x of listeners) x.close();

@@ -112,7 +112,8 @@ class Connection implements ZkConnection {
         else this.onRequest(frame);
       }
     } catch (err) {
-      if (!(err instanceof JuteError)) this.listener.logger.warn({ err }, 'zookeeper: dropping connection');
+      if (!(err instanceof JuteError))
+        this.listener.logger.warn({ err }, 'zookeeper: dropping connection');
       this.close();
     }
   }
@@ -168,18 +169,23 @@ class Connection implements ZkConnection {
       });
       this.gate = reply;
     } else if (isWrite(type)) {
-      const started = this.gate.then(() => ({ p: this.service.write(this, xid, type, Buffer.from(body)) }));
+      const started = this.gate.then(() => ({
+        p: this.service.write(this, xid, type, Buffer.from(body)),
+      }));
       reply = started.then((s) => s.p);
       this.gate = started;
       this.writesDone = Promise.all([this.writesDone, reply.catch(() => undefined)]);
     } else {
-      reply = Promise.all([this.gate, this.writesDone]).then(() => this.service.read(this, xid, type, body));
+      reply = Promise.all([this.gate, this.writesDone]).then(() =>
+        this.service.read(this, xid, type, body),
+      );
       this.gate = reply.catch(() => undefined);
     }
     this.sendChain = Promise.all([this.sendChain, reply]).then(
       ([, rep]) => this.sendReply(rep),
       (err: unknown) => {
-        if (!(err instanceof JuteError)) this.listener.logger.warn({ err }, 'zookeeper: request failed; closing');
+        if (!(err instanceof JuteError))
+          this.listener.logger.warn({ err }, 'zookeeper: request failed; closing');
         this.close();
       },
     );
@@ -204,7 +210,12 @@ export class ZkListener {
   }
 
   fourLetterContext(): FourLetterContext {
-    return { service: this.service, clientPort: this.port, whitelist: this.whitelist, dataDir: this.opts.dataDir };
+    return {
+      service: this.service,
+      clientPort: this.port,
+      whitelist: this.whitelist,
+      dataDir: this.opts.dataDir,
+    };
   }
 
   listen(host: string, port: number): Promise<void> {

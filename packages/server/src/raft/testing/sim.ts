@@ -29,7 +29,19 @@
  */
 import { RawNode } from '../rawnode';
 import { MemoryStorage } from '../storage';
-import { ConfChange, ConfState, decodeConfChange, Entry, Message, NodeId, NONE, ProposalDroppedError, Ready, ReadState, Snapshot } from '../types';
+import {
+  ConfChange,
+  ConfState,
+  decodeConfChange,
+  Entry,
+  Message,
+  NodeId,
+  NONE,
+  ProposalDroppedError,
+  Ready,
+  ReadState,
+  Snapshot,
+} from '../types';
 import { Prng } from './prng';
 
 export class SimInvariantError extends Error {
@@ -134,7 +146,10 @@ export function nextConf(cs: ConfState, cc: ConfChange): ConfState {
 }
 
 function sortConf(cs: ConfState): ConfState {
-  return { voters: [...cs.voters].sort((a, b) => a - b), learners: [...cs.learners].sort((a, b) => a - b) };
+  return {
+    voters: [...cs.voters].sort((a, b) => a - b),
+    learners: [...cs.learners].sort((a, b) => a - b),
+  };
 }
 
 export function confKey(cs: ConfState): string {
@@ -293,7 +308,8 @@ export class Cluster {
     if (!n.raw) return;
     if (n.pending) {
       if (afterPersist) this.persist(n, n.pending.rd);
-      else if (n.pending.rd.entries.length > 0 || n.pending.rd.hardState) this.stats.crashesLosingWrites++;
+      else if (n.pending.rd.entries.length > 0 || n.pending.rd.hardState)
+        this.stats.crashesLosingWrites++;
     }
     this.trace(`crash ${id}${afterPersist ? ' (after persist)' : ''}`);
     n.raw = undefined;
@@ -483,14 +499,17 @@ export class Cluster {
     n.storage.append(rd.entries);
     const hs = rd.hardState;
     if (hs) {
-      if (hs.term < n.durableTerm) this.fail(`node ${n.id} persisted term ${hs.term} after ${n.durableTerm}`);
+      if (hs.term < n.durableTerm)
+        this.fail(`node ${n.id} persisted term ${hs.term} after ${n.durableTerm}`);
       n.durableTerm = hs.term;
       if (hs.vote !== 0) {
         let byNode = this.votes.get(hs.term);
         if (!byNode) this.votes.set(hs.term, (byNode = new Map()));
         const prev = byNode.get(n.id);
         if (prev !== undefined && prev !== hs.vote)
-          this.fail(`node ${n.id} durably voted for ${prev} and then ${hs.vote} in term ${hs.term}`);
+          this.fail(
+            `node ${n.id} durably voted for ${prev} and then ${hs.vote} in term ${hs.term}`,
+          );
         byNode.set(n.id, hs.vote);
       }
       n.storage.setHardState(hs);
@@ -525,7 +544,10 @@ export class Cluster {
   private installSnapshot(n: SimNode, s: Snapshot): void {
     this.stats.snapshotsInstalled++;
     if (n.applied === 0) this.stats.freshSnapshots++;
-    if (this.opts.trace) this.trace(`node ${n.id} installs snapshot ${s.meta.index}/${s.meta.term} ${confKey(s.meta.confState)}`);
+    if (this.opts.trace)
+      this.trace(
+        `node ${n.id} installs snapshot ${s.meta.index}/${s.meta.term} ${confKey(s.meta.confState)}`,
+      );
     n.sm = JSON.parse(s.data.toString()) as string[];
     n.applied = s.meta.index;
     n.conf = sortConf(s.meta.confState);
@@ -534,7 +556,9 @@ export class Cluster {
 
   private apply(n: SimNode, e: Entry): void {
     if (e.index <= n.applied) {
-      throw new SimInvariantError(`node ${n.id} applied index ${e.index} again (applied ${n.applied})`);
+      throw new SimInvariantError(
+        `node ${n.id} applied index ${e.index} again (applied ${n.applied})`,
+      );
     }
     if (e.index !== n.applied + 1) {
       throw new SimInvariantError(`node ${n.id} applied ${e.index} after ${n.applied}: gap`);
@@ -554,7 +578,9 @@ export class Cluster {
     const got = raw.applyConfChange(cc);
     const key = confKey(want);
     if (confKey(got) !== key)
-      this.fail(`node ${n.id} applied ${JSON.stringify(cc)} at ${e.index}: core has ${confKey(got)}, want ${key}`);
+      this.fail(
+        `node ${n.id} applied ${JSON.stringify(cc)} at ${e.index}: core has ${confKey(got)}, want ${key}`,
+      );
     const first = this.confAt.get(e.index);
     if (first === undefined) {
       this.confAt.set(e.index, key);
@@ -564,7 +590,11 @@ export class Cluster {
     }
     n.conf = want;
     if (e.index > this.latestConf.index)
-      this.latestConf = { index: e.index, conf: want, members: [...want.voters, ...want.learners].sort((a, b) => a - b) };
+      this.latestConf = {
+        index: e.index,
+        conf: want,
+        members: [...want.voters, ...want.learners].sort((a, b) => a - b),
+      };
     if (wasLeader && cc.type === 'removeNode' && cc.nodeId === n.id) this.stats.leaderRemovals++;
     this.trace(`node ${n.id} applies ${cc.type} ${cc.nodeId} at ${e.index}: ${key}`);
   }
@@ -673,7 +703,13 @@ export class Cluster {
     throw new SimInvariantError(`t=${this.now}: ${msg}`);
   }
 
-  private recordCommitted(id: NodeId, index: number, term: number, value: string, how: string): void {
+  private recordCommitted(
+    id: NodeId,
+    index: number,
+    term: number,
+    value: string,
+    how: string,
+  ): void {
     const c = this.committed.get(index);
     if (!c) {
       this.committed.set(index, { term, value });
@@ -686,7 +722,8 @@ export class Cluster {
   }
 
   private checkSnapshotState(n: SimNode, s: Snapshot): void {
-    if (n.sm.length !== s.meta.index) this.fail(`node ${n.id} snapshot ${s.meta.index} holds ${n.sm.length} values`);
+    if (n.sm.length !== s.meta.index)
+      this.fail(`node ${n.id} snapshot ${s.meta.index} holds ${n.sm.length} values`);
     for (let i = 1; i <= n.sm.length; i++) {
       const c = this.committed.get(i);
       if (c && c.value !== n.sm[i - 1])
@@ -698,8 +735,11 @@ export class Cluster {
     const bound = this.readBounds.get(rs.context);
     if (bound === undefined) this.fail(`node ${n.id} got unknown read context ${rs.context}`);
     if (rs.index < bound)
-      this.fail(`node ${n.id} read ${rs.context} at index ${rs.index}, but ${bound} was committed before it was issued`);
-    if (rs.index > this.maxCommit) this.fail(`read index ${rs.index} beyond any commit ${this.maxCommit}`);
+      this.fail(
+        `node ${n.id} read ${rs.context} at index ${rs.index}, but ${bound} was committed before it was issued`,
+      );
+    if (rs.index > this.maxCommit)
+      this.fail(`read index ${rs.index} beyond any commit ${this.maxCommit}`);
     this.readResults.set(rs.context, rs.index);
     this.stats.reads++;
   }
@@ -743,10 +783,13 @@ export class Cluster {
   private checkElectionQuorum(n: SimNode): void {
     const term = n.raw!.raft.term;
     const voters = n.conf.voters;
-    if (!voters.includes(n.id)) this.fail(`node ${n.id} leads term ${term} but is no voter of ${confKey(n.conf)}`);
+    if (!voters.includes(n.id))
+      this.fail(`node ${n.id} leads term ${term} but is no voter of ${confKey(n.conf)}`);
     const byNode = this.votes.get(term);
     // a single voter elects itself without waiting for its vote to be persisted
-    const granted = voters.filter((v) => byNode?.get(v) === n.id || (voters.length === 1 && v === n.id));
+    const granted = voters.filter(
+      (v) => byNode?.get(v) === n.id || (voters.length === 1 && v === n.id),
+    );
     if (granted.length < Math.floor(voters.length / 2) + 1)
       this.fail(
         `node ${n.id} leads term ${term} with durable votes from [${granted}] of voters [${voters}] (${confKey(n.conf)})`,
@@ -768,7 +811,9 @@ export class Cluster {
       else if (i <= st.lastIndex() && st.term(i) === term) held++;
     }
     if (held < Math.floor(voters.length / 2) + 1)
-      this.fail(`leader ${n.id} commits ${i}/${term} held durably by ${held} of voters [${voters}]`);
+      this.fail(
+        `leader ${n.id} commits ${i}/${term} held durably by ${held} of voters [${voters}]`,
+      );
   }
 
   private checkLeaderCompleteness(n: SimNode): void {
@@ -778,7 +823,9 @@ export class Cluster {
       if (i < first) continue; // inside its snapshot, checked when the snapshot was taken
       const t = log.term(i);
       if (t !== c.term)
-        this.fail(`leader completeness: new leader ${n.id} has term ${t} at ${i}, committed term ${c.term}`);
+        this.fail(
+          `leader completeness: new leader ${n.id} has term ${t} at ${i}, committed term ${c.term}`,
+        );
     }
   }
 
@@ -829,14 +876,17 @@ export class Cluster {
     const ns = ids.map((id) => this.node(id));
     const ref = ns[0];
     const maxCommitted = Math.max(0, ...this.committed.keys());
-    if (ref.sm.length < maxCommitted) this.fail(`committed index ${maxCommitted} lost: state has ${ref.sm.length}`);
+    if (ref.sm.length < maxCommitted)
+      this.fail(`committed index ${maxCommitted} lost: state has ${ref.sm.length}`);
     for (const n of ns) {
-      if (n.sm.length !== ref.sm.length) this.fail(`node ${n.id} state length ${n.sm.length} != ${ref.sm.length}`);
+      if (n.sm.length !== ref.sm.length)
+        this.fail(`node ${n.id} state length ${n.sm.length} != ${ref.sm.length}`);
       for (let i = 0; i < ref.sm.length; i++)
         if (n.sm[i] !== ref.sm[i]) this.fail(`node ${n.id} state differs at ${i + 1}`);
     }
     for (const [i, c] of this.committed) {
-      if (ref.sm[i - 1] !== c.value) this.fail(`committed "${c.value}" at ${i} missing from final state`);
+      if (ref.sm[i - 1] !== c.value)
+        this.fail(`committed "${c.value}" at ${i} missing from final state`);
     }
   }
 
@@ -858,7 +908,8 @@ export class Cluster {
   trace(line: string): void {
     if (!this.opts.trace) return;
     this.traceBuf.push(`[${this.now}] ${line}`);
-    if (this.traceBuf.length > this.opts.trace * 2) this.traceBuf = this.traceBuf.slice(-this.opts.trace);
+    if (this.traceBuf.length > this.opts.trace * 2)
+      this.traceBuf = this.traceBuf.slice(-this.opts.trace);
   }
 
   recentTrace(): string[] {
