@@ -639,15 +639,13 @@ export class EtcdServer {
 
   memberList(): etcdserverpb.IMember[] {
     if (this.log instanceof RaftLog)
-      return this.log
-        .members()
-        .map((m) => ({
-          ID: long(m.id),
-          name: m.name,
-          peerURLs: m.peerUrls,
-          clientURLs: m.clientUrls,
-          isLearner: m.isLearner,
-        }));
+      return this.log.members().map((m) => ({
+        ID: long(m.id),
+        name: m.name,
+        peerURLs: m.peerUrls,
+        clientURLs: m.clientUrls,
+        isLearner: m.isLearner,
+      }));
     return [
       {
         ID: long(this.memberId),
