@@ -167,3 +167,24 @@ test('state survives reopening the backend; replayed entries are skipped', async
   assert.deepEqual(again.outcomes, [{}]);
   assert.equal(String(sm2.kv.get(b('p'))!.value), '1');
 });
+
+test('ranges with bounds longer than the key limit behave as etcd and never reach LMDB', () => {
+  const { sm } = fresh();
+  const long = (c: string, n = 3000) => Buffer.alloc(n, c);
+  apply(sm, put('a', '1'), put('b', '2'), put('c', '3'));
+  const q = (key: Buffer, rangeEnd: Buffer) =>
+    sm.kv.range(rangeQuery({ key, rangeEnd })).kvs.map((kv) => String(kv.key));
+  // [bbbb…(3000), ∞): 'c' only ('b' < 'bbb…')
+  assert.deepEqual(q(long('b'), Buffer.from([0])), ['c']);
+  // ['a', bbbb…): 'a' and 'b' ('b' is a prefix of the long end, so smaller)
+  assert.deepEqual(q(b('a'), long('b')), ['a', 'b']);
+  // [aaa…, ccc…): 'b' and 'c' ('a' is below 'aaa…', 'c' below 'ccc…')
+  assert.equal(sm.kv.range(rangeQuery({ key: long('a'), rangeEnd: long('c') })).count, 2);
+  assert.equal(sm.kv.get(long('a')), undefined);
+  // deletes in apply must not throw (a throw there stops the server)
+  const d = apply(sm, { deleteRange: { key: long('b'), rangeEnd: Buffer.from([0]) } });
+  assert.equal(d.outcomes[0].error, undefined);
+  assert.deepEqual(q(b('a'), Buffer.from([0])), ['a', 'b']);
+  const single = apply(sm, { deleteRange: { key: long('z') } });
+  assert.equal(single.outcomes[0].error, undefined);
+});

@@ -29,6 +29,8 @@ import {
   TARGET_VERSION,
 } from './types';
 
+/** LMDB's key size limit in this build; see scanKeys. */
+const LMDB_MAX_KEY_BYTES = 1978;
 const META_REVISION = 'mvcc/revision';
 const META_COMPACT = 'mvcc/compact_revision';
 
@@ -116,8 +118,39 @@ export class KvStore {
 
   /** Latest value of one key, or undefined. */
   get(key: Buffer): KeyValue | undefined {
+    if (key.length > LMDB_MAX_KEY_BYTES) return undefined; // never stored (see scanKeys)
     const ptr = this.backend.keys.getBinary(key);
     return ptr ? this.readPointer(ptr) : undefined;
+  }
+
+  /**
+   * Live keys in [start, end). LMDB cannot take a key longer than 1,978 bytes, and none is ever
+   * stored (puts are refused first), so a longer bound L behaves as its 1,978-byte prefix P:
+   * the stored keys >= L are exactly those > P, and the keys < L those <= P.
+   */
+  *scanKeys(bounds: {
+    start: Buffer;
+    end: Buffer | undefined;
+  }): Iterable<{ key: Buffer; value: Buffer }> {
+    const longStart = bounds.start.length > LMDB_MAX_KEY_BYTES;
+    const start = longStart ? bounds.start.subarray(0, LMDB_MAX_KEY_BYTES) : bounds.start;
+    const longEnd = bounds.end !== undefined && bounds.end.length > LMDB_MAX_KEY_BYTES;
+    const end = longEnd ? bounds.end!.subarray(0, LMDB_MAX_KEY_BYTES) : bounds.end;
+    // lmdb-js mutates the options object it is given: always pass a fresh one
+    for (const e of this.backend.keys.getRange({ start, end: longEnd ? undefined : end })) {
+      if (longStart && e.key.equals(start)) continue;
+      if (longEnd && Buffer.compare(e.key, end!) > 0) break;
+      yield e;
+    }
+  }
+
+  private countKeys(bounds: { start: Buffer; end: Buffer | undefined }): number {
+    const long =
+      bounds.start.length > LMDB_MAX_KEY_BYTES || (bounds.end?.length ?? 0) > LMDB_MAX_KEY_BYTES;
+    if (!long) return this.backend.keys.getKeysCount({ ...bounds });
+    let n = 0;
+    for (const _ of this.scanKeys(bounds)) n++;
+    return n;
   }
 
   private readPointer(ptr: Buffer): KeyValue {
@@ -143,14 +176,12 @@ export class KvStore {
     }
     const bounds = rangeBounds(key, end);
     if (bounds === undefined) return { kvs: [], count: 0 };
-    // lmdb-js mutates the options object it is given: never reuse one across calls
-    const count = this.backend.keys.getKeysCount({ ...bounds });
+    const count = this.countKeys(bounds);
     if (countOnly) return { kvs: [], count };
     const kvs: KeyValue[] = [];
-    for (const { value: ptr } of this.backend.keys.getRange(
-      limit > 0 ? { ...bounds, limit } : { ...bounds },
-    )) {
+    for (const { value: ptr } of this.scanKeys(bounds)) {
       kvs.push(this.readPointer(ptr));
+      if (limit > 0 && kvs.length >= limit) break;
     }
     return { kvs, count };
   }
@@ -187,10 +218,11 @@ export class KvStore {
     const current =
       bounds === undefined
         ? (() => {
-            const p = this.backend.keys.getBinary(key);
+            const p =
+              key.length > LMDB_MAX_KEY_BYTES ? undefined : this.backend.keys.getBinary(key);
             return p ? [{ key, value: p }] : [];
           })()
-        : this.backend.keys.getRange(bounds);
+        : this.scanKeys(bounds);
     for (const { key: k, value: p } of current) {
       const id = k.toString('latin1');
       if (!firstChange.has(id)) live.set(id, parseRevKey(p));
@@ -322,7 +354,7 @@ export class WriteTxn {
 
   put(key: Buffer, value: Buffer, lease: bigint): MvccEvent {
     const b = this.store.backend;
-    const prevPtr = b.keys.getBinary(key);
+    const prevPtr = key.length > LMDB_MAX_KEY_BYTES ? undefined : b.keys.getBinary(key);
     let prevKv: KeyValue | undefined;
     let prev: RevPointer | undefined;
     if (prevPtr) {
@@ -357,12 +389,12 @@ export class WriteTxn {
     const b = this.store.backend;
     const victims: Array<{ key: Buffer; ptr: Buffer }> = [];
     if (end.length === 0) {
-      const p = b.keys.getBinary(key);
+      const p = key.length > LMDB_MAX_KEY_BYTES ? undefined : b.keys.getBinary(key);
       if (p) victims.push({ key: Buffer.from(key), ptr: p });
     } else {
       const bounds = rangeBounds(key, end);
       if (bounds)
-        for (const { key: k, value: p } of b.keys.getRange(bounds))
+        for (const { key: k, value: p } of this.store.scanKeys(bounds))
           victims.push({ key: Buffer.from(k), ptr: Buffer.from(p) });
     }
     const deleted: KeyValue[] = [];

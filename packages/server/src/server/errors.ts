@@ -85,6 +85,9 @@ export const Limits = {
   maxTxnOps: 128,
   maxLeaseTtlSeconds: 9_000_000_000,
   defaultQuotaBackendBytes: 2 * 1024 ** 3,
-  /** LMDB cannot index longer keys; etcd has no such limit (documented difference). */
-  maxKeyBytes: 1978,
+  /**
+   * LMDB cannot index keys over 1,978 bytes, and the lease table indexes lease id (8 bytes) + key;
+   * etcd has no such limit (documented difference).
+   */
+  maxKeyBytes: 1970,
 };

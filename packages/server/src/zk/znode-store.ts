@@ -11,6 +11,7 @@
  *  - zk_children: parent path + NUL + child name → children index;
  *  - zk_sessions: session id → timeout and password; zk_ephemerals: session id + path.
  */
+import { Limits } from '../server/errors';
 import { concordpb } from '@concord/proto';
 import { Backend } from '../backend/backend';
 import { KvStore, WriteTxn } from '../mvcc/kv-store';
@@ -514,7 +515,7 @@ export class ZnodeStore {
     checkAcl(parent.acl, Perms.CREATE, auth);
     const path = sequential ? req.path + String(parent.seq).padStart(10, '0') : req.path;
     validatePath(path);
-    if (Buffer.byteLength(dataKey(path)) > 1978) throw new ZkError(Err.BADARGUMENTS);
+    if (Buffer.byteLength(dataKey(path)) > Limits.maxKeyBytes) throw new ZkError(Err.BADARGUMENTS);
     if (o.get(path)) throw new ZkError(Err.NODEEXISTS);
     if (sessionOwned(parent.ephemeralOwner)) throw new ZkError(Err.NOCHILDRENFOREPHEMERALS);
     parent.cversion += 1;
