@@ -312,11 +312,12 @@ export class EtcdServer {
     if (this.stopped) throw Errors.stopped();
     if (this.maintenance) await this.maintenance;
     const id = this.proposalIdPrefix | this.nextProposalId++;
-    req.id = Long.fromString(id.toString(), true);
+    const idLong = Long.fromBits(Number(id & 0xffffffffn), Number(id >> 32n), true);
+    req.id = idLong;
     req.timeMs = Date.now();
     const data = Buffer.from(concordpb.InternalRequest.encode(req).finish());
     if (data.length > this.cfg.maxRequestBytes) throw Errors.requestTooLarge();
-    const key = id.toString();
+    const key = pendingKey(idLong);
     const outcome = new Promise<ApplyOutcome>((resolve) => this.pending.set(key, { resolve }));
     try {
       await this.log.propose([data]);
@@ -352,9 +353,10 @@ export class EtcdServer {
       const r = batch[i].request;
       const o = result.outcomes[i];
       if (!o.error) this.afterApply(r, o);
-      const p = this.pending.get(big(r.id).toString());
+      const key = pendingKey(r.id);
+      const p = this.pending.get(key);
       if (p) {
-        this.pending.delete(big(r.id).toString());
+        this.pending.delete(key);
         p.resolve(o);
       }
     }
@@ -445,7 +447,7 @@ export class EtcdServer {
       t.header = this.header(num(t.header?.revision));
       return t;
     }
-    this.checkQuota(etcdserverpb.TxnRequest.encode(r).len);
+    this.checkQuota(txnPutBytes(r));
     const resp = (await this.propose({ txn: r })) as etcdserverpb.ITxnResponse;
     resp.header = this.header(num(resp.header?.revision));
     return resp;
@@ -694,6 +696,23 @@ export class EtcdServer {
     await this.log.close().catch(() => undefined);
     await this.backend.close();
   }
+}
+
+/** Map key of a proposal id: its two 32-bit halves, without a bigint or decimal conversion. */
+function pendingKey(id: Long | number | null | undefined): string {
+  if (id === null || id === undefined) return '0:0';
+  if (typeof id === 'number') return `${Math.floor(id / 4294967296)}:${id >>> 0}`;
+  return `${id.high >>> 0}:${id.low >>> 0}`;
+}
+
+/** What a txn adds to the backend, as etcd's quota counts it: the keys and values it puts. */
+function txnPutBytes(r: etcdserverpb.ITxnRequest): number {
+  let n = 0;
+  for (const op of [...(r.success ?? []), ...(r.failure ?? [])]) {
+    if (op.requestPut) n += (op.requestPut.key?.length ?? 0) + (op.requestPut.value?.length ?? 0);
+    else if (op.requestTxn) n += txnPutBytes(op.requestTxn);
+  }
+  return n;
 }
 
 function isReadOnlyTxn(r: etcdserverpb.ITxnRequest): boolean {
