@@ -10,88 +10,20 @@
  */
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { ConcordProcess, makeTemp, rmTemp } from './support/concordProcess';
-import { etcdctl, etcdctlSpawn, freePorts, sleep } from './support/servers';
+import { etcdctlSpawn, sleep } from './support/servers';
+import {
+  Member,
+  ctl,
+  getPrefix,
+  makeMembers,
+  startMember,
+  status,
+  until,
+  waitLeader,
+} from './support/clusterKit';
 
 const TOKEN = 'cluster-test';
-
-interface Member {
-  name: string;
-  clientPort: number;
-  peerPort: number;
-  endpoint: string;
-  dataDir: string;
-  proc?: ConcordProcess;
-}
-
-interface EndpointStatus {
-  endpoint: string;
-  id: string;
-  isLeader: boolean;
-  term: number;
-  index: number;
-}
-
-/** Polls fn until it returns a value (not undefined) or the bound elapses. */
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  fn: () => Promise<T | undefined>,
-  everyMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `${what}: not within ${timeoutMs} ms${last ? `; last error: ${String(last)}` : ''}`,
-      );
-    await sleep(everyMs);
-  }
-}
-
-async function ctl(endpoint: string, args: string[], timeoutMs = 15_000) {
-  return etcdctl(endpoint, ['--command-timeout=4s', '--dial-timeout=2s', ...args], { timeoutMs });
-}
-
-/** `endpoint status` (simple output) of one endpoint, or undefined if it failed. */
-async function status(endpoint: string): Promise<EndpointStatus | undefined> {
-  const r = await ctl(endpoint, ['endpoint', 'status']);
-  if (r.code !== 0) return undefined;
-  // etcdctl 3.4: endpoint, ID, version, db size, is leader, is learner, raft term, raft index, ...
-  const f = r.stdout.trim().split(', ');
-  return {
-    endpoint: f[0],
-    id: f[1],
-    isLeader: f[4] === 'true',
-    term: Number(f[6]),
-    index: Number(f[7]),
-  };
-}
-
-/** Waits until every given member reports the same term and exactly one of them is leader. */
-async function waitLeader(
-  ms: Member[],
-  timeoutMs: number,
-  minTerm = 1,
-): Promise<{ leader: Member; term: number }> {
-  return until('a leader known to all members', timeoutMs, async () => {
-    const sts = await Promise.all(ms.map((m) => status(m.endpoint)));
-    if (sts.some((s) => !s)) return undefined;
-    const term = sts[0]!.term;
-    if (term < minTerm || sts.some((s) => s!.term !== term)) return undefined;
-    const leaders = sts.filter((s) => s!.isLeader);
-    if (leaders.length !== 1) return undefined;
-    return { leader: ms[sts.indexOf(leaders[0])], term };
-  });
-}
 
 async function get(
   endpoint: string,
@@ -109,26 +41,6 @@ async function get(
   return v === '' ? undefined : v;
 }
 
-/** All keys with a prefix and their values (simple output: key and value lines alternate). */
-async function getPrefix(
-  endpoint: string,
-  prefix: string,
-  serializable = false,
-): Promise<Map<string, string>> {
-  const r = await ctl(endpoint, [
-    'get',
-    prefix,
-    '--prefix',
-    ...(serializable ? ['--consistency=s'] : []),
-  ]);
-  if (r.code !== 0) throw new Error(`get --prefix ${prefix} via ${endpoint}: ${r.stderr}`);
-  const lines = r.stdout.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  const m = new Map<string, string>();
-  for (let i = 0; i + 1 < lines.length; i += 2) m.set(lines[i], lines[i + 1]);
-  return m;
-}
-
 describe('3-member cluster', { timeout: 300_000 }, () => {
   const work = makeTemp('concord-cluster-');
   let members: Member[] = [];
@@ -140,38 +52,10 @@ describe('3-member cluster', { timeout: 300_000 }, () => {
     rmTemp(work);
   });
 
-  function start(m: Member): ConcordProcess {
-    const initialCluster = members.map((x) => `${x.name}=http://127.0.0.1:${x.peerPort}`).join(',');
-    m.proc = ConcordProcess.start({
-      dataDir: m.dataDir,
-      port: m.clientPort,
-      extraArgs: [
-        '--name',
-        m.name,
-        '--listen-peer-urls',
-        `http://127.0.0.1:${m.peerPort}`,
-        '--initial-advertise-peer-urls',
-        `http://127.0.0.1:${m.peerPort}`,
-        '--initial-cluster',
-        initialCluster,
-        '--initial-cluster-token',
-        TOKEN,
-        '--initial-cluster-state',
-        'new',
-      ],
-    });
-    return m.proc;
-  }
+  const start = (m: Member): ConcordProcess => startMember(m, members, { token: TOKEN });
 
   test('bootstrap, replicate, lose the leader, restart it', async () => {
-    const ports = await freePorts(6);
-    members = [1, 2, 3].map((i) => ({
-      name: `n${i}`,
-      clientPort: ports[i - 1],
-      peerPort: ports[i + 2],
-      endpoint: `127.0.0.1:${ports[i - 1]}`,
-      dataDir: path.join(work, `n${i}`),
-    }));
+    members = await makeMembers(work, ['n1', 'n2', 'n3']);
     for (const m of members) start(m);
     await Promise.all(members.map((m) => m.proc!.waitReady(30_000)));
 
