@@ -19,16 +19,12 @@ import {
   WatchService,
   toGrpcServiceDefinition,
 } from '@concord/proto/grpc-services';
-import type { Histogram } from 'hdr-histogram-js';
+import { Op, WorkerRun } from './worker-kit';
 import {
   BenchConfig,
-  Counters,
-  encodeHistogram,
   grpcTarget,
   HistName,
   KeyMaker,
-  MainMsg,
-  newHistogram,
   nowUs,
   watchersOnKey,
   WorkerData,
@@ -88,19 +84,10 @@ const control = new BigInt64Array(wd.control);
 const port = parentPort!;
 const post = (m: WorkerMsg) => port.postMessage(m);
 
-const counters: Counters = { ops: 0, errors: 0, events: 0 };
-const errorsByCode: Record<string, number> = {};
-const hists = new Map<HistName, { h: Histogram; sumUs: number }>();
+const kit = new WorkerRun(cfg, control, port, wd.share.clients.length, errorKey);
+const { counters, record, recordError } = kit;
 let expectedEvents = 0;
 const cleanups: (() => Promise<void> | void)[] = [];
-
-function record(name: HistName, us: number): void {
-  let e = hists.get(name);
-  if (!e) hists.set(name, (e = { h: newHistogram(), sumUs: 0 }));
-  const v = Math.max(1, Math.round(us));
-  e.h.recordValue(v);
-  e.sumUs += v;
-}
 
 function errorKey(e: unknown): string {
   const g = e as Partial<grpc.ServiceError> | undefined;
@@ -108,12 +95,6 @@ function errorKey(e: unknown): string {
     return `${grpc.status[g.code] ?? g.code}: ${g.details || g.message || ''}`;
   }
   return e instanceof Error ? e.message : String(e);
-}
-
-function recordError(e: unknown): void {
-  counters.errors++;
-  const k = errorKey(e);
-  errorsByCode[k] = (errorsByCode[k] ?? 0) + 1;
 }
 
 function unary<Req, Res>(
@@ -128,8 +109,6 @@ function unary<Req, Res>(
     ),
   );
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // ---- connections ----
 
@@ -159,41 +138,6 @@ function waitReady(c: Conn): Promise<void> {
   );
 }
 
-// ---- closed loop, shared op counter, rate limit ----
-
-/** Global op index for the next op, or -1 when the run is over. */
-function claim(): number {
-  if (Atomics.load(control, 1) !== 0n) return -1;
-  const i = Number(Atomics.add(control, 0, 1n));
-  return cfg.total > 0 && i >= cfg.total ? -1 : i;
-}
-
-const myRate = cfg.rate > 0 ? (cfg.rate * wd.share.clients.length) / cfg.clients : 0;
-const intervalMs = myRate > 0 ? 1000 / myRate : 0;
-let nextSlot = 0;
-async function pace(): Promise<void> {
-  if (intervalMs === 0) return;
-  const now = performance.now();
-  const slot = Math.max(nextSlot, now);
-  nextSlot = slot + intervalMs;
-  if (slot - now >= 1) await sleep(slot - now);
-}
-
-/** One request in flight per client; a failed op is recorded by its error. */
-async function loop(op: Op): Promise<void> {
-  for (;;) {
-    await pace();
-    const i = claim();
-    if (i < 0) return;
-    try {
-      await op(i);
-    } catch (e) {
-      recordError(e);
-    }
-    counters.ops++;
-  }
-}
-
 // ---- workloads ----
 
 const keys = new KeyMaker(cfg.keyPrefix, cfg.keySize, cfg.keySpaceSize);
@@ -211,8 +155,6 @@ const totalWatchers = cfg.streams * cfg.watchersPerStream;
 /** watch workloads put the send time (µs, float64 LE) in the first 8 value bytes */
 const timestamped =
   (cfg.workload === 'watch' || cfg.workload === 'watch-latency') && cfg.valSize >= 8;
-
-type Op = (i: number) => Promise<unknown>;
 
 function timed(name: HistName, also?: HistName): <T>(p: () => Promise<T>) => Promise<T> {
   return async (p) => {
@@ -433,26 +375,13 @@ async function main(): Promise<void> {
     await Promise.all(wd.share.streams.map((s, k) => openWatchStream(conns[k % conns.length], s)));
   }
 
-  const run = new Promise<void>((resolve) =>
-    port.once('message', (m: MainMsg) => m.t === 'run' && resolve()),
+  await kit.runOps(
+    ops,
+    () => expectedEvents,
+    async () => {
+      for (const c of cleanups) await c();
+    },
   );
-  post({ t: 'ready' });
-  await run;
-
-  const finish = new Promise<void>((resolve) =>
-    port.on('message', (m: MainMsg) => m.t === 'finish' && resolve()),
-  );
-  const progress = setInterval(() => post({ t: 'progress', ...counters }), 100);
-  await Promise.all(ops.map((op) => loop(op)));
-  post({ t: 'done', expectedEvents, ...counters });
-  await finish;
-  clearInterval(progress);
-  for (const c of cleanups) await c();
-
-  const out: Partial<Record<HistName, { hdr: string; sumUs: number }>> = {};
-  for (const [name, e] of hists) out[name] = { hdr: encodeHistogram(e.h), sumUs: e.sumUs };
-  post({ t: 'result', expectedEvents, hists: out, errorsByCode, ...counters });
-  port.close();
 }
 
 main().catch((e: unknown) => {

@@ -23,16 +23,12 @@
 import * as net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
-import type { Histogram } from 'hdr-histogram-js';
+import { Op, WorkerRun } from './worker-kit';
 import { JuteReader, JuteWriter } from '../zk/jute';
 import { CreateMode, OpCode } from '../zk/records';
 import {
   BenchConfig,
-  Counters,
-  encodeHistogram,
   HistName,
-  MainMsg,
-  newHistogram,
   nowUs,
   watchersOnKey,
   WorkerData,
@@ -47,18 +43,11 @@ const control = new BigInt64Array(wd.control);
 const port = parentPort!;
 const post = (m: WorkerMsg) => port.postMessage(m);
 
-const counters: Counters = { ops: 0, errors: 0, events: 0 };
-const errorsByCode: Record<string, number> = {};
-const hists = new Map<HistName, { h: Histogram; sumUs: number }>();
+const kit = new WorkerRun(cfg, control, port, wd.share.clients.length, (e: unknown) =>
+  e instanceof Error ? e.message : String(e),
+);
+const { counters, record, recordError } = kit;
 let expectedEvents = 0;
-
-function record(name: HistName, us: number): void {
-  let e = hists.get(name);
-  if (!e) hists.set(name, (e = { h: newHistogram(), sumUs: 0 }));
-  const v = Math.max(1, Math.round(us));
-  e.h.recordValue(v);
-  e.sumUs += v;
-}
 
 /** ZooKeeper error codes by number (KeeperException.Code). */
 const ZK_ERR: Record<number, string> = {
@@ -81,14 +70,6 @@ class ZkReplyError extends Error {
     super(`${ZK_ERR[code] ?? `error ${code}`} (${op})`);
   }
 }
-
-function recordError(e: unknown): void {
-  counters.errors++;
-  const k = e instanceof Error ? e.message : String(e);
-  errorsByCode[k] = (errorsByCode[k] ?? 0) + 1;
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function hostPort(endpoint: string): { host: string; port: number } {
   const e = endpoint.trim().replace(/^tcp:\/\//i, '');
@@ -271,41 +252,6 @@ class Session {
   }
 }
 
-// ---- closed loop, shared op counter, rate limit (as worker.ts) ----
-
-function claim(): number {
-  if (Atomics.load(control, 1) !== 0n) return -1;
-  const i = Number(Atomics.add(control, 0, 1n));
-  return cfg.total > 0 && i >= cfg.total ? -1 : i;
-}
-
-const myRate = cfg.rate > 0 ? (cfg.rate * wd.share.clients.length) / cfg.clients : 0;
-const intervalMs = myRate > 0 ? 1000 / myRate : 0;
-let nextSlot = 0;
-async function pace(): Promise<void> {
-  if (intervalMs === 0) return;
-  const now = performance.now();
-  const slot = Math.max(nextSlot, now);
-  nextSlot = slot + intervalMs;
-  if (slot - now >= 1) await sleep(slot - now);
-}
-
-type Op = (i: number) => Promise<unknown>;
-
-async function loop(op: Op): Promise<void> {
-  for (;;) {
-    await pace();
-    const i = claim();
-    if (i < 0) return;
-    try {
-      await op(i);
-    } catch (e) {
-      recordError(e);
-    }
-    counters.ops++;
-  }
-}
-
 // ---- workloads ----
 
 const root = zk.root.replace(/\/+$/, '') || '';
@@ -425,26 +371,13 @@ async function main(): Promise<void> {
   }
   const ops = wd.share.clients.map((_, k) => makeOp(sessions[k % sessions.length]));
 
-  const run = new Promise<void>((resolve) =>
-    port.once('message', (m: MainMsg) => m.t === 'run' && resolve()),
+  await kit.runOps(
+    ops,
+    () => expectedEvents,
+    async () => {
+      await Promise.all(sessions.map((s) => s.close()));
+    },
   );
-  post({ t: 'ready' });
-  await run;
-
-  const finish = new Promise<void>((resolve) =>
-    port.on('message', (m: MainMsg) => m.t === 'finish' && resolve()),
-  );
-  const progress = setInterval(() => post({ t: 'progress', ...counters }), 100);
-  await Promise.all(ops.map((op) => loop(op)));
-  post({ t: 'done', expectedEvents, ...counters });
-  await finish;
-  clearInterval(progress);
-  await Promise.all(sessions.map((s) => s.close()));
-
-  const out: Partial<Record<HistName, { hdr: string; sumUs: number }>> = {};
-  for (const [name, e] of hists) out[name] = { hdr: encodeHistogram(e.h), sumUs: e.sumUs };
-  post({ t: 'result', expectedEvents, hists: out, errorsByCode, ...counters });
-  port.close();
 }
 
 main().catch((e: unknown) => {
