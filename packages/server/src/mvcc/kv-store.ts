@@ -8,7 +8,6 @@ import {
   RevPointer,
   toKeyValue,
   EMPTY,
-  REV_KEY_BYTES,
 } from './record';
 import {
   errCompacted,
@@ -485,5 +484,3 @@ function sortKvs(kvs: KeyValue[], order: number, target: number): void {
   };
   kvs.sort(o === SORT_DESCEND ? (a, b) => cmp(b, a) : cmp);
 }
-
-export { REV_KEY_BYTES };

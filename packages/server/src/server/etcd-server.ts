@@ -83,8 +83,6 @@ export class EtcdServer {
   private maintenance: Promise<void> | undefined;
   readonly minLeaseTtlSeconds: number;
   private lastFlushedIndex = 0;
-  /** set for a cluster member (cluster-boot.ts): the log is a RaftLog */
-  private readonly boot: ClusterBoot | undefined;
 
   private constructor(
     readonly cfg: ServerConfig,
@@ -93,7 +91,6 @@ export class EtcdServer {
   ) {
     this.backend = backend;
     const peerUrls = [...cfg.initialAdvertisePeerUrls].sort().join(',');
-    this.boot = boot;
     // one member: derived from its peer URLs, as before clusters; a cluster member: as resolved
     this.memberId = boot
       ? boot.self.id

@@ -18,7 +18,7 @@ import { KvStore, WriteTxn } from '../mvcc/kv-store';
 import { big, buf, num } from '../server/pb';
 import { checkAcl, fixupAcl } from './acl';
 import { JuteError, JuteReader } from './jute';
-import { childPath, dataKey, invalidPathReason, nameOf, parentOf } from './paths';
+import { dataKey, invalidPathReason, nameOf, parentOf } from './paths';
 import {
   Acl,
   CreateMode,
