@@ -40,6 +40,10 @@ export class SingleNodeLog implements ReplicatedLog {
   private flushScheduled = false;
   /** commits must reach onCommit in index order even if WAL promises interleave */
   private chain: Promise<void> = Promise.resolve();
+  /** the newest group not yet committed, to which appends sharing its WAL batch are added */
+  private lastGroup:
+    | { durable: Promise<void>; entries: CommittedEntry[]; waiters: SingleNodeLog['bufferedWaiters'] }
+    | undefined;
   onCommit: (entries: CommittedEntry[]) => void = () => undefined;
 
   constructor(
@@ -79,16 +83,28 @@ export class SingleNodeLog implements ReplicatedLog {
     const durable = this.wal.append(
       entries.map((e) => ({ kind: 'entry' as const, index: e.index, term: e.term, data: e.data })),
     );
+    // Appends that land in the same WAL batch share its promise: apply them as one group, so
+    // one fdatasync is followed by one backend transaction rather than one per append.
+    const last = this.lastGroup;
+    if (last && last.durable === durable) {
+      for (const e of entries) last.entries.push(e);
+      for (const w of waiters) last.waiters.push(w);
+      return;
+    }
+    const group = { durable, entries, waiters };
+    this.lastGroup = group;
     this.chain = this.chain
       .then(() => durable)
       .then(
         () => {
-          this.committed = entries[entries.length - 1].index;
-          this.onCommit(entries);
-          for (const w of waiters) w.resolve();
+          if (this.lastGroup === group) this.lastGroup = undefined;
+          this.committed = group.entries[group.entries.length - 1].index;
+          this.onCommit(group.entries);
+          for (const w of group.waiters) w.resolve();
         },
         (err: Error) => {
-          for (const w of waiters) w.reject(err);
+          if (this.lastGroup === group) this.lastGroup = undefined;
+          for (const w of group.waiters) w.reject(err);
         },
       );
   }
