@@ -25,9 +25,9 @@
 #   NODE_FLAGS   extra node flags for Concord (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
 #   SERVERS      order inside a round (default "etcd concord")
 #   ROUNDS       interleaved rounds (default 2)
-#   WORKLOADS    subset of: put txn range watch zk cluster (default
-#                "put txn range watch"; zk and cluster are opt-in, e.g.
-#                WORKLOADS="zk cluster" or WORKLOADS=zk,cluster)
+#   WORKLOADS    subset of: put txn range watch zk cluster zkcluster (default
+#                "put txn range watch"; zk, cluster and zkcluster are opt-in,
+#                e.g. WORKLOADS="zk cluster" or WORKLOADS=zk,cluster)
 #   CPORT PPORT  client/peer port used by both servers (default: a free pair
 #                picked at start, from 23791 up; other people's servers on this
 #                machine may hold ports — the script checks the listener is ours)
@@ -55,6 +55,11 @@
 #   cluster (etcd 3 members vs Concord 3 members on loopback; clients spread
 #     over the members, writes to followers are forwarded): warm-up puts, put
 #     64/4; bulk load, range linearizable and serializable 64/4
+#   zkcluster (ZooKeeper 3-server ensemble vs Concord 3 members, ZooKeeper
+#     protocol on loopback; labels "zookeeper:" / "concord:", workloads
+#     zk<op>3-c<N>): as zk, with sessions spread over the 3 servers (loadgen
+#     --servers a,b,c: session i -> server i mod 3; ceil(N/48)*3 sessions, so
+#     16/3 and 64/6), ZK3_CLIENTS (default "16 64")
 # Server CPU/RSS via loadgen --server-pids (utime+stime, VmHWM reset per phase).
 
 set -euo pipefail
@@ -257,6 +262,76 @@ CFG
   log "$kind did not answer srvr; see $logf"; return 1
 }
 
+# start_zkcluster zookeeper|concord TAG: 3 ZooKeeper-protocol servers on loopback
+# (a ZooKeeper ensemble server.1..3, or 3 Concord members with a ZooKeeper port
+# each); sets EP to the 3 ZooKeeper client addresses, SERVER_PID to the 3 pids
+start_zkcluster() {
+  local kind="$1" tag="$2" i d logf t pid ok cluster="" servers=""
+  local -a ps zps
+  read -r -a ps <<<"$(free_ports 9)"
+  zps=("${ps[0]}" "${ps[1]}" "${ps[2]}")
+  EP="127.0.0.1:${zps[0]},127.0.0.1:${zps[1]},127.0.0.1:${zps[2]}"
+  for i in 0 1 2; do
+    servers="${servers}server.$((i + 1))=127.0.0.1:${ps[$((3 + 2 * i))]}:${ps[$((4 + 2 * i))]}"$'\n'
+    cluster="${cluster:+$cluster,}m$i=http://127.0.0.1:${ps[$((4 + 2 * i))]}"
+  done
+  for i in 0 1 2; do
+    logf="$OUTDIR/$tag-m$i.log"
+    d="$(mktemp -d /tmp/bench-compare-data.XXXXXX)"; DATA="$DATA $d"
+    if [ "$kind" = zookeeper ]; then
+      # quorum port = ps[3+2i], election port = ps[4+2i]; same JVM/heap as start_zk
+      mkdir -p "$d/data"; echo "$((i + 1))" >"$d/data/myid"
+      cat >"$d/zoo.cfg" <<CFG
+tickTime=2000
+initLimit=10
+syncLimit=5
+dataDir=$d/data
+clientPort=${zps[$i]}
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+admin.enableServer=false
+4lw.commands.whitelist=srvr,ruok,mntr
+$servers
+CFG
+      java -Xms256m -Xmx1g -cp "$ZK_CONF_DIR:$ZK_JAR" org.apache.zookeeper.server.quorum.QuorumPeerMain \
+        "$d/zoo.cfg" >"$logf" 2>&1 &
+    else
+      # client port = ps[3+2i], peer port = ps[4+2i], ZooKeeper port = zps[i]
+      local cep="127.0.0.1:${ps[$((3 + 2 * i))]}" pep="http://127.0.0.1:${ps[$((4 + 2 * i))]}"
+      # shellcheck disable=SC2086
+      node $NODE_FLAGS "$CONCORD_MAIN" serve --name "m$i" --data-dir "$d/data" \
+        --listen-client-urls "http://$cep" --advertise-client-urls "http://$cep" \
+        --listen-peer-urls "$pep" --initial-advertise-peer-urls "$pep" \
+        --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token bench-compare \
+        --listen-zookeeper-urls "tcp://127.0.0.1:${zps[$i]}" \
+        --zookeeper-4lw-commands-whitelist srvr,ruok,mntr >"$logf" 2>&1 &
+    fi
+    add_pid $!
+  done
+  for t in $(seq 1 300); do
+    for pid in ${SERVER_PID//,/ }; do
+      kill -0 "$pid" 2>/dev/null || { log "$kind (pid $pid) exited; see $OUTDIR/$tag-m*.log"; return 1; }
+    done
+    ok=1
+    for i in 0 1 2; do zk_srvr_ok "${zps[$i]}" || { ok=0; break; }; done
+    # Concord answers srvr before a leader exists: also wait for a healthy cluster
+    if [ "$ok" = 1 ] && [ "$kind" = concord ]; then
+      ETCDCTL_API=3 "$ETCDCTL" --command-timeout=2s --endpoints="127.0.0.1:${ps[3]},127.0.0.1:${ps[5]},127.0.0.1:${ps[7]}" \
+        endpoint health >/dev/null 2>&1 || ok=0
+    fi
+    if [ "$ok" = 1 ]; then
+      i=0
+      for pid in ${SERVER_PID//,/ }; do
+        held_by "${zps[$i]}" "$pid" || { log "port ${zps[$i]} is not held by our $kind (pid $pid)"; return 1; }
+        i=$((i + 1))
+      done
+      log "$kind x3 (ZooKeeper protocol) up at $EP (pids $SERVER_PID)"; return 0
+    fi
+    sleep 0.2
+  done
+  log "$kind x3 did not answer srvr; see $OUTDIR/$tag-m*.log"; return 1
+}
+
 # lg SERVER WORKLOAD ROUND loadgen-args... : one measured run, JSON to $RESULTS
 lg() {
   local server="$1" wl="$2" round="$3"; shift 3
@@ -377,10 +452,34 @@ cluster_phase() { # cluster_phase SERVER ROUND: 3 members on loopback
   stop_server
 }
 
-if has zk; then
+zkcluster_phase() { # zkcluster_phase SERVER ROUND: 3-server ZooKeeper ensemble vs 3 Concord members
+  local s="$1" r="$2" kind op c
+  has zkcluster || return 0
+  kind=$([ "$s" = etcd ] && echo zookeeper || echo concord)
+  start_zkcluster "$kind" "$kind-zk3-r$r" || { stop_server; return 0; }
+  local t0=$SECONDS
+  timeout 300 "$LOADGEN" zk create $(zkcommon) --key-space "$KEY_SPACE" --clients 16 --conns 3 --prepopulate-only \
+    2>"$OUTDIR/lg.err" || { log "zk bulk load failed"; cat "$OUTDIR/lg.err" >&2; }
+  log "$kind x3 bulk load of $KEY_SPACE znodes: $((SECONDS - t0)) s"
+  for op in create set get; do
+    timeout 120 "$LOADGEN" zk "$op" $(zkcommon) --key-space "$KEY_SPACE" --clients 64 --conns 6 \
+      --total "$WARMUP" >/dev/null 2>"$OUTDIR/lg.err" || { log "zk warm-up failed"; cat "$OUTDIR/lg.err" >&2; }
+  done
+  # sessions go to server i mod 3 (loadgen --servers): 3 sessions per 48 clients
+  for op in create set get; do
+    for c in $ZK3_CLIENTS; do
+      lg "$kind" "zk${op}3-c$c" "$r" zk "$op" $(zkcommon) --key-space "$KEY_SPACE" --clients "$c" \
+        --conns "$((3 * ((c + 47) / 48)))" --total "$TOTAL"
+    done
+  done
+  stop_server
+}
+
+if has zk || has zkcluster; then
   [ -f "$ZK_JAR" ] && command -v java >/dev/null || { log "no $ZK_JAR or java: apt-get install -y zookeeper"; exit 1; }
 fi
 ZK_CLIENTS="${ZK_CLIENTS:-16 64}"
+ZK3_CLIENTS="${ZK3_CLIENTS:-16 64}"
 SVG_OUT="${SVG_OUT:-$OUTDIR/benchmarks-put.svg}"
 
 {
@@ -389,7 +488,7 @@ SVG_OUT="${SVG_OUT:-$OUTDIR/benchmarks-put.svg}"
   echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
   echo "workloads: $WORKLOADS"
   echo "etcd: $("$ETCD_BIN" --version | head -1)"
-  has zk && echo "zookeeper: $(dpkg-query -W -f '${Version}' zookeeper 2>/dev/null || echo '?') ($ZK_JAR), java $(java -version 2>&1 | head -1)"
+  { has zk || has zkcluster; } && echo "zookeeper: $(dpkg-query -W -f '${Version}' zookeeper 2>/dev/null || echo '?') ($ZK_JAR), java $(java -version 2>&1 | head -1)"
   echo "node: $(node --version); concord: HEAD $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?'), dist built $(date -r "$CONCORD_MAIN" +%H:%M:%S), $(cd "$ROOT" && git status --short packages/server packages/proto | wc -l) locally modified files under packages/server+proto"
   echo "loadgen: $LOADGEN"
 } >"$OUTDIR/meta.txt"
@@ -402,6 +501,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
     read_phase "$s" "$round"
     zk_phase "$s" "$round"
     cluster_phase "$s" "$round"
+    zkcluster_phase "$s" "$round"
   done
 done
 log "all runs done in $((SECONDS - T0)) s"

@@ -5,7 +5,8 @@ Labels are "<server>:<workload>:r<round>". Every metric is the median over
 rounds; ops/s also shows min-max. Ratio = Concord / baseline (ops/s: >1 means
 Concord is faster; latency/CPU/RSS: >1 means Concord uses more). The baseline
 is etcd (1 member; "...3-c64" workloads: 3 members) or, for the zk* workloads,
-Debian's ZooKeeper standalone (server "zookeeper"). One table per section.
+Debian's ZooKeeper (server "zookeeper"; standalone, or a 3-server ensemble for
+"zk<op>3-c<N>"). One table per section.
 
 --svg PATH also writes an SVG line chart of put ops/s against clients
 (put-c<N> workloads, etcd vs Concord, 1 member, medians).
@@ -70,6 +71,10 @@ def describe(wl):
     if wl.startswith("zk"):
         op, c = wl[2:].split("-c")
         c = int(c)
+        if op.endswith("3"):  # zkcluster: sessions = 3 per 48 clients, spread over 3 servers
+            what = {"create3": "create (unique znodes)", "set3": "setData (bulk-loaded key space)",
+                    "get3": "getData (bulk-loaded key space)"}.get(op, op)
+            return f"{what} {c}/{3 * ((c + 47) // 48)}, 3 members"
         what = {"create": "create (unique znodes)", "set": "setData (bulk-loaded key space)",
                 "get": "getData (bulk-loaded key space)"}.get(op, op)
         return f"{what} {c}/{(c + 15) // 16}"
@@ -177,10 +182,13 @@ def main():
     watch = []
     sections = OrderedDict((k, []) for k in ("etcd 1 member vs Concord 1 member",
                                              "etcd 3 members vs Concord 3 members (loopback)",
-                                             "ZooKeeper standalone vs Concord (ZooKeeper protocol)"))
+                                             "ZooKeeper standalone vs Concord (ZooKeeper protocol)",
+                                             "ZooKeeper 3 members vs Concord 3 members (ZooKeeper protocol, loopback)"))
     for wl, by in g.items():
         if wl.startswith("watch"):
             watch.append((wl, by))
+        elif wl.startswith("zk") and "3-c" in wl:
+            sections["ZooKeeper 3 members vs Concord 3 members (ZooKeeper protocol, loopback)"].append((wl, by))
         elif wl.startswith("zk"):
             sections["ZooKeeper standalone vs Concord (ZooKeeper protocol)"].append((wl, by))
         elif "3-c" in wl:
