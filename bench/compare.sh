@@ -325,7 +325,11 @@ CFG
         held_by "${zps[$i]}" "$pid" || { log "port ${zps[$i]} is not held by our $kind (pid $pid)"; return 1; }
         i=$((i + 1))
       done
-      log "$kind x3 (ZooKeeper protocol) up at $EP (pids $SERVER_PID)"; return 0
+      local modes=""
+      for i in 0 1 2; do
+        modes="$modes $(timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/${zps[$i]} && printf srvr >&3 && cat <&3" 2>/dev/null | sed -n 's/^Mode: //p')"
+      done
+      log "$kind x3 (ZooKeeper protocol) up at $EP (pids $SERVER_PID; modes$modes)"; return 0
     fi
     sleep 0.2
   done
