@@ -4,7 +4,9 @@
 # the measured phases (bench/cpuprofile-top.js).
 #
 #   bench/profile.sh                   # put + range, profiles in /tmp/prof
-#   WORKLOADS=put bench/profile.sh     # put | range | watch (1000 watchers)
+#   WORKLOADS=put bench/profile.sh     # put | range | watch (1000 watchers) | zk
+#   WORKLOADS=zk bench/profile.sh      # ZooKeeper port: zk create + zk set 64/4
+#                                      # (after a bulk load and warm-up), zk get 64/4
 #
 # Environment: LOADGEN (default /tmp/loadgen/loadgen), PROF_DIR (default
 # /tmp/prof), TOTAL (ops per measured run, default 50000), TOP (default 25),
@@ -23,6 +25,8 @@ port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
 CPORT="${CPORT:-23891}"
 while ! port_free "$CPORT" || ! port_free "$((CPORT + 1))"; do CPORT=$((CPORT + 2)); done
 EP="127.0.0.1:$CPORT"
+ZKPORT=$((CPORT + 2))
+while ! port_free "$ZKPORT"; do ZKPORT=$((ZKPORT + 1)); done
 PID=""
 DATA=""
 log() { echo "[profile $(date +%H:%M:%S)] $*" >&2; }
@@ -42,7 +46,8 @@ start() { # start NAME: node --cpu-prof server, sets PID, LAUNCH_MS
   LAUNCH_MS=$(now_ms)
   node --cpu-prof --cpu-prof-dir="$PROF_DIR/$name" "$MAIN" serve --name b --data-dir "$DATA/data" \
     --listen-client-urls "http://$EP" --advertise-client-urls "http://$EP" \
-    --listen-peer-urls "http://127.0.0.1:$((CPORT + 1))" >"$PROF_DIR/$name/server.log" 2>&1 &
+    --listen-peer-urls "http://127.0.0.1:$((CPORT + 1))" \
+    --listen-zookeeper-urls "tcp://127.0.0.1:$ZKPORT" >"$PROF_DIR/$name/server.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do
     if ETCDCTL_API=3 etcdctl --endpoints="$EP" --command-timeout=2s endpoint health >/dev/null 2>&1 &&
@@ -110,6 +115,17 @@ for wl in $WORKLOADS; do
       measure watch watch-w1000 etcd watch-latency --endpoints "$EP" --watchers 1000 --conns 4 \
         --puts 100 --put-rate 10 --val-size 256 --duration 60s
       stop watch; report watch ;;
+    zk)
+      start zk; : >"$PROF_DIR/zk/windows.txt"; : >"$PROF_DIR/zk/loadgen.jsonl"
+      zkc=(--servers "127.0.0.1:$ZKPORT" --key-size 8 --val-size 256 --duration 60s --key-space 100000)
+      "$LOADGEN" zk create "${zkc[@]}" --clients 16 --prepopulate-only
+      for op in create set get; do
+        "$LOADGEN" zk "$op" "${zkc[@]}" --clients 64 --conns 4 --total 20000 >/dev/null
+      done
+      measure zk zkcreate-c64 zk create "${zkc[@]}" --clients 64 --conns 4 --total "$TOTAL"
+      measure zk zkset-c64 zk set "${zkc[@]}" --clients 64 --conns 4 --total "$TOTAL"
+      measure zk zkget-c64 zk get "${zkc[@]}" --clients 64 --conns 4 --total "$TOTAL"
+      stop zk; report zk ;;
     *) log "unknown workload $wl"; exit 2 ;;
   esac
 done
