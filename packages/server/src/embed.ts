@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import { GrpcServer } from './api/grpc/grpc-server';
 import pino, { Logger } from 'pino';
 import { EtcdServer, ServerConfig } from './server/etcd-server';
 import { addEtcdServices } from './api/etcd/services';
@@ -81,15 +81,8 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
     logger,
   };
   const server = await EtcdServer.open(cfg);
-  const g = new grpc.Server({
-    'grpc.max_receive_message_length': maxRequestBytes + Limits.grpcOverheadBytes,
-    'grpc.max_send_message_length': 2 ** 31 - 1,
-    'grpc.keepalive_time_ms': 2 * 60 * 60 * 1000,
-    'grpc.keepalive_timeout_ms': 20 * 1000,
-    'grpc.keepalive_permit_without_calls': 1,
-    'grpc.http2.min_ping_interval_without_data_ms': 5000,
-    'grpc-node.max_session_memory': 64 * 1024 * 1024,
-    'grpc.enable_channelz': 0, // per-call channelz bookkeeping costs CPU on every request
+  const g = new GrpcServer({
+    maxReceiveMessageLength: maxRequestBytes + Limits.grpcOverheadBytes,
   });
   addEtcdServices(g, server, {
     maxTxnOps: cfg.maxTxnOps,

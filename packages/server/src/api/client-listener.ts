@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import * as http from 'node:http';
-import * as grpc from '@grpc/grpc-js';
+import { GrpcServer } from './grpc/grpc-server';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
@@ -11,7 +11,6 @@ const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
  */
 export class ClientListener {
   private readonly tcp: net.Server;
-  private readonly injector: ReturnType<grpc.Server['createConnectionInjector']>;
   private readonly sockets = new Set<net.Socket>();
 
   /**
@@ -19,10 +18,9 @@ export class ClientListener {
    *   --listen-client-http-urls moves HTTP elsewhere), which skips the sniffing entirely
    */
   constructor(
-    grpcServer: grpc.Server,
+    private readonly grpcServer: GrpcServer,
     private readonly httpServer: http.Server | undefined,
   ) {
-    this.injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
     this.tcp = net.createServer((socket) => this.route(socket));
   }
 
@@ -31,7 +29,7 @@ export class ClientListener {
     socket.once('close', () => this.sockets.delete(socket));
     socket.setNoDelay(true);
     if (!this.httpServer) {
-      this.injector.injectConnection(socket); // http2 reads the native handle directly
+      this.grpcServer.handleConnection(socket);
       return;
     }
     const httpServer = this.httpServer;
@@ -43,12 +41,7 @@ export class ClientListener {
       if (isH2 && head.length < HTTP2_PREFACE.length) return; // need more bytes to decide
       socket.off('data', onData);
       if (isH2) {
-        // Node's http2 consumes bytes already buffered on the socket before reading its native
-        // handle (nodejs/node#34532), so the sniffed bytes go back and the connection stays
-        // native. (Resuming the socket in JS here would break that.)
-        socket.pause();
-        socket.unshift(head);
-        this.injector.injectConnection(socket);
+        this.grpcServer.handleConnection(socket, head);
       } else {
         socket.pause();
         socket.unshift(head);
@@ -77,6 +70,5 @@ export class ClientListener {
   close(): void {
     this.tcp.close();
     for (const s of this.sockets) s.destroy();
-    this.injector.destroy();
   }
 }

@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
 import { etcdserverpb } from '@concord/proto';
 import {
   AuthService,
@@ -19,6 +18,15 @@ import { big, num } from '../../server/pb';
 import { checkDeleteRange, checkPut, checkRange, checkTxn } from './validate';
 import { WatchStream } from './watch-stream';
 import {
+  GrpcStatus,
+  grpcCodeName,
+  ServiceDefinition,
+  ServiceError,
+  ServiceRegistry,
+  StreamCall,
+  UnaryHandler,
+} from '../grpc/grpc-server';
+import {
   memberAdd,
   memberPromote,
   memberRemove,
@@ -29,10 +37,10 @@ import {
 type Unary<Req, Res> = (req: Req) => Promise<Res> | Res;
 
 /** Turns a thrown error into the gRPC status etcd would send. */
-export function toStatus(err: unknown): Partial<grpc.StatusObject> {
+export function toStatus(err: unknown): ServiceError {
   if (err instanceof EtcdError) return { code: err.code as number, details: err.message };
   const msg = err instanceof Error ? err.message : String(err);
-  return { code: grpc.status.INTERNAL, details: msg };
+  return { code: GrpcStatus.INTERNAL, details: msg };
 }
 
 function unary<Req, Res>(
@@ -40,7 +48,7 @@ function unary<Req, Res>(
   service: string,
   method: string,
   fn: Unary<Req, Res>,
-): grpc.handleUnaryCall<Req, Res> {
+): UnaryHandler<Req, Res> {
   // bind the success counter's labels once: label hashing per request shows in profiles
   const handledOk = server.metrics.grpcHandled.labels({
     grpc_type: 'unary',
@@ -59,7 +67,7 @@ function unary<Req, Res>(
         grpc_method: method,
         grpc_code: codeName(err),
       });
-      callback(toStatus(err) as grpc.ServiceError);
+      callback(toStatus(err));
       return;
     }
     Promise.resolve(result).then(
@@ -74,15 +82,15 @@ function unary<Req, Res>(
           grpc_method: method,
           grpc_code: codeName(err),
         });
-        callback(toStatus(err) as grpc.ServiceError);
+        callback(toStatus(err));
       },
     );
   };
 }
 
 function codeName(err: unknown): string {
-  const code = err instanceof EtcdError ? (err.code as number) : grpc.status.INTERNAL;
-  return grpc.status[code] ?? String(code);
+  const code = err instanceof EtcdError ? (err.code as number) : GrpcStatus.INTERNAL;
+  return grpcCodeName(code);
 }
 
 const unimplemented = (what: string) => () => {
@@ -96,11 +104,15 @@ export interface ServiceOptions {
 }
 
 /** Registers the etcd v3 services on a grpc-js server. Adapters only: no business logic. */
-export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: ServiceOptions): void {
+export function addEtcdServices(
+  g: ServiceRegistry,
+  server: EtcdServer,
+  opts: ServiceOptions,
+): void {
   const u = <Req, Res>(service: string, method: string, fn: Unary<Req, Res>) =>
     unary(server, service, method, fn);
 
-  g.addService(toGrpcServiceDefinition(KVService) as unknown as grpc.ServiceDefinition, {
+  g.addService(toGrpcServiceDefinition(KVService) as unknown as ServiceDefinition, {
     Range: u('etcdserverpb.KV', 'Range', (r: etcdserverpb.RangeRequest) => {
       checkRange(r);
       return server.range(r);
@@ -122,10 +134,9 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     ),
   });
 
-  g.addService(watchServiceDefinition(), {
-    Watch: (
-      call: grpc.ServerDuplexStream<etcdserverpb.WatchRequest, etcdserverpb.IWatchResponse>,
-    ) => {
+  // StreamCall.write takes pre-encoded bytes too: watch events are encoded once for all watchers
+  g.addService(toGrpcServiceDefinition(WatchService) as unknown as ServiceDefinition, {
+    Watch: (call: StreamCall<etcdserverpb.WatchRequest, etcdserverpb.IWatchResponse>) => {
       new WatchStream(server, call, {
         progressNotifyIntervalMs: opts.progressNotifyIntervalMs,
         maxRequestBytes: opts.maxRequestBytes,
@@ -133,7 +144,7 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     },
   });
 
-  g.addService(toGrpcServiceDefinition(LeaseService) as unknown as grpc.ServiceDefinition, {
+  g.addService(toGrpcServiceDefinition(LeaseService) as unknown as ServiceDefinition, {
     LeaseGrant: u('etcdserverpb.Lease', 'LeaseGrant', (r: etcdserverpb.LeaseGrantRequest) =>
       server.leaseGrant(r),
     ),
@@ -147,10 +158,7 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     ),
     LeaseLeases: u('etcdserverpb.Lease', 'LeaseLeases', () => server.leaseLeases()),
     LeaseKeepAlive: (
-      call: grpc.ServerDuplexStream<
-        etcdserverpb.LeaseKeepAliveRequest,
-        etcdserverpb.ILeaseKeepAliveResponse
-      >,
+      call: StreamCall<etcdserverpb.LeaseKeepAliveRequest, etcdserverpb.ILeaseKeepAliveResponse>,
     ) => {
       call.on('data', (r: etcdserverpb.LeaseKeepAliveRequest) => {
         call.write(server.leaseKeepAlive(big(r.ID)) as etcdserverpb.LeaseKeepAliveResponse);
@@ -160,7 +168,7 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     },
   });
 
-  g.addService(toGrpcServiceDefinition(ClusterService) as unknown as grpc.ServiceDefinition, {
+  g.addService(toGrpcServiceDefinition(ClusterService) as unknown as ServiceDefinition, {
     MemberList: u('etcdserverpb.Cluster', 'MemberList', () => ({
       header: server.header(0), // etcd's cluster responses carry no revision
       members: server.memberList(),
@@ -181,7 +189,7 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     ),
   });
 
-  g.addService(toGrpcServiceDefinition(MaintenanceService) as unknown as grpc.ServiceDefinition, {
+  g.addService(toGrpcServiceDefinition(MaintenanceService) as unknown as ServiceDefinition, {
     Alarm: u('etcdserverpb.Maintenance', 'Alarm', (r: etcdserverpb.AlarmRequest) =>
       server.alarm(r),
     ),
@@ -197,9 +205,7 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     HashKV: u('etcdserverpb.Maintenance', 'HashKV', (r: etcdserverpb.HashKVRequest) =>
       server.hashKV(num(r.revision)),
     ),
-    Snapshot: (
-      call: grpc.ServerWritableStream<etcdserverpb.SnapshotRequest, etcdserverpb.ISnapshotResponse>,
-    ) => {
+    Snapshot: (call: StreamCall<etcdserverpb.SnapshotRequest, etcdserverpb.ISnapshotResponse>) => {
       void streamSnapshot(server, call);
     },
     MoveLeader: u('etcdserverpb.Maintenance', 'MoveLeader', (r: etcdserverpb.MoveLeaderRequest) =>
@@ -208,7 +214,7 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
     Downgrade: u('etcdserverpb.Maintenance', 'Downgrade', unimplemented('downgrade')),
   });
 
-  g.addService(toGrpcServiceDefinition(AuthService) as unknown as grpc.ServiceDefinition, {
+  g.addService(toGrpcServiceDefinition(AuthService) as unknown as ServiceDefinition, {
     AuthStatus: u('etcdserverpb.Auth', 'AuthStatus', () => ({
       header: server.header(),
       enabled: false,
@@ -247,17 +253,6 @@ export function addEtcdServices(g: grpc.Server, server: EtcdServer, opts: Servic
   });
 }
 
-/** The Watch service, whose response serializer also takes pre-encoded bytes (fan-out). */
-function watchServiceDefinition(): grpc.ServiceDefinition {
-  const def = toGrpcServiceDefinition(WatchService) as unknown as grpc.ServiceDefinition;
-  const watch = def.Watch;
-  const encode = watch.responseSerialize;
-  return {
-    ...def,
-    Watch: { ...watch, responseSerialize: (v: unknown) => (Buffer.isBuffer(v) ? v : encode(v)) },
-  };
-}
-
 const SNAPSHOT_CHUNK = 32 * 1024;
 
 /**
@@ -266,7 +261,7 @@ const SNAPSHOT_CHUNK = 32 * 1024;
  */
 async function streamSnapshot(
   server: EtcdServer,
-  call: grpc.ServerWritableStream<etcdserverpb.SnapshotRequest, etcdserverpb.ISnapshotResponse>,
+  call: StreamCall<etcdserverpb.SnapshotRequest, etcdserverpb.ISnapshotResponse>,
 ): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-snap-'));
   const file = path.join(dir, 'snapshot.mdb');
@@ -286,7 +281,7 @@ async function streamSnapshot(
     call.write({ remainingBytes: 0, blob: hash.digest() });
     call.end();
   } catch (err) {
-    call.destroy(Object.assign(new Error(String(err)), toStatus(err)));
+    call.destroy(toStatus(err));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-import type { ServerDuplexStream } from '@grpc/grpc-js';
+import type { StreamCall } from '../grpc/grpc-server';
 import { etcdserverpb } from '@concord/proto';
 import { EtcdServer } from '../../server/etcd-server';
 import { Watcher, WatchSink } from '../../watch/watch-hub';
@@ -6,7 +6,7 @@ import { MvccEvent } from '../../mvcc/types';
 import { buf, num } from '../../server/pb';
 import { encodedEvent, encodedHeader, encodeWatchEvents } from './watch-encoding';
 
-type WatchCall = ServerDuplexStream<etcdserverpb.WatchRequest, etcdserverpb.IWatchResponse>;
+type WatchCall = StreamCall<etcdserverpb.WatchRequest, etcdserverpb.IWatchResponse>;
 
 export interface WatchStreamOptions {
   progressNotifyIntervalMs: number;
@@ -51,13 +51,17 @@ export class WatchStream implements WatchSink {
   }
 
   /**
-   * grpc-js streams report "full" after 16 queued messages; one change fanned out to hundreds of
-   * watchers on a stream would then push most of them to backend catch-up. Allow a bounded
-   * queue of our own instead (messages, since the stream is in object mode).
+   * Room for more responses on this stream: below the transport's byte high-water mark and
+   * below MAX_QUEUED_RESPONSES queued messages. When full, watchers fall back to catch-up from
+   * the backend instead of growing a queue; 'drain' resumes them.
    */
   get writable(): boolean {
-    // (the JSON gateway's call object has no writableLength: it applies its own backpressure)
-    return !this.closed && !((this.call.writableLength ?? 0) >= MAX_QUEUED_RESPONSES);
+    // (the JSON gateway's call has no writableLength; its writableNeedDrain is the HTTP response's)
+    return (
+      !this.closed &&
+      !this.call.writableNeedDrain &&
+      !((this.call.writableLength ?? 0) >= MAX_QUEUED_RESPONSES)
+    );
   }
 
   private onRequest(req: etcdserverpb.WatchRequest): void {

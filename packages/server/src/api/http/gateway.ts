@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
-import type * as grpc from '@grpc/grpc-js';
+import type { ServiceError, ServiceRegistry, UnaryCall } from '../grpc/grpc-server';
 import * as protobuf from 'protobufjs';
 import { Long } from '@concord/proto';
 import { services, MethodInfo } from '@concord/proto/grpc-services';
@@ -645,7 +645,7 @@ function captureHandlers(
       for (const [name, m] of Object.entries(def)) if (impl[name]) handlers.set(m.path, impl[name]);
     },
   };
-  addEtcdServices(registry as unknown as grpc.Server, server, opts);
+  addEtcdServices(registry as unknown as ServiceRegistry, server, opts);
   return handlers;
 }
 
@@ -833,35 +833,32 @@ export function createGateway(server: EtcdServer, opts: ServiceOptions): Gateway
         m.impl(call);
         return;
       }
-      m.impl(
-        { request } as unknown as grpc.ServerUnaryCall<unknown, unknown>,
-        (err: grpc.ServiceError | null, value?: unknown) => {
-          if (res.destroyed) return;
-          if (err) {
-            sendError(
-              res,
-              typeof err.code === 'number' ? err.code : CODE_UNKNOWN,
-              err.details ?? err.message,
-              true,
-            );
-            return;
-          }
-          let body: string;
-          try {
-            body = responseJson(m, value);
-          } catch (e) {
-            sendError(res, CODE_INTERNAL, String((e as Error)?.message ?? e), true);
-            return;
-          }
-          res.writeHead(200, {
-            ...CORS_HEADERS,
-            'Content-Type': 'application/json',
-            'Grpc-Metadata-Content-Type': 'application/grpc',
-            'Content-Length': Buffer.byteLength(body),
-          });
-          res.end(body);
-        },
-      );
+      m.impl({ request } as UnaryCall<unknown>, (err: ServiceError | null, value?: unknown) => {
+        if (res.destroyed) return;
+        if (err) {
+          sendError(
+            res,
+            typeof err.code === 'number' ? err.code : CODE_UNKNOWN,
+            err.details ?? '',
+            true,
+          );
+          return;
+        }
+        let body: string;
+        try {
+          body = responseJson(m, value);
+        } catch (e) {
+          sendError(res, CODE_INTERNAL, String((e as Error)?.message ?? e), true);
+          return;
+        }
+        res.writeHead(200, {
+          ...CORS_HEADERS,
+          'Content-Type': 'application/json',
+          'Grpc-Metadata-Content-Type': 'application/grpc',
+          'Content-Length': Buffer.byteLength(body),
+        });
+        res.end(body);
+      });
     });
   }
 
