@@ -113,7 +113,12 @@ export class JuteWriter {
 
   long(v: bigint | number): this {
     this.room(8);
-    this.b.writeBigInt64BE(BigInt.asIntN(64, BigInt(v)), this.pos);
+    if (typeof v === 'number' && Number.isSafeInteger(v)) {
+      // zxids, times: no BigInt on the hot path
+      const hi = Math.floor(v / 0x100000000);
+      this.b.writeInt32BE(hi, this.pos);
+      this.b.writeUInt32BE(v - hi * 0x100000000, this.pos + 4);
+    } else this.b.writeBigInt64BE(BigInt.asIntN(64, BigInt(v)), this.pos);
     this.pos += 8;
     return this;
   }
@@ -135,7 +140,12 @@ export class JuteWriter {
 
   ustring(v: string | null | undefined): this {
     if (v === null || v === undefined) return this.int(-1);
-    return this.buffer(Buffer.from(v, 'utf8'));
+    // encoded in place (at most 3 bytes per UTF-16 unit), then the length in front
+    this.room(4 + 3 * v.length);
+    const n = this.b.write(v, this.pos + 4, 'utf8');
+    this.b.writeInt32BE(n, this.pos);
+    this.pos += 4 + n;
+    return this;
   }
 
   vector<T>(items: T[] | null | undefined, item: (w: JuteWriter, v: T) => void): this {
@@ -150,6 +160,27 @@ export class JuteWriter {
     v.copy(this.b, this.pos);
     this.pos += v.length;
     return this;
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /**
+   * Starts a frame (a 4-byte length placeholder, filled in by endFrame): several packets can
+   * be encoded back to back into one writer and sent with one socket write.
+   */
+  startFrame(): number {
+    this.room(4);
+    const start = this.pos;
+    this.pos += 4;
+    return start;
+  }
+
+  /** Ends the frame started at `start`: writes its length. */
+  endFrame(start: number): void {
+    this.b.writeInt32BE(this.pos - start - 4, start);
   }
 
   /** The encoded bytes. */

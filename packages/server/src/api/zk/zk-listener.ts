@@ -28,6 +28,9 @@ export interface ZkListenerOptions {
 
 let nextConnId = 1;
 
+/** first size of a tick's output buffer (grows by doubling) */
+const OUT_INITIAL = 2048;
+
 class Connection implements ZkConnection {
   readonly id = nextConnId++;
   readonly remoteAddress: string;
@@ -42,6 +45,8 @@ class Connection implements ZkConnection {
   private writesDone: Promise<unknown> = Promise.resolve();
   /** replies leave in order */
   private sendChain: Promise<unknown> = Promise.resolve();
+  /** packets of this tick not yet written to the socket */
+  private out: JuteWriter | undefined;
 
   constructor(
     private readonly sock: net.Socket,
@@ -62,30 +67,54 @@ class Connection implements ZkConnection {
 
   close(): void {
     if (this.closed) return;
+    this.flush(); // what was sent before the close still leaves, as with a direct write
     this.closed = true;
     this.service.disconnect(this);
     this.sock.destroy();
   }
 
-  private write(b: Buffer): void {
-    if (this.closed) return;
+  /**
+   * Starts a packet in this tick's output: replies and events are encoded back to back into
+   * one buffer (in the order they are produced) and leave in one socket write once the
+   * current burst of callbacks and microtasks is over (process.nextTick) — a batch of
+   * applied writes answers each connection with one write, not one per reply.
+   */
+  private frame(): JuteWriter {
     this.service.packetsSent++;
-    this.sock.write(b);
+    if (!this.out) {
+      this.out = new JuteWriter(OUT_INITIAL);
+      process.nextTick(this.flushCb);
+    }
+    return this.out;
+  }
+
+  private readonly flushCb = (): void => this.flush();
+
+  private flush(): void {
+    const w = this.out;
+    if (!w) return;
+    this.out = undefined;
+    if (!this.closed && !this.sock.destroyed) this.sock.write(w.toBuffer());
   }
 
   sendEvent(type: number, state: number, path: string, zxid: number): void {
-    const w = new JuteWriter();
+    if (this.closed) return;
+    const w = this.frame();
+    const f = w.startFrame();
     w.int(Xid.notification).long(zxid).int(0);
     w.int(type).int(state).ustring(path);
-    this.write(w.toFrame());
+    w.endFrame(f);
   }
 
   private sendReply(r: Reply): void {
-    const w = new JuteWriter();
+    if (this.closed) return;
+    const w = this.frame();
+    const f = w.startFrame();
     w.int(r.xid).long(r.zxid).int(r.err);
     if (r.body) r.body(w);
-    this.write(w.toFrame());
+    w.endFrame(f);
     if (r.close) {
+      this.flush();
       this.sock.end();
       this.close();
     }
@@ -133,10 +162,13 @@ class Connection implements ZkConnection {
     const done = this.service.connect(this, req).then(
       (res) => {
         if ('refuse' in res) return this.close();
-        const w = new JuteWriter();
+        if (this.closed) return;
+        const w = this.frame();
+        const f = w.startFrame();
         w.int(0).int(res.timeOut).long(res.sessionId).buffer(res.passwd).bool(false);
-        this.write(w.toFrame());
+        w.endFrame(f);
         if (!res.ok) {
+          this.flush();
           this.sock.end();
           this.close();
         }
@@ -170,7 +202,7 @@ class Connection implements ZkConnection {
       this.gate = reply;
     } else if (isWrite(type)) {
       const started = this.gate.then(() => ({
-        p: this.service.write(this, xid, type, Buffer.from(body)),
+        p: this.service.write(this, xid, type, body),
       }));
       reply = started.then((s) => s.p);
       this.gate = started;
