@@ -114,6 +114,7 @@ export class ZkService {
   readonly minTimeoutMs: number;
   readonly maxTimeoutMs: number;
   private readonly connections = new Set<ZkConnection>();
+  private readonly sessionLongs = new WeakMap<ZkConnection, { id: bigint; long: Long }>();
   private readonly dataWatches = new Map<string, Set<ZkConnection>>();
   private readonly childWatches = new Map<string, Set<ZkConnection>>();
   /** addWatch PERSISTENT: every event on the path, until removed */
@@ -421,6 +422,16 @@ export class ZkService {
 
   // ------------------------------------------------------------------ requests
 
+  /** conn.sessionId as a protobuf Long, converted once per session, not once per write. */
+  private sessionLong(conn: ZkConnection): Long {
+    let c = this.sessionLongs.get(conn);
+    if (!c || c.id !== conn.sessionId) {
+      c = { id: conn.sessionId, long: Long.fromString(conn.sessionId.toString()) };
+      this.sessionLongs.set(conn, c);
+    }
+    return c.long;
+  }
+
   /** A write: proposed right away (so the log keeps the client's order). */
   async write(conn: ZkConnection, xid: number, type: number, body: Buffer): Promise<Reply> {
     if (type === OpCode.closeSession) {
@@ -463,7 +474,7 @@ export class ZkService {
     let res: ZkApplyResult;
     try {
       res = (await this.server.propose({
-        zkOp: { sessionId: Long.fromString(conn.sessionId.toString()), type, body, auth },
+        zkOp: { sessionId: this.sessionLong(conn), type, body, auth },
       })) as ZkApplyResult;
     } catch (err) {
       if (err instanceof EtcdError)

@@ -159,10 +159,30 @@ class Overlay {
     readonly timeMs: number,
   ) {}
 
+  /** paths loaded by getMeta whose data, version and mzxid are not read yet */
+  private readonly partial = new Set<string>();
+
   get(path: string): ZNode | undefined {
-    if (this.nodes.has(path)) return this.nodes.get(path) ?? undefined;
+    const cached = this.nodes.get(path);
+    if (cached !== undefined) {
+      if (cached && this.partial.delete(path)) this.store.loadData(cached);
+      return cached ?? undefined;
+    }
     const n = this.store.getNode(path);
     this.nodes.set(path, n ?? null);
+    return n;
+  }
+
+  /**
+   * The node without its data, version and mzxid (one LMDB read less): for parents and
+   * existence checks, which look at the metadata only. A later get() fills in the rest.
+   */
+  getMeta(path: string): ZNode | undefined {
+    const cached = this.nodes.get(path);
+    if (cached !== undefined) return cached ?? undefined;
+    const n = this.store.getNode(path, false);
+    this.nodes.set(path, n ?? null);
+    if (n) this.partial.add(path);
     return n;
   }
 
@@ -186,7 +206,8 @@ export class ZnodeStore {
 
   // ------------------------------------------------------------------ reads
 
-  getNode(path: string): ZNode | undefined {
+  /** The znode at path; withData false leaves data empty, version 0 and mzxid = czxid (see loadData). */
+  getNode(path: string, withData = true): ZNode | undefined {
     const raw = this.backend.zkNodes.getBinary(Buffer.from(path, 'utf8'));
     if (!raw && path !== '/') return undefined;
     const m: Meta = raw
@@ -203,7 +224,7 @@ export class ZnodeStore {
           seq: 0,
           acl: [[Perms.ALL, 'world', 'anyone']],
         };
-    const kv = this.kv.get(dataKey(path));
+    const kv = withData ? this.kv.get(dataKey(path)) : undefined;
     return {
       path,
       data: kv ? kv.value : EMPTY,
@@ -220,6 +241,14 @@ export class ZnodeStore {
       seq: m.seq,
       acl: m.acl.map(([perms, scheme, id]) => ({ perms, id: { scheme, id } })),
     };
+  }
+
+  /** Fills in data, version and mzxid of a node read with getNode(path, false). */
+  loadData(n: ZNode): void {
+    const kv = this.kv.get(dataKey(n.path));
+    n.data = kv ? kv.value : EMPTY;
+    n.mzxid = kv ? kv.modRevision : n.czxid;
+    n.version = kv ? kv.version - 1 : 0;
   }
 
   children(path: string): string[] {
@@ -328,7 +357,8 @@ export class ZnodeStore {
       return write((t) => this.deleteContainer(t, buf(op.body).toString('utf8'), timeMs));
     return write((t) => {
       const zxid = () => (t.changed ? t.revision : t.revision - 1);
-      if (!this.session(session)) return { err: Err.SESSIONEXPIRED, zxid: zxid() };
+      if (!this.backend.zkSessions.doesExist(sessionKey(session)))
+        return { err: Err.SESSIONEXPIRED, zxid: zxid() };
       const o = new Overlay(this, t.revision, timeMs);
       const rd = new JuteReader(buf(op.body));
       const type = op.type ?? 0;
@@ -420,7 +450,7 @@ export class ZnodeStore {
         const { path, version } = req as { path: string; version: number };
         validatePath(path);
         if (path === '/') throw new ZkError(Err.BADARGUMENTS);
-        const parent = o.get(parentOf(path));
+        const parent = o.getMeta(parentOf(path));
         if (!parent) throw new ZkError(Err.NONODE);
         checkAcl(parent.acl, Perms.DELETE, auth);
         const n = o.get(path);
@@ -510,13 +540,13 @@ export class ZnodeStore {
     if (req.path === '/') throw new ZkError(Err.NODEEXISTS);
     const parentPath = lastSlash === 0 ? '/' : req.path.slice(0, lastSlash);
     const acl = fixupAcl(req.acl, auth);
-    const parent = o.get(parentPath);
+    const parent = o.getMeta(parentPath);
     if (!parent) throw new ZkError(Err.NONODE);
     checkAcl(parent.acl, Perms.CREATE, auth);
     const path = sequential ? req.path + String(parent.seq).padStart(10, '0') : req.path;
     validatePath(path);
     if (Buffer.byteLength(dataKey(path)) > Limits.maxKeyBytes) throw new ZkError(Err.BADARGUMENTS);
-    if (o.get(path)) throw new ZkError(Err.NODEEXISTS);
+    if (o.getMeta(path)) throw new ZkError(Err.NODEEXISTS);
     if (sessionOwned(parent.ephemeralOwner)) throw new ZkError(Err.NOCHILDRENFOREPHEMERALS);
     parent.cversion += 1;
     parent.seq += 1;
@@ -550,7 +580,7 @@ export class ZnodeStore {
   }
 
   private doDelete(o: Overlay, n: ZNode): void {
-    const parent = o.get(parentOf(n.path));
+    const parent = o.getMeta(parentOf(n.path));
     if (parent) {
       parent.cversion += 1;
       parent.numChildren -= 1;
