@@ -28,6 +28,17 @@ export interface ZkListenerOptions {
 
 let nextConnId = 1;
 
+/** One client request on its way: started, answered, its reply sent in request order. */
+interface Request {
+  xid: number;
+  type: number;
+  body: Buffer;
+  reply: Reply | undefined;
+  err: unknown;
+  /** 0 running or waiting, 1 answered, 2 failed (the connection is closed when its turn comes) */
+  state: 0 | 1 | 2;
+}
+
 /** first size of a tick's output buffer (grows by doubling) */
 const OUT_INITIAL = 2048;
 
@@ -39,12 +50,14 @@ class Connection implements ZkConnection {
   private buf: Buffer = Buffer.alloc(0);
   private connected = false;
   private closed = false;
-  /** earlier requests have started (writes proposed, reads served) */
-  private gate: Promise<unknown> = Promise.resolve();
-  /** earlier writes are applied */
-  private writesDone: Promise<unknown> = Promise.resolve();
-  /** replies leave in order */
-  private sendChain: Promise<unknown> = Promise.resolve();
+  /** the session is established: requests may start */
+  private ready = false;
+  /** requests not started yet, in order (behind an earlier one that has not started) */
+  private readonly waiting: Request[] = [];
+  /** requests whose reply has not left yet, in order */
+  private readonly replies: Request[] = [];
+  /** writes proposed and not answered yet */
+  private writesInFlight = 0;
   /** packets of this tick not yet written to the socket */
   private out: JuteWriter | undefined;
 
@@ -178,9 +191,10 @@ class Connection implements ZkConnection {
         this.close();
       },
     );
-    this.gate = done;
-    this.writesDone = done;
-    this.sendChain = done;
+    void done.then(() => {
+      this.ready = true;
+      this.pump();
+    });
   }
 
   private onRequest(frame: Buffer): void {
@@ -189,38 +203,71 @@ class Connection implements ZkConnection {
     const type = r.int();
     const body = frame.subarray(r.offset);
     this.service.touch(this);
-    let reply: Promise<Reply>;
-    if (type === OpCode.auth) {
-      reply = this.gate.then(() => {
+    const req: Request = { xid, type, body, reply: undefined, err: undefined, state: 0 };
+    this.replies.push(req);
+    if (this.waiting.length === 0 && this.canStart(type)) this.start(req);
+    else this.waiting.push(req);
+  }
+
+  /** Every earlier request has started (the caller checks `waiting`); a read also needs every earlier write applied. */
+  private canStart(type: number): boolean {
+    return this.ready && (this.writesInFlight === 0 || type === OpCode.auth || isWrite(type));
+  }
+
+  /** Starts the waiting requests that may start now, in order. */
+  private pump(): void {
+    while (!this.closed && this.waiting.length > 0 && this.canStart(this.waiting[0].type))
+      this.start(this.waiting.shift()!);
+  }
+
+  private start(req: Request): void {
+    const { xid, type, body } = req;
+    if (isWrite(type)) {
+      this.writesInFlight++;
+      this.service.write(this, xid, type, body).then(
+        (rep) => this.written(req, rep, undefined),
+        (err: unknown) => this.written(req, undefined, err ?? new Error('write failed')),
+      );
+      return;
+    }
+    try {
+      if (type === OpCode.auth) {
         const a = new JuteReader(body);
         a.int();
         const scheme = a.ustring();
         const auth = a.buffer();
         const ok = this.service.addAuth(this, scheme, auth);
-        return { xid: Xid.auth, zxid: 0, err: ok ? Err.OK : Err.AUTHFAILED, close: !ok };
-      });
-      this.gate = reply;
-    } else if (isWrite(type)) {
-      const started = this.gate.then(() => ({
-        p: this.service.write(this, xid, type, body),
-      }));
-      reply = started.then((s) => s.p);
-      this.gate = started;
-      this.writesDone = Promise.all([this.writesDone, reply.catch(() => undefined)]);
-    } else {
-      reply = Promise.all([this.gate, this.writesDone]).then(() =>
-        this.service.read(this, xid, type, body),
-      );
-      this.gate = reply.catch(() => undefined);
+        req.reply = { xid: Xid.auth, zxid: 0, err: ok ? Err.OK : Err.AUTHFAILED, close: !ok };
+      } else req.reply = this.service.read(this, xid, type, body);
+      req.state = 1;
+    } catch (err) {
+      req.err = err;
+      req.state = 2;
     }
-    this.sendChain = Promise.all([this.sendChain, reply]).then(
-      ([, rep]) => this.sendReply(rep),
-      (err: unknown) => {
-        if (!(err instanceof JuteError))
-          this.listener.logger.warn({ err }, 'zookeeper: request failed; closing');
+    this.deliver();
+  }
+
+  private written(req: Request, rep: Reply | undefined, err: unknown): void {
+    this.writesInFlight--;
+    req.reply = rep;
+    req.err = err;
+    req.state = rep ? 1 : 2;
+    this.deliver();
+    this.pump();
+  }
+
+  /** Sends the finished replies at the head of the queue (replies leave in request order). */
+  private deliver(): void {
+    while (!this.closed && this.replies.length > 0 && this.replies[0].state !== 0) {
+      const req = this.replies.shift()!;
+      if (req.state === 2) {
+        if (!(req.err instanceof JuteError))
+          this.listener.logger.warn({ err: req.err }, 'zookeeper: request failed; closing');
         this.close();
-      },
-    );
+        return;
+      }
+      this.sendReply(req.reply!);
+    }
   }
 }
 
