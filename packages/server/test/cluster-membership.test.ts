@@ -240,9 +240,16 @@ describe('cluster membership', { timeout: 400_000 }, () => {
     } finally {
       fc.close();
     }
-    // etcdctl finds the leader among the endpoints it is given
-    const mv = await ctl(rest.map((m) => m.endpoint).join(','), ['move-leader', targetId]);
+    // etcdctl finds the leader among the endpoints it is given; written as URLs, etcdctl 3.4
+    // sends "http://host:port" as :authority (our HTTP/2 layer accepts it, as Go's does)
+    const mv = await ctl(rest.map((m) => `http://${m.endpoint}`).join(','), [
+      'move-leader',
+      targetId,
+    ]);
     assert.equal(mv.code, 0, mv.stderr);
+    const st = await ctl(`http://${target.endpoint}`, ['endpoint', 'status', '--cluster']);
+    assert.equal(st.code, 0, st.stderr);
+    assert.equal(st.stdout.trim().split('\n').length, rest.length, st.stdout);
     assert.match(mv.stdout, /Leadership transferred from [0-9a-f]+ to [0-9a-f]+/);
     const after = await waitLeader(rest, 30_000, cur.term + 1);
     assert.equal(after.leader, target);
