@@ -98,6 +98,11 @@ export class RaftLog {
     return this.unstable.lastIndex() ?? this.storage.lastIndex();
   }
 
+  /** Last index in stable storage (unstable entries and a pending snapshot not counted). */
+  persistedLastIndex(): number {
+    return Math.min(this.unstable.offset - 1, this.storage.lastIndex());
+  }
+
   lastTerm(): number {
     const t = this.term(this.lastIndex());
     invariant(t !== undefined, () => 'term of last index unavailable');

@@ -159,8 +159,10 @@ export class Raft {
     this.leadTransferee = NONE;
     this.trk.resetVotes();
     const last = this.log.lastIndex();
+    // our own copy counts only as far as it is durable (see persistedTo)
+    const persisted = this.log.persistedLastIndex();
     for (const [id, pr] of this.trk.progress) {
-      pr.match = id === this.id ? last : 0;
+      pr.match = id === this.id ? persisted : 0;
       pr.next = last + 1;
       pr.state = 'probe';
       pr.probeSent = false;
@@ -446,11 +448,24 @@ export class Raft {
       type: e.type,
       data: e.data,
     }));
-    const last = this.log.append(ents);
-    // Our own copy counts toward the quorum: the caller persists it before anything we send
-    // leaves (Ready ordering), so no follower can acknowledge it before it is durable here.
-    this.trk.progress.get(this.id)!.maybeUpdate(last);
-    this.maybeCommit();
+    this.log.append(ents);
+    // Our own copy counts toward the quorum only once it is durable (persistedTo, called from
+    // RawNode.advance). So a leader may send entries before writing them itself, and a commit
+    // always stands on a quorum of durable copies, ours included or not.
+  }
+
+  /** Our log up to (index, term) is durable: as leader, our own copy now counts. */
+  persistedTo(index: number, term: number): void {
+    if (this.state !== 'leader' || this.log.term(index) !== term) return;
+    const self = this.trk.progress.get(this.id);
+    if (!self || !self.maybeUpdate(index) || !this.maybeCommit()) return;
+    // Tell everyone the new commit index. Followers whose acks made it usually have their
+    // inflight window full of entries sent meanwhile (we send before writing), so MsgApp would
+    // wait for their next ack; a heartbeat carries the commit index regardless of the window.
+    for (const id of this.trk.progress.keys()) {
+      if (id === this.id) continue;
+      if (!this.sendAppend(id)) this.sendHeartbeat(id);
+    }
   }
 
   private maybeCommit(): boolean {

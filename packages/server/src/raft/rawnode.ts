@@ -198,6 +198,7 @@ export class RawNode {
     if (rd.entries.length > 0) {
       const last = rd.entries[rd.entries.length - 1];
       log.stableTo(last.index, last.term);
+      this.raft.persistedTo(last.index, last.term);
     }
     const applied =
       rd.committedEntries.length > 0

@@ -532,16 +532,27 @@ export class RaftLog implements ReplicatedLog {
     // the commit index is at least the applied index, and Raft learns the rest from the leader.
     if (rd.hardState && (rd.mustSync || records.length > 0))
       records.push({ kind: 'hardState', ...rd.hardState });
+    // A leader sends before writing (as etcd): its own copy counts toward a commit only once
+    // durable (Raft.persistedTo), so followers write in parallel with it. Anyone else answers
+    // only after the write: acknowledgements and votes must be durable.
+    const sendFirst = this.node.raft.state === 'leader';
+    if (sendFirst) this.sendAll(rd.messages);
+    // Committed entries already durable here are applied while the new ones are written.
+    let committed = rd.committedEntries;
+    if (!rd.snapshot && committed.length > 0 && records.length > 0) {
+      const durable = this.storage.lastIndex();
+      const n = committed.findIndex((e) => e.index > durable);
+      const now = n < 0 ? committed : committed.slice(0, n);
+      committed = n < 0 ? [] : committed.slice(n);
+      if (now.length > 0) this.apply(now);
+    }
     if (records.length > 0) await this.wal.append(records);
     if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
     if (rd.hardState) this.storage.setHardState(rd.hardState);
     this.storage.append(rd.entries);
-    for (const m of rd.messages) {
-      if (m.type === 'MsgSnap') this.sendSnapshot(m);
-      else this.transport.send(m);
-    }
+    if (!sendFirst) this.sendAll(rd.messages);
     if (rd.snapshot) await this.installSnapshot(rd.snapshot);
-    if (rd.committedEntries.length > 0) this.apply(rd.committedEntries);
+    if (committed.length > 0) this.apply(committed);
     for (const rs of rd.readStates) this.readDone(rs.context, rs.index);
     this.node.advance(rd);
     if (this.removedSelf) {
@@ -563,6 +574,13 @@ export class RaftLog implements ReplicatedLog {
         for (const p of w) this.submit(p);
       }
       this.startReadRound();
+    }
+  }
+
+  private sendAll(messages: Message[]): void {
+    for (const m of messages) {
+      if (m.type === 'MsgSnap') this.sendSnapshot(m);
+      else this.transport.send(m);
     }
   }
 

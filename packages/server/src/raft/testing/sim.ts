@@ -169,7 +169,8 @@ function linkKey(from: NodeId, to: NodeId): number {
 
 export class SimNode {
   raw?: RawNode;
-  pending?: { rd: Ready; doneAt: number };
+  /** a Ready whose write is in progress; `early`: its messages and durable commits went first */
+  pending?: { rd: Ready; doneAt: number; early: boolean; appliedEarly: number };
   /** state machine: sm[i - 1] is the value applied at index i */
   sm: string[] = [];
   applied = 0;
@@ -240,6 +241,8 @@ export class Cluster {
   private traceBuf: string[] = [];
   /** term -> node -> the candidate it durably voted for */
   private votes = new Map<number, Map<NodeId, NodeId>>();
+  /** vote grants sent: term → voter → candidate */
+  private grants = new Map<number, Map<NodeId, NodeId>>();
   /** conf-change index -> resulting configuration (as first applied anywhere) */
   private confAt = new Map<number, string>();
   /** the configuration of the highest conf-change index applied anywhere: the one in force */
@@ -392,6 +395,11 @@ export class Cluster {
 
   private send(m: Message): void {
     this.stats.messages++;
+    if (m.type === 'MsgVoteResp' && !m.reject) {
+      let byVoter = this.grants.get(m.term);
+      if (!byVoter) this.grants.set(m.term, (byVoter = new Map()));
+      byVoter.set(m.from, m.to);
+    }
     if (!this.linkUp(m.from, m.to) || this.rng.chance(this.opts.lossRate)) {
       this.drop(m);
       return;
@@ -454,9 +462,9 @@ export class Cluster {
         // every change to a node drains it, except a restart: the first round catches those
         if (round === 0) this.drain(n);
         if (n.pending && n.pending.doneAt <= this.now) {
-          const rd = n.pending.rd;
+          const { rd, early, appliedEarly } = n.pending;
           n.pending = undefined;
-          this.complete(n, rd);
+          this.complete(n, rd, early, appliedEarly);
           this.drain(n);
           progressed = true;
         }
@@ -488,8 +496,26 @@ export class Cluster {
       const rd = n.raw.ready();
       if (!rd) break;
       const delay = this.opts.diskDelayMax > 0 ? this.rng.int(this.opts.diskDelayMax + 1) : 0;
-      if (delay === 0) this.complete(n, rd);
-      else n.pending = { rd, doneAt: this.now + delay };
+      if (delay === 0) {
+        this.complete(n, rd, false, 0);
+        continue;
+      }
+      // as the server (raft-log.ts handle): a leader sends before its write completes, and
+      // everyone applies committed entries that are already durable
+      const early = n.raw.raft.state === 'leader';
+      if (early) this.sendMessages(n, rd);
+      let appliedEarly = 0;
+      // check the commit against the configuration it was made in, before applying it
+      this.observeCommit(n);
+      if (!rd.snapshot) {
+        const durable = n.storage.lastIndex();
+        for (const e of rd.committedEntries) {
+          if (e.index > durable) break;
+          this.apply(n, e);
+          appliedEarly = e.index;
+        }
+      }
+      n.pending = { rd, doneAt: this.now + delay, early, appliedEarly };
     }
     if (n.raw) this.observe(n);
   }
@@ -516,10 +542,21 @@ export class Cluster {
     }
   }
 
-  private complete(n: SimNode, rd: Ready): void {
+  private complete(n: SimNode, rd: Ready, sentEarly: boolean, appliedEarly: number): void {
     const raw = n.raw!;
     this.persist(n, rd);
     this.observeCommit(n);
+    if (!sentEarly) this.sendMessages(n, rd);
+    if (rd.snapshot) this.installSnapshot(n, rd.snapshot);
+    for (const e of rd.committedEntries) if (e.index > appliedEarly) this.apply(n, e);
+    for (const rs of rd.readStates) this.checkRead(n, rs);
+    raw.advance(rd);
+    this.observeCommit(n); // our own copy may just have completed a quorum
+    this.maybeCompact(n);
+  }
+
+  private sendMessages(n: SimNode, rd: Ready): void {
+    const raw = n.raw!;
     for (const m of rd.messages) {
       if (m.type === 'MsgSnap') {
         const cs = m.snapshot.meta.confState;
@@ -534,11 +571,6 @@ export class Cluster {
       }
       this.send(m);
     }
-    if (rd.snapshot) this.installSnapshot(n, rd.snapshot);
-    for (const e of rd.committedEntries) this.apply(n, e);
-    for (const rs of rd.readStates) this.checkRead(n, rs);
-    raw.advance(rd);
-    this.maybeCompact(n);
   }
 
   private installSnapshot(n: SimNode, s: Snapshot): void {
@@ -787,8 +819,14 @@ export class Cluster {
       this.fail(`node ${n.id} leads term ${term} but is no voter of ${confKey(n.conf)}`);
     const byNode = this.votes.get(term);
     // a single voter elects itself without waiting for its vote to be persisted
+    // A grant also counts when the voter durably moved past the term instead: one Ready can
+    // carry a vote for term T and then the state of term T+1 (only the latter is written),
+    // and a voter at T+1 can never vote in T again.
     const granted = voters.filter(
-      (v) => byNode?.get(v) === n.id || (voters.length === 1 && v === n.id),
+      (v) =>
+        byNode?.get(v) === n.id ||
+        (voters.length === 1 && v === n.id) ||
+        (this.grants.get(term)?.get(v) === n.id && this.node(v).durableTerm > term),
     );
     if (granted.length < Math.floor(voters.length / 2) + 1)
       this.fail(
@@ -801,10 +839,7 @@ export class Cluster {
     const voters = n.conf.voters;
     let held = 0;
     for (const v of voters) {
-      if (voters.length === 1 && v === n.id) {
-        held++; // a single voter commits before its write completes (the Ready persists first)
-        continue;
-      }
+      // (a leader's own copy counts only once durable, so a single voter is checked like any)
       const st = this.node(v).storage;
       const snapIndex = st.firstIndex() - 1;
       if (i <= snapIndex) held++;
