@@ -501,6 +501,7 @@ class Outgoing {
       if (this.connected) this.wasUp = false;
       this.connected = false;
       this.sock = undefined;
+      this.queued = [];
       if (this.closed) return;
       this.timer = setTimeout(() => this.start(), this.backoff);
       this.timer.unref();
@@ -508,11 +509,25 @@ class Outgoing {
     });
   }
 
+  /** messages sent in this tick, written together (one syscall per peer per tick, not per message) */
+  private queued: Buffer[] = [];
+  private flushQueued = false;
+
   private write(parts: Buffer[]): void {
+    this.flushNow(); // keep order with messages queued by send()
     const s = this.sock!;
     s.cork();
     for (const p of parts) s.write(p);
     s.uncork();
+  }
+
+  private flushNow(): void {
+    const q = this.queued;
+    if (q.length === 0) return;
+    this.queued = [];
+    const s = this.sock;
+    if (!s || !this.connected) return; // the connection went away: Raft retransmits
+    s.write(q.length === 1 ? q[0] : Buffer.concat(q));
   }
 
   /** Streams a snapshot file, then the MsgSnap; false if the connection failed meanwhile. */
@@ -555,7 +570,14 @@ class Outgoing {
   /** false if the message was dropped */
   send(body: Buffer[], kind = KIND_MSG): boolean {
     if (!this.connected || !this.sock || this.sock.writableLength > MAX_BUFFERED) return false;
-    this.write(frame(kind, body));
+    for (const b of frame(kind, body)) this.queued.push(b);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(() => {
+        this.flushQueued = false;
+        this.flushNow();
+      });
+    }
     return true;
   }
 
