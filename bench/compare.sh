@@ -37,6 +37,8 @@
 #   OUTDIR       where results.jsonl, table.md and server logs go
 #                (default /tmp/bench-compare.<timestamp>; kept)
 #   QUICK=1      quick mode (see below)
+#   DOCS=1       write this run's table into docs/benchmarks.md (the "Latest run"
+#                section, between its markers) and its chart to docs/benchmarks-put.svg
 #   QUIET_PCT QUIET_MAX  before each measured run wait (up to QUIET_MAX s,
 #                default 10) until the whole machine is below QUIET_PCT % of one
 #                core busy (default 30) over 1 s: the dev machine is shared
@@ -510,3 +512,21 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 log "all runs done in $((SECONDS - T0)) s"
 python3 "$HERE/table.py" "$RESULTS" --svg "$SVG_OUT" | tee "$OUTDIR/table.md"
+if [ "${DOCS:-0}" = 1 ]; then
+  # this run becomes the "Latest run" section of docs/benchmarks.md (between its markers),
+  # and its chart docs/benchmarks-put.svg when the run measured put against client counts
+  python3 - "$ROOT/docs/benchmarks.md" "$OUTDIR/meta.txt" "$OUTDIR/table.md" <<'PY'
+import sys
+doc_path, meta_path, table_path = sys.argv[1:4]
+begin, end = '<!-- compare.sh DOCS=1: begin -->', '<!-- compare.sh DOCS=1: end -->'
+doc = open(doc_path).read()
+if begin not in doc or end not in doc:
+    sys.exit(f'{doc_path}: markers {begin} / {end} not found')
+meta = ''.join(f'    {line}' for line in open(meta_path))
+section = f"{begin}\n\nWritten by `DOCS=1 bench/compare.sh`; the run's settings:\n\n{meta}\n{open(table_path).read()}\n{end}"
+head, rest = doc.split(begin, 1)
+open(doc_path, 'w').write(head + section + rest.split(end, 1)[1])
+PY
+  if has put && [ -s "$SVG_OUT" ]; then cp "$SVG_OUT" "$ROOT/docs/benchmarks-put.svg"; fi
+  log "docs/benchmarks.md (latest run) and the chart updated"
+fi
