@@ -5,7 +5,8 @@
 # medians and the Concord/etcd ratio.
 #
 # Usage (from anywhere):
-#   bench/compare.sh                 # full: ~15-20 min on the 2-core dev machine
+#   npm run bench:compare            # = bench/compare.sh after a build
+#   bench/compare.sh                 # full, every workload: ~30 min on the 2-core dev machine
 #   QUICK=1 bench/compare.sh         # smoke: fewer clients, short runs (~3 min)
 #
 # Environment:
@@ -25,9 +26,8 @@
 #   NODE_FLAGS   extra node flags for Concord (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
 #   SERVERS      order inside a round (default "etcd concord")
 #   ROUNDS       interleaved rounds (default 2)
-#   WORKLOADS    subset of: put txn range watch zk cluster zkcluster (default
-#                "put txn range watch"; zk, cluster and zkcluster are opt-in,
-#                e.g. WORKLOADS="zk cluster" or WORKLOADS=zk,cluster)
+#   WORKLOADS    subset of: put txn range watch zk cluster zkcluster (default:
+#                all of them; e.g. WORKLOADS="zk cluster" or WORKLOADS=zk,cluster)
 #   CPORT PPORT  client/peer port used by both servers (default: a free pair
 #                picked at start, from 23791 up; other people's servers on this
 #                machine may hold ports — the script checks the listener is ours)
@@ -76,7 +76,7 @@ CONCORD_MAIN="${CONCORD_MAIN:-}"
 NODE_FLAGS="${NODE_FLAGS:-}"
 SERVERS="${SERVERS:-etcd concord}"
 ROUNDS="${ROUNDS:-2}"
-WORKLOADS="${WORKLOADS:-put txn range watch}"
+WORKLOADS="${WORKLOADS:-put txn range watch zk cluster zkcluster}"
 WORKLOADS="${WORKLOADS//,/ }"
 ZK_JAR="${ZK_JAR:-/usr/share/java/zookeeper.jar}"
 ZK_CONF_DIR="${ZK_CONF_DIR:-/etc/zookeeper/conf}"
