@@ -5,8 +5,8 @@
  *
  * Order (ZooKeeper's FIFO client order): a write is proposed once every earlier request of the
  * connection has been started; a read runs once every earlier write has been applied; replies
- * leave in request order. Watch events are written as soon as the change is applied, so they
- * precede every reply computed after it.
+ * leave in request order. Watch events are queued as soon as the change is applied, so they
+ * precede every reply computed after it; what a tick queues leaves in one socket write.
  */
 import * as net from 'node:net';
 import type { Logger } from 'pino';
