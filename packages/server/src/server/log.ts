@@ -42,7 +42,11 @@ export class SingleNodeLog implements ReplicatedLog {
   private chain: Promise<void> = Promise.resolve();
   /** the newest group not yet committed, to which appends sharing its WAL batch are added */
   private lastGroup:
-    | { durable: Promise<void>; entries: CommittedEntry[]; waiters: SingleNodeLog['bufferedWaiters'] }
+    | {
+        durable: Promise<void>;
+        entries: CommittedEntry[];
+        waiters: SingleNodeLog['bufferedWaiters'];
+      }
     | undefined;
   onCommit: (entries: CommittedEntry[]) => void = () => undefined;
 
