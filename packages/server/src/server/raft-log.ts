@@ -167,6 +167,9 @@ export class RaftLog implements ReplicatedLog {
   private lastSnapshotIndex: number;
   private removedSelf = false;
   private snapshotWanted = false;
+  /** a background snapshot copy (startSnapshot) and its result, waiting for finishSnapshot */
+  private snapshotting: Promise<void> | undefined;
+  private snapshotMade: { snap: Snapshot; started: number } | undefined;
 
   onCommit: (entries: CommittedEntry[]) => void = () => undefined;
   /** called when this member becomes leader (true) or stops being leader (false) */
@@ -459,6 +462,7 @@ export class RaftLog implements ReplicatedLog {
     if (this.tickTimer) clearInterval(this.tickTimer);
     await this.transport.close().catch(() => undefined);
     while (this.processing) await this.processing;
+    await this.snapshotting;
     this.failAll(Errors.stopped());
     await this.wal.close();
   }
@@ -559,12 +563,14 @@ export class RaftLog implements ReplicatedLog {
       this.stopRemoved();
       return;
     }
+    if (this.snapshotMade) await this.finishSnapshot();
     if (
-      this.snapshotWanted ||
-      this.o.appliedIndex() - this.lastSnapshotIndex >= this.o.snapshotCount
+      !this.snapshotting &&
+      (this.snapshotWanted ||
+        this.o.appliedIndex() - this.lastSnapshotIndex >= this.o.snapshotCount)
     ) {
       this.snapshotWanted = false;
-      if (this.o.appliedIndex() > this.lastSnapshotIndex) await this.takeSnapshot();
+      if (this.o.appliedIndex() > this.lastSnapshotIndex) this.startSnapshot();
     }
     // a leader may have appeared: submit what waited for one
     if (this.node.raft.lead !== NONE) {
@@ -701,6 +707,9 @@ export class RaftLog implements ReplicatedLog {
 
   /** A leader's snapshot (already received and verified, and now in the WAL): load it. */
   private async installSnapshot(s: Snapshot): Promise<void> {
+    // the backend is about to be replaced: let a background copy of it finish first
+    await this.snapshotting;
+    this.snapshotMade = undefined;
     const file = this.o.snapshots.pathOf(s.meta.index, s.meta.term);
     this.log.info({ index: s.meta.index, term: s.meta.term }, 'installing snapshot');
     await this.o.installSnapshot(file);
@@ -718,9 +727,29 @@ export class RaftLog implements ReplicatedLog {
   }
 
   /** Copies the backend into a snapshot file, then compacts the log and the WAL below it. */
-  private async takeSnapshot(): Promise<void> {
+  /**
+   * Copies the backend into a snapshot file in the background: the copy of a large backend
+   * takes seconds, and a Raft loop paused that long stops heartbeats (followers then elect a
+   * new leader and proposals in flight fail). The copy is one LMDB read transaction and the
+   * snapshot's index is read from the copy itself, so applying meanwhile is safe. The Raft
+   * side (storage, WAL marker, log compaction) is done by finishSnapshot in the loop.
+   */
+  private startSnapshot(): void {
     const started = Date.now();
-    const snap = await this.o.snapshots.create(this.o.backend());
+    this.snapshotting = this.o.snapshots.create(this.o.backend()).then(
+      (snap) => {
+        this.snapshotMade = { snap, started };
+        this.kick();
+      },
+      (err: Error) => this.log.error({ err }, 'snapshot failed'),
+    );
+    void this.snapshotting.finally(() => (this.snapshotting = undefined));
+  }
+
+  private async finishSnapshot(): Promise<void> {
+    const { snap, started } = this.snapshotMade!;
+    this.snapshotMade = undefined;
+    if (snap.meta.index <= this.lastSnapshotIndex) return; // a received snapshot is newer
     this.lastSnapshotIndex = snap.meta.index;
     this.storage.setSnapshot(snap);
     // keep some entries for followers slightly behind (cheaper than a snapshot)

@@ -57,8 +57,8 @@ export class RaftSnapshots {
   }
 
   /**
-   * Copies the backend and stores it as a snapshot. The caller makes sure nothing is applied
-   * meanwhile (the Raft loop takes snapshots between Readys), so the copy is at one index.
+   * Copies the backend and stores it as a snapshot. Entries may be applied meanwhile: the copy
+   * is one LMDB read transaction, and its index, term and membership are read from the copy.
    */
   async create(backend: Backend): Promise<Snapshot> {
     const tmpDir = fs.mkdtempSync(path.join(this.dir, '.copy-'));
