@@ -425,30 +425,36 @@ export class Wal {
     }
     this.pending = undefined;
     const pos = this.size;
-    fs.writev(this.fd, b.bufs, pos, (err, written) => {
+    // The write itself only copies into the page cache: done here, synchronously, it saves a
+    // thread-pool round trip per batch (measurable on 1-client latency); the fdatasync, which
+    // waits for the disk, stays off the event loop.
+    let written: number;
+    try {
+      written = fs.writevSync(this.fd, b.bufs, pos);
+    } catch (err) {
+      return this.fail(err as Error, b);
+    }
+    // libuv loops over partial writes; a short count means something is badly wrong.
+    if (written !== b.bytes)
+      return this.fail(new Error(`short WAL write: ${written} of ${b.bytes} bytes`), b);
+    this.size = pos + written;
+    failpoint('wal-after-write');
+    failpoint('wal-before-fsync');
+    const syncStart = performance.now();
+    fs.fdatasync(this.fd, (err) => {
       if (err) return this.fail(err, b);
-      // libuv loops over partial writes; a short count means something is badly wrong.
-      if (written !== b.bytes)
-        return this.fail(new Error(`short WAL write: ${written} of ${b.bytes} bytes`), b);
-      this.size = pos + written;
-      failpoint('wal-after-write');
-      failpoint('wal-before-fsync');
-      const syncStart = performance.now();
-      fs.fdatasync(this.fd, (err2) => {
-        if (err2) return this.fail(err2, b);
-        this.onSync?.((performance.now() - syncStart) / 1000);
-        this.counters.syncs++;
-        this.counters.batches++;
-        this.counters.records += b.records;
-        this.counters.bytes += b.bytes;
-        if (b.hardState) this.hardState = b.hardState;
-        if (b.snapshot) this.snapshot = b.snapshot;
-        if (b.lastIndex !== undefined) this.lastIndex = b.lastIndex;
-        b.resolve();
-        // setImmediate, not nextTick: let the resolved callers run and append
-        // again first, so they land in the next batch together.
-        setImmediate(() => this.flushLoop());
-      });
+      this.onSync?.((performance.now() - syncStart) / 1000);
+      this.counters.syncs++;
+      this.counters.batches++;
+      this.counters.records += b.records;
+      this.counters.bytes += b.bytes;
+      if (b.hardState) this.hardState = b.hardState;
+      if (b.snapshot) this.snapshot = b.snapshot;
+      if (b.lastIndex !== undefined) this.lastIndex = b.lastIndex;
+      b.resolve();
+      // setImmediate, not nextTick: let the resolved callers run and append
+      // again first, so they land in the next batch together.
+      setImmediate(() => this.flushLoop());
     });
   }
 
