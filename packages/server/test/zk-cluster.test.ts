@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { ctl, makeMembers, Member, startMember, until, waitLeader } from './support/clusterKit';
 import { makeTemp, rmTemp } from './support/concordProcess';
 import { etcdctlSpawn, freePorts, sleep } from './support/servers';
-import { connectClient, RawZk, zookeeper } from './support/zk';
+import { connectClient, fourLetter, RawZk, zookeeper } from './support/zk';
 import { OpCode } from '../src/zk/records';
 
 const TOKEN = 'zk-cluster-test';
@@ -110,8 +110,13 @@ describe('zookeeper on a 3-member cluster', () => {
         ],
       });
     await Promise.all(ms.map((m) => m.proc!.waitReady(30_000)));
-    await waitLeader(ms, 30_000);
+    const { leader } = await waitLeader(ms, 30_000);
     for (const m of ms) assert.equal(await existsAt(m, '/'), true);
+    // as a ZooKeeper ensemble: srvr says leader on the Raft leader, follower elsewhere
+    for (const m of ms) {
+      const mode = /Mode: (\w+)/.exec(await fourLetter(m.zkPort, 'srvr'))?.[1];
+      assert.equal(mode, m === leader ? 'leader' : 'follower', m.name);
+    }
   });
 
   test('a session survives the death of the member it was connected to', T, async () => {

@@ -35,6 +35,15 @@ export interface FourLetterContext {
 
 const hex = (n: number) => '0x' + n.toString(16);
 
+/** ZooKeeper's server state: standalone on one member, else leader / follower (observer for
+ * a learner), so tools reading `srvr` or `mntr` see a cluster as they would an ensemble. */
+function serverState(s: ZkService): string {
+  const raft = s.server.raft;
+  if (!raft || raft.members().length <= 1) return 'standalone';
+  if (raft.isLeader) return 'leader';
+  return raft.isLearner ? 'observer' : 'follower';
+}
+
 export function isFourLetterWord(b: Buffer): boolean {
   return b.length >= 4 && FOUR_LETTER_WORDS.includes(b.toString('latin1', 0, 4));
 }
@@ -53,7 +62,7 @@ export function fourLetterAnswer(cmd: string, ctx: FourLetterContext): string {
     }
     out += 'Latency min/avg/max: 0/0.0/0\n';
     out += `Received: ${s.packetsReceived}\nSent: ${s.packetsSent}\nConnections: ${s.connectionCount}\nOutstanding: 0\n`;
-    out += `Zxid: ${hex(s.zxid)}\nMode: standalone\nNode count: ${s.store.count() + 1}\n`;
+    out += `Zxid: ${hex(s.zxid)}\nMode: ${serverState(s)}\nNode count: ${s.store.count() + 1}\n`;
     return out;
   };
   switch (cmd) {
@@ -67,7 +76,7 @@ export function fourLetterAnswer(cmd: string, ctx: FourLetterContext): string {
       const w = s.watchSummary();
       const lines: Array<[string, string | number]> = [
         ['zk_version', ZK_VERSION],
-        ['zk_server_state', 'standalone'],
+        ['zk_server_state', serverState(s)],
         ['zk_avg_latency', 0],
         ['zk_max_latency', 0],
         ['zk_min_latency', 0],
