@@ -6,7 +6,7 @@
 #
 # Usage (from anywhere):
 #   npm run bench:compare            # = bench/compare.sh after a build
-#   bench/compare.sh                 # full, every workload: ~30 min on the 2-core dev machine
+#   bench/compare.sh                 # full, every workload: ~20 min on a quiet 2-core machine
 #   QUICK=1 bench/compare.sh         # smoke: fewer clients, short runs (~3 min)
 #
 # Environment:
