@@ -290,6 +290,10 @@ export class EtcdServer {
   private clusterIdLong: Long | undefined;
   private memberIdLong: Long | undefined;
 
+  get raftTerm(): number {
+    return this.log ? this.log.term : 1;
+  }
+
   header(revision?: number): etcdserverpb.IResponseHeader {
     // the ids never change: build their Long values once, not per response
     this.clusterIdLong ??= long(this.clusterId);

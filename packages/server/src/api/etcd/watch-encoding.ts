@@ -24,19 +24,92 @@ export function encodedEvent(ev: MvccEvent, prev: boolean): Buffer {
   return b;
 }
 
-let lastHeader: { header: etcdserverpb.IResponseHeader; bytes: Buffer } | undefined;
+const lastHeader = new WeakMap<object, { revision: number; term: number; bytes: Buffer }>();
 
-/** Header bytes, reused while the header object is the same one. */
-export function encodedHeader(header: etcdserverpb.IResponseHeader): Buffer {
-  if (lastHeader?.header !== header)
-    lastHeader = {
-      header,
-      bytes: Buffer.from(etcdserverpb.ResponseHeader.encode(header).finish()),
-    };
-  return lastHeader.bytes;
+/**
+ * Header bytes of `server` for a revision, reused while revision and term stay the same (one
+ * change is fanned out to every watcher with the same header). `make` builds the header.
+ */
+export function encodedHeader(
+  server: object,
+  revision: number,
+  term: number,
+  make: () => etcdserverpb.IResponseHeader,
+): Buffer {
+  let h = lastHeader.get(server);
+  if (h?.revision !== revision || h.term !== term) {
+    h = { revision, term, bytes: Buffer.from(etcdserverpb.ResponseHeader.encode(make()).finish()) };
+    lastHeader.set(server, h);
+  }
+  return h.bytes;
 }
 
-export function encodeWatchEvents(
+function varintSize(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+function putVarint(b: Buffer, pos: number, v: number): number {
+  while (v >= 0x80) {
+    b[pos++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  b[pos++] = v;
+  return pos;
+}
+
+/**
+ * One WatchResponse, already framed as a gRPC message (flag byte + 4-byte length + bytes):
+ * written straight into one buffer, since this runs once per watcher per change.
+ * watch_id is non-negative here (ids are assigned from 0 or chosen ≥ 0 by the client).
+ */
+export function encodeWatchEventsFramed(
+  header: Buffer,
+  watchId: number,
+  events: Buffer[],
+  fragment: boolean,
+): Buffer {
+  if (watchId < 0) {
+    // int64 varint of a negative id: leave it to protobufjs
+    const body = encodeWatchEvents(header, watchId, events, fragment);
+    const f = Buffer.allocUnsafe(5 + body.length);
+    f[0] = 0;
+    f.writeUInt32BE(body.length, 1);
+    body.copy(f, 5);
+    return f;
+  }
+  let len = 1 + varintSize(header.length) + header.length;
+  if (watchId !== 0) len += 1 + varintSize(watchId);
+  if (fragment) len += 2;
+  for (const e of events) len += 1 + varintSize(e.length) + e.length;
+  const b = Buffer.allocUnsafe(5 + len);
+  b[0] = 0;
+  b.writeUInt32BE(len, 1);
+  let pos = 5;
+  b[pos++] = (1 << 3) | 2;
+  pos = putVarint(b, pos, header.length);
+  pos += header.copy(b, pos);
+  if (watchId !== 0) {
+    b[pos++] = (2 << 3) | 0;
+    pos = putVarint(b, pos, watchId);
+  }
+  if (fragment) {
+    b[pos++] = (7 << 3) | 0;
+    b[pos++] = 1;
+  }
+  for (const e of events) {
+    b[pos++] = (11 << 3) | 2;
+    pos = putVarint(b, pos, e.length);
+    pos += e.copy(b, pos);
+  }
+  return b;
+}
+
+function encodeWatchEvents(
   header: Buffer,
   watchId: number,
   events: Buffer[],

@@ -4,7 +4,7 @@ import { EtcdServer } from '../../server/etcd-server';
 import { Watcher, WatchSink } from '../../watch/watch-hub';
 import { MvccEvent } from '../../mvcc/types';
 import { buf, num } from '../../server/pb';
-import { encodedEvent, encodedHeader, encodeWatchEvents } from './watch-encoding';
+import { encodedEvent, encodedHeader, encodeWatchEventsFramed } from './watch-encoding';
 
 type WatchCall = StreamCall<etcdserverpb.WatchRequest, etcdserverpb.IWatchResponse>;
 
@@ -149,9 +149,11 @@ export class WatchStream implements WatchSink {
     if (!sw) return true;
     const prev = watcher.opts.prevKv;
     const encoded = events.map((ev) => encodedEvent(ev, prev));
-    const header = encodedHeader(this.server.header(revision));
+    const header = encodedHeader(this.server, revision, this.server.raftTerm, () =>
+      this.server.header(revision),
+    );
     if (sw.fragment) this.sendFragmented(sw, header, encoded);
-    else this.writeRaw(encodeWatchEvents(header, sw.id, encoded, false));
+    else this.writeFramed(encodeWatchEventsFramed(header, sw.id, encoded, false));
     if (this.progressPending) queueMicrotask(() => this.maybeSendProgress());
     return this.writable;
   }
@@ -173,14 +175,20 @@ export class WatchStream implements WatchSink {
     }
     chunks.push(chunk);
     chunks.forEach((c, i) =>
-      this.writeRaw(encodeWatchEvents(header, sw.id, c, i < chunks.length - 1)),
+      this.writeFramed(encodeWatchEventsFramed(header, sw.id, c, i < chunks.length - 1)),
     );
   }
 
-  /** Writes an already encoded WatchResponse (the Watch method's serializer passes Buffers through). */
-  private writeRaw(bytes: Buffer): void {
+  /** Writes a WatchResponse already framed as a gRPC message (see encodeWatchEventsFramed). */
+  private writeFramed(framed: Buffer): void {
     if (this.closed) return;
-    (this.call as unknown as { write(b: Buffer): boolean }).write(bytes);
+    const call = this.call as unknown as {
+      writeFramed?(b: Buffer): boolean;
+      write(b: Buffer): boolean;
+    };
+    // the JSON gateway's call takes the message bytes without the gRPC prefix
+    if (call.writeFramed) call.writeFramed(framed);
+    else call.write(framed.subarray(5));
   }
 
   compacted(watcher: Watcher, compactRevision: number): void {

@@ -201,6 +201,14 @@ export class StreamCall<Req, Res> extends EventEmitter {
     return !this.writableNeedDrain;
   }
 
+  /** Sends one message already framed (flag byte, 4-byte length, bytes): no copy. */
+  writeFramed(framed: Buffer): boolean {
+    if (this.ended || this.cancelled) return false;
+    this.stream.sendHeaders(RESPONSE_HEADERS);
+    this.stream.sendData(framed);
+    return !this.writableNeedDrain;
+  }
+
   /** Ends the call with OK. */
   end(): void {
     if (this.ended || this.cancelled) return;
