@@ -121,7 +121,12 @@ export class EtcdServer {
       // Raft serves lagging followers from the log: keep every entry (no compaction yet)
       fromIndex: members ? 0 : applied + 1,
       log: (msg) => cfg.logger.warn({ component: 'wal' }, msg),
-      onSync: (seconds) => server.metrics.walFsync.observe(seconds),
+      onSync: (seconds) => {
+        server.metrics.walFsync.observe(seconds);
+        // as etcd's "slow fdatasync": a member whose disk stalls this long misses heartbeats
+        if (seconds >= 1)
+          cfg.logger.warn({ component: 'wal', took: `${seconds.toFixed(3)}s` }, 'slow fdatasync');
+      },
     });
     // Cluster: the WAL recorded a leader's snapshot the backend does not hold yet (a crash
     // between the two): install it from the snap directory first.
