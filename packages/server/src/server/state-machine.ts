@@ -1,7 +1,7 @@
 import { concordpb, etcdserverpb } from '@concord/proto';
 import { Backend } from '../backend/backend';
 import { KvStore, WriteTxn } from '../mvcc/kv-store';
-import { KeyValue, MvccError, MvccEvent, RangeQuery } from '../mvcc/types';
+import { KeyValue, MvccError, MvccEvent, RangeQuery, rangeQuery } from '../mvcc/types';
 import { LeaseStore } from '../lease/lease-store';
 import { EtcdError, Errors } from './errors';
 import { big, buf, long, num, toPbKv } from './pb';
@@ -307,20 +307,7 @@ export class StateMachine {
     const kvs =
       end.length === 0
         ? [this.kv.get(key)].filter((x): x is KeyValue => !!x)
-        : this.kv.range({
-            key,
-            rangeEnd: end,
-            limit: 0,
-            revision: 0,
-            sortOrder: 0,
-            sortTarget: 0,
-            keysOnly: false,
-            countOnly: false,
-            minModRevision: 0,
-            maxModRevision: 0,
-            minCreateRevision: 0,
-            maxCreateRevision: 0,
-          }).kvs;
+        : this.kv.range(rangeQuery({ key, rangeEnd: end })).kvs;
     if (kvs.length === 0) {
       // etcd: a VALUE compare on a missing key always fails; others compare against zeros
       if (target === T.VALUE) return false;
