@@ -56,34 +56,28 @@ function unary<Req, Res>(
     grpc_method: method,
     grpc_code: 'OK',
   });
+  const fail = (err: unknown, callback: (e: ServiceError) => void): void => {
+    server.metrics.grpcHandled.inc({
+      grpc_type: 'unary',
+      grpc_service: service,
+      grpc_method: method,
+      grpc_code: codeName(err),
+    });
+    callback(toStatus(err));
+  };
   return (call, callback) => {
     let result: Promise<Res> | Res;
     try {
       result = fn(call.request);
     } catch (err) {
-      server.metrics.grpcHandled.inc({
-        grpc_type: 'unary',
-        grpc_service: service,
-        grpc_method: method,
-        grpc_code: codeName(err),
-      });
-      callback(toStatus(err));
-      return;
+      return fail(err, callback);
     }
     Promise.resolve(result).then(
       (res) => {
         handledOk.inc();
         callback(null, res);
       },
-      (err: unknown) => {
-        server.metrics.grpcHandled.inc({
-          grpc_type: 'unary',
-          grpc_service: service,
-          grpc_method: method,
-          grpc_code: codeName(err),
-        });
-        callback(toStatus(err));
-      },
+      (err: unknown) => fail(err, callback),
     );
   };
 }

@@ -234,6 +234,18 @@ export class StreamCall<Req, Res> extends EventEmitter {
   }
 }
 
+/** Decodes a request message; a malformed one is INTERNAL, as grpc-js answers it. */
+function deserialize(def: MethodDefinition, bytes: Buffer): unknown {
+  try {
+    return def.requestDeserialize(bytes);
+  } catch (e) {
+    throw {
+      code: GrpcStatus.INTERNAL,
+      details: `Error deserializing request: ${(e as Error).message}`,
+    } satisfies ServiceError;
+  }
+}
+
 function finishWithStatus(stream: H2Stream, code: number, details: string): void {
   if (stream.headersSent) {
     stream.end(encodeHeaders(statusFields(code, details)));
@@ -354,12 +366,9 @@ export class GrpcServer implements ServiceRegistry {
           });
         let decoded: unknown;
         try {
-          decoded = def.requestDeserialize(request);
+          decoded = deserialize(def, request);
         } catch (e) {
-          return fail({
-            code: GrpcStatus.INTERNAL,
-            details: `Error deserializing request: ${(e as Error).message}`,
-          });
+          return fail(e as ServiceError);
         }
         const handler = route.impl as unknown as UnaryHandler<unknown, unknown>;
         const respond: UnaryCallback<unknown> = (err, value) => {
@@ -419,12 +428,9 @@ export class GrpcServer implements ServiceRegistry {
         for (const m of msgs) {
           let decoded: unknown;
           try {
-            decoded = def.requestDeserialize(m);
+            decoded = deserialize(def, m);
           } catch (e) {
-            return fail({
-              code: GrpcStatus.INTERNAL,
-              details: `Error deserializing request: ${(e as Error).message}`,
-            });
+            return fail(e as ServiceError);
           }
           if (started) call.emit('data', decoded);
           else if (call.request === undefined) call.request = decoded;
