@@ -166,22 +166,7 @@ describe('cluster restore from a snapshot', { timeout: 300_000 }, () => {
     members = [];
     const [m] = await makeMembers(work, ['solo']);
     restore(backup, m, [m], 'restore-solo');
-    single = ConcordProcess.start({
-      dataDir: m.dataDir,
-      port: m.clientPort,
-      extraArgs: [
-        '--name',
-        m.name,
-        '--listen-peer-urls',
-        peerUrl(m),
-        '--initial-advertise-peer-urls',
-        peerUrl(m),
-        '--initial-cluster',
-        initialCluster([m]),
-        '--initial-cluster-token',
-        'restore-solo',
-      ],
-    });
+    single = startMember(m, [m], { token: 'restore-solo' });
     await single.waitReady(30_000);
     const got = await getPrefix(m.endpoint, 'k/');
     assert.deepEqual(got, backupKeys);
