@@ -117,9 +117,14 @@ export class KvStore {
 
   /** Latest value of one key, or undefined. */
   get(key: Buffer): KeyValue | undefined {
+    return this.getLive(key)?.kv;
+  }
+
+  /** Latest value of one key and where its record is (see PutOptions.replaces). */
+  getLive(key: Buffer): LiveRecord | undefined {
     if (key.length > LMDB_MAX_KEY_BYTES) return undefined; // never stored (see scanKeys)
     const ptr = this.backend.keys.getBinary(key);
-    return ptr ? this.readPointer(ptr) : undefined;
+    return ptr ? { kv: this.readPointer(ptr), at: parseRevKey(ptr) } : undefined;
   }
 
   /**
@@ -333,6 +338,22 @@ export class KvStore {
   }
 }
 
+/** A key's live record: its value and the revision pointer it is stored under. */
+export interface LiveRecord {
+  kv: KeyValue;
+  at: RevPointer;
+}
+
+export interface PutOptions {
+  /** stored with the record (KeyValue.timeMs): ZooKeeper's mtime */
+  timeMs?: number;
+  /**
+   * The key's live record as the caller read it (KvStore.getLive) in this same backend
+   * transaction, with no write to the key since: saves reading it again.
+   */
+  replaces?: LiveRecord;
+}
+
 /**
  * One atomic change set: all its writes get the same main revision (and increasing sub
  * revisions), as an etcd txn. Reads through the store inside the same backend transaction see
@@ -351,22 +372,37 @@ export class WriteTxn {
     return this.sub > 0;
   }
 
-  put(key: Buffer, value: Buffer, lease: bigint): MvccEvent {
+  put(key: Buffer, value: Buffer, lease: bigint, opts?: PutOptions): MvccEvent {
     const b = this.store.backend;
-    const prevPtr = key.length > LMDB_MAX_KEY_BYTES ? undefined : b.keys.getBinary(key);
     let prevKv: KeyValue | undefined;
     let prev: RevPointer | undefined;
-    if (prevPtr) {
-      prev = parseRevKey(prevPtr);
-      prevKv = this.store.readRevision(prev);
+    if (opts?.replaces) {
+      prevKv = opts.replaces.kv;
+      prev = opts.replaces.at;
+    } else {
+      const prevPtr = key.length > LMDB_MAX_KEY_BYTES ? undefined : b.keys.getBinary(key);
+      if (prevPtr) {
+        prev = parseRevKey(prevPtr);
+        prevKv = this.store.readRevision(prev);
+      }
     }
     const createRevision = prevKv ? prevKv.createRevision : this.revision;
     const version = prevKv ? prevKv.version + 1 : 1;
     const rk = revKey(this.revision, this.sub++);
     const keyCopy = Buffer.from(key);
+    const timeMs = opts?.timeMs;
     b.revs.putSync(
       rk,
-      encodeRecord({ type: EVENT_PUT, createRevision, version, lease, prev, key: keyCopy, value }),
+      encodeRecord({
+        type: EVENT_PUT,
+        createRevision,
+        version,
+        lease,
+        prev,
+        key: keyCopy,
+        value,
+        timeMs,
+      }),
     );
     b.keys.putSync(keyCopy, rk);
     const leases = this.store._leases();
@@ -374,11 +410,16 @@ export class WriteTxn {
       leases.detach(prevKv.lease, keyCopy);
     if (leases && lease !== 0n && (!prevKv || prevKv.lease !== lease))
       leases.attach(lease, keyCopy);
-    const ev: MvccEvent = {
-      type: EVENT_PUT,
-      kv: { key: keyCopy, createRevision, modRevision: this.revision, version, value, lease },
-      prevKv,
+    const kv: KeyValue = {
+      key: keyCopy,
+      createRevision,
+      modRevision: this.revision,
+      version,
+      value,
+      lease,
     };
+    if (timeMs !== undefined) kv.timeMs = timeMs;
+    const ev: MvccEvent = { type: EVENT_PUT, kv, prevKv };
     this.events.push(ev);
     return ev;
   }

@@ -5,17 +5,22 @@ import { KeyValue, EVENT_DELETE, EVENT_PUT, EventType } from './types';
  *
  * revs key (12 bytes): main revision u64 BE | sub revision u32 BE — so LMDB orders by revision.
  * revs value:
- *   0  type u8 (0 put, 1 delete)
+ *   0  flags u8: bit 0 = delete (else put), bit 1 = a change time follows the header
  *   1  create revision u64 BE
  *   9  version u64 BE
  *   17 lease i64 BE
  *   25 previous live version of this key: main u64 BE | sub u32 BE (0,0 when none)
  *   37 key length u32 BE
- *   41 key bytes, then value bytes
+ *   41 (bit 1 only) change time, ms since the epoch, u64 BE — ZooKeeper's mtime, so a setData
+ *      need not rewrite the znode's metadata record as well
+ *   41 or 49: key bytes, then value bytes
  * keys value: the 12-byte revs key of the key's latest (live) record.
  */
 export const REV_KEY_BYTES = 12;
 const HEADER_BYTES = 41;
+const TIME_BYTES = 8;
+const FLAG_DELETE = 1;
+const FLAG_TIME = 2;
 const TWO_32 = 4294967296;
 
 export interface RevPointer {
@@ -31,6 +36,8 @@ export interface StoredRecord {
   prev: RevPointer | undefined;
   key: Buffer;
   value: Buffer;
+  /** when the writer recorded one: the entry's time (ms) */
+  timeMs?: number;
 }
 
 function writeU64(b: Buffer, v: number, off: number): void {
@@ -54,17 +61,23 @@ export function parseRevKey(b: Buffer): RevPointer {
 }
 
 export function encodeRecord(r: StoredRecord): Buffer {
-  const b = Buffer.allocUnsafe(HEADER_BYTES + r.key.length + r.value.length);
-  b[0] = r.type;
+  const keyAt = r.timeMs === undefined ? HEADER_BYTES : HEADER_BYTES + TIME_BYTES;
+  const b = Buffer.allocUnsafe(keyAt + r.key.length + r.value.length);
+  b[0] = (r.type === EVENT_DELETE ? FLAG_DELETE : 0) | (r.timeMs === undefined ? 0 : FLAG_TIME);
   writeU64(b, r.createRevision, 1);
   writeU64(b, r.version, 9);
   b.writeBigInt64BE(r.lease, 17);
   writeU64(b, r.prev ? r.prev.main : 0, 25);
   b.writeUInt32BE(r.prev ? r.prev.sub : 0, 33);
   b.writeUInt32BE(r.key.length, 37);
-  r.key.copy(b, HEADER_BYTES);
-  r.value.copy(b, HEADER_BYTES + r.key.length);
+  if (r.timeMs !== undefined) writeU64(b, r.timeMs, HEADER_BYTES);
+  r.key.copy(b, keyAt);
+  r.value.copy(b, keyAt + r.key.length);
   return b;
+}
+
+function keyOffset(b: Buffer): number {
+  return b[0] & FLAG_TIME ? HEADER_BYTES + TIME_BYTES : HEADER_BYTES;
 }
 
 export function decodeRecord(b: Buffer): StoredRecord {
@@ -73,23 +86,27 @@ export function decodeRecord(b: Buffer): StoredRecord {
   const keyLen = b.readUInt32BE(37);
   const leaseHi = b.readUInt32BE(17);
   const leaseLo = b.readUInt32BE(21);
-  return {
-    type: b[0] === EVENT_DELETE ? EVENT_DELETE : EVENT_PUT,
+  const keyAt = keyOffset(b);
+  const rec: StoredRecord = {
+    type: b[0] & FLAG_DELETE ? EVENT_DELETE : EVENT_PUT,
     createRevision: readU64(b, 1),
     version: readU64(b, 9),
     lease: leaseHi === 0 && leaseLo === 0 ? 0n : b.readBigInt64BE(17),
     prev: prevMain === 0 ? undefined : { main: prevMain, sub: prevSub },
-    key: b.subarray(HEADER_BYTES, HEADER_BYTES + keyLen),
-    value: b.subarray(HEADER_BYTES + keyLen),
+    key: b.subarray(keyAt, keyAt + keyLen),
+    value: b.subarray(keyAt + keyLen),
   };
+  if (b[0] & FLAG_TIME) rec.timeMs = readU64(b, HEADER_BYTES);
+  return rec;
 }
 
 /** Only the key and type, for scans that need nothing else. */
 export function recordKeyAndType(b: Buffer): { key: Buffer; type: EventType } {
   const keyLen = b.readUInt32BE(37);
+  const keyAt = keyOffset(b);
   return {
-    key: b.subarray(HEADER_BYTES, HEADER_BYTES + keyLen),
-    type: b[0] === EVENT_DELETE ? EVENT_DELETE : EVENT_PUT,
+    key: b.subarray(keyAt, keyAt + keyLen),
+    type: b[0] & FLAG_DELETE ? EVENT_DELETE : EVENT_PUT,
   };
 }
 
@@ -97,7 +114,7 @@ export function toKeyValue(rec: StoredRecord, modRevision: number): KeyValue {
   if (rec.type === EVENT_DELETE) {
     return { key: rec.key, createRevision: 0, modRevision, version: 0, value: EMPTY, lease: 0n };
   }
-  return {
+  const kv: KeyValue = {
     key: rec.key,
     createRevision: rec.createRevision,
     modRevision,
@@ -105,6 +122,8 @@ export function toKeyValue(rec: StoredRecord, modRevision: number): KeyValue {
     value: rec.value,
     lease: rec.lease,
   };
+  if (rec.timeMs !== undefined) kv.timeMs = rec.timeMs;
+  return kv;
 }
 
 export const EMPTY = Buffer.alloc(0);

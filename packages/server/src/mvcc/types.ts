@@ -11,6 +11,8 @@ export interface KeyValue {
   value: Buffer;
   /** lease id (64-bit signed); 0n when none */
   lease: bigint;
+  /** the change's time (ms), only where the writer recorded one (ZooKeeper writes: mtime) */
+  timeMs?: number;
 }
 
 export const EVENT_PUT = 0;

@@ -6,15 +6,18 @@
  * Storage (docs/architecture.md, "ZooKeeper"):
  *  - znode data: MVCC key "/zookeeper" + path (czxid = create_revision, mzxid = mod_revision,
  *    version = MVCC version - 1); only create and setData put it, delete deletes it;
- *  - zk_nodes: path → metadata etcd has not (ctime, mtime, cversion, aversion, ephemeral owner,
- *    pzxid, child count, sequence counter, ACL); a znode exists iff it has this record;
+ *  - zk_nodes: path → metadata etcd has not (ctime, cversion, aversion, ephemeral owner, pzxid,
+ *    child count, sequence counter, ACL; binary, see encodeMeta); a znode exists iff it has
+ *    this record. mtime is the time stored with the data key's MVCC record (KeyValue.timeMs),
+ *    so a setData writes the data key only; the record's mtime is the fallback for data keys
+ *    written without a time (by etcd clients, or before times were stored);
  *  - zk_children: parent path + NUL + child name → children index;
  *  - zk_sessions: session id → timeout and password; zk_ephemerals: session id + path.
  */
 import { Limits } from '../server/errors';
 import { concordpb } from '@concord/proto';
 import { Backend } from '../backend/backend';
-import { KvStore, WriteTxn } from '../mvcc/kv-store';
+import { KvStore, LiveRecord, WriteTxn } from '../mvcc/kv-store';
 import { big, buf, num } from '../server/pb';
 import { checkAcl, fixupAcl } from './acl';
 import { JuteError, JuteReader } from './jute';
@@ -57,6 +60,8 @@ export interface ZNode {
   /** creates under this node so far: the next sequential suffix */
   seq: number;
   acl: Acl[];
+  /** the data key's record as read in this transaction (null: none); undefined: not read */
+  live?: LiveRecord | null;
 }
 
 export interface SessionRecord {
@@ -81,17 +86,133 @@ export interface ZkApplyResult {
   results?: MultiResult[];
 }
 
+/** The zk_nodes record. */
 interface Meta {
   czxid: number;
   ctime: number;
+  /** mtime for a data key whose record has no time */
   mtime: number;
   cversion: number;
   aversion: number;
-  eph: string;
+  ephemeralOwner: bigint;
   pzxid: number;
-  nc: number;
+  numChildren: number;
   seq: number;
-  acl: Array<[number, string, string]>;
+  acl: Acl[];
+}
+
+const ROOT_META: Meta = {
+  czxid: 0,
+  ctime: 0,
+  mtime: 0,
+  cversion: 0,
+  aversion: 0,
+  ephemeralOwner: 0n,
+  pzxid: 0,
+  numChildren: 0,
+  seq: 0,
+  acl: [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }],
+};
+
+/**
+ * zk_nodes record, binary (format 1): u8 1 | czxid, ctime, mtime, cversion, aversion, pzxid,
+ * numChildren, seq as f64 BE | ephemeralOwner i64 BE | u16 ACL count, then per ACL entry
+ * i32 perms, u16 + scheme, u16 + id (UTF-8). Numbers are doubles so every value the JSON
+ * records held round-trips unchanged.
+ */
+const META_FORMAT = 1;
+const META_FIXED = 1 + 8 * 8 + 8 + 2;
+
+export function encodeMeta(m: Meta): Buffer {
+  let size = META_FIXED;
+  const acl = m.acl.map((a) => ({
+    perms: a.perms,
+    scheme: Buffer.from(a.id.scheme, 'utf8'),
+    id: Buffer.from(a.id.id, 'utf8'),
+  }));
+  for (const a of acl) size += 4 + 2 + a.scheme.length + 2 + a.id.length;
+  const b = Buffer.allocUnsafe(size);
+  b[0] = META_FORMAT;
+  let off = 1;
+  for (const v of [
+    m.czxid,
+    m.ctime,
+    m.mtime,
+    m.cversion,
+    m.aversion,
+    m.pzxid,
+    m.numChildren,
+    m.seq,
+  ])
+    off = b.writeDoubleBE(v, off);
+  off = b.writeBigInt64BE(m.ephemeralOwner, off);
+  off = b.writeUInt16BE(acl.length, off);
+  for (const a of acl) {
+    off = b.writeInt32BE(a.perms, off);
+    off = b.writeUInt16BE(a.scheme.length, off);
+    off += a.scheme.copy(b, off);
+    off = b.writeUInt16BE(a.id.length, off);
+    off += a.id.copy(b, off);
+  }
+  return b;
+}
+
+/** Decodes a zk_nodes record: binary, or the JSON of data directories written before it. */
+export function decodeMeta(raw: Buffer): Meta {
+  if (raw[0] === 0x7b /* '{' */) {
+    const j = JSON.parse(raw.toString('utf8')) as {
+      czxid: number;
+      ctime: number;
+      mtime: number;
+      cversion: number;
+      aversion: number;
+      eph: string;
+      pzxid: number;
+      nc: number;
+      seq: number;
+      acl: Array<[number, string, string]>;
+    };
+    return {
+      czxid: j.czxid,
+      ctime: j.ctime,
+      mtime: j.mtime,
+      cversion: j.cversion,
+      aversion: j.aversion,
+      ephemeralOwner: BigInt(j.eph),
+      pzxid: j.pzxid,
+      numChildren: j.nc,
+      seq: j.seq,
+      acl: j.acl.map(([perms, scheme, id]) => ({ perms, id: { scheme, id } })),
+    };
+  }
+  if (raw[0] !== META_FORMAT || raw.length < META_FIXED)
+    throw new Error(`zk_nodes: unknown record format ${raw[0]} (${raw.length} bytes)`);
+  const d = (i: number): number => raw.readDoubleBE(1 + 8 * i);
+  const n = raw.readUInt16BE(META_FIXED - 2);
+  const acl: Acl[] = [];
+  let off = META_FIXED;
+  for (let i = 0; i < n; i++) {
+    const perms = raw.readInt32BE(off);
+    const sl = raw.readUInt16BE(off + 4);
+    const scheme = raw.toString('utf8', off + 6, off + 6 + sl);
+    off += 6 + sl;
+    const il = raw.readUInt16BE(off);
+    const id = raw.toString('utf8', off + 2, off + 2 + il);
+    off += 2 + il;
+    acl.push({ perms, id: { scheme, id } });
+  }
+  return {
+    czxid: d(0),
+    ctime: d(1),
+    mtime: d(2),
+    cversion: d(3),
+    aversion: d(4),
+    pzxid: d(5),
+    numChildren: d(6),
+    seq: d(7),
+    ephemeralOwner: raw.readBigInt64BE(1 + 8 * 8),
+    acl,
+  };
 }
 
 /** EphemeralType: a container's ephemeralOwner (Long.MIN_VALUE) */
@@ -206,49 +327,43 @@ export class ZnodeStore {
 
   // ------------------------------------------------------------------ reads
 
-  /** The znode at path; withData false leaves data empty, version 0 and mzxid = czxid (see loadData). */
+  /**
+   * The znode at path; withData false leaves data empty, version 0, mzxid = czxid and the
+   * stored fallback mtime (see loadData).
+   */
   getNode(path: string, withData = true): ZNode | undefined {
     const raw = this.backend.zkNodes.getBinary(Buffer.from(path, 'utf8'));
     if (!raw && path !== '/') return undefined;
-    const m: Meta = raw
-      ? (JSON.parse(raw.toString('utf8')) as Meta)
-      : {
-          czxid: 0,
-          ctime: 0,
-          mtime: 0,
-          cversion: 0,
-          aversion: 0,
-          eph: '0',
-          pzxid: 0,
-          nc: 0,
-          seq: 0,
-          acl: [[Perms.ALL, 'world', 'anyone']],
-        };
-    const kv = withData ? this.kv.get(dataKey(path)) : undefined;
-    return {
+    const m = raw ? decodeMeta(raw) : ROOT_META;
+    const n: ZNode = {
       path,
-      data: kv ? kv.value : EMPTY,
+      data: EMPTY,
       czxid: m.czxid,
-      mzxid: kv ? kv.modRevision : m.czxid,
+      mzxid: m.czxid,
       ctime: m.ctime,
       mtime: m.mtime,
-      version: kv ? kv.version - 1 : 0,
+      version: 0,
       cversion: m.cversion,
       aversion: m.aversion,
-      ephemeralOwner: BigInt(m.eph),
+      ephemeralOwner: m.ephemeralOwner,
       pzxid: m.pzxid,
-      numChildren: m.nc,
+      numChildren: m.numChildren,
       seq: m.seq,
-      acl: m.acl.map(([perms, scheme, id]) => ({ perms, id: { scheme, id } })),
+      acl: m.acl,
     };
+    if (withData) this.loadData(n);
+    return n;
   }
 
-  /** Fills in data, version and mzxid of a node read with getNode(path, false). */
+  /** Fills in data, version, mzxid and mtime from the node's data key. */
   loadData(n: ZNode): void {
-    const kv = this.kv.get(dataKey(n.path));
-    n.data = kv ? kv.value : EMPTY;
-    n.mzxid = kv ? kv.modRevision : n.czxid;
-    n.version = kv ? kv.version - 1 : 0;
+    const live = this.kv.getLive(dataKey(n.path));
+    n.live = live ?? null;
+    if (!live) return;
+    n.data = live.kv.value;
+    n.mzxid = live.kv.modRevision;
+    n.version = live.kv.version - 1;
+    if (live.kv.timeMs !== undefined) n.mtime = live.kv.timeMs;
   }
 
   children(path: string): string[] {
@@ -300,15 +415,18 @@ export class ZnodeStore {
     const out: string[] = [];
     for (const { key, value } of this.backend.zkNodes.getRange({})) {
       if (out.length >= limit) break;
-      const m = JSON.parse((value as Buffer).toString('utf8')) as Meta;
-      if (m.nc !== 0 || !m.eph.startsWith('-')) continue;
-      const owner = BigInt(m.eph);
+      const m = decodeMeta(value as Buffer);
+      const owner = m.ephemeralOwner;
+      if (m.numChildren !== 0 || owner >= 0n) continue;
       const ttl = ttlOf(owner);
-      if (
-        (owner === CONTAINER_OWNER && m.cversion > 0) ||
-        (ttl !== undefined && ttl !== 0n && BigInt(nowMs - m.mtime) > ttl)
-      )
-        out.push((key as Buffer).toString('utf8'));
+      const path = (key as Buffer).toString('utf8');
+      if (owner === CONTAINER_OWNER ? m.cversion > 0 : ttl !== undefined && ttl !== 0n) {
+        if (ttl !== undefined) {
+          const mtime = this.kv.get(dataKey(path))?.timeMs ?? m.mtime;
+          if (BigInt(nowMs - mtime) <= ttl) continue;
+        }
+        out.push(path);
+      }
     }
     return out;
   }
@@ -470,8 +588,7 @@ export class ZnodeStore {
         n.version += 1;
         n.data = data;
         n.mzxid = o.rev;
-        n.mtime = o.timeMs;
-        o.touch(n);
+        n.mtime = o.timeMs; // stored with the data key's record: the metadata is not rewritten
         o.effects.push({ kind: 'setData', path });
         o.events.push({ type: EventType.NodeDataChanged, path });
         return { type: OpCode.setData, stat: statOf(n) };
@@ -599,9 +716,12 @@ export class ZnodeStore {
   /** Writes the overlay: MVCC changes in op order (one revision), then the metadata. */
   private commit(t: WriteTxn, o: Overlay): void {
     const b = this.backend;
+    /** paths whose data key this commit has written: their record as read is no longer live */
+    let written: Set<string> | undefined;
     for (const e of o.effects) {
       if (e.kind === 'create') {
-        t.put(dataKey(e.path), e.data, 0n);
+        (written ??= new Set()).add(e.path);
+        t.put(dataKey(e.path), e.data, 0n, { timeMs: o.timeMs });
         b.zkChildren.putSync(childKey(parentOf(e.path), nameOf(e.path)), ONE);
         if (sessionOwned(e.owner))
           b.zkEphemerals.putSync(
@@ -609,6 +729,7 @@ export class ZnodeStore {
             ONE,
           );
       } else if (e.kind === 'delete') {
+        (written ??= new Set()).add(e.path);
         t.deleteRange(dataKey(e.path), EMPTY);
         b.zkChildren.removeSync(childKey(parentOf(e.path), nameOf(e.path)));
         b.zkNodes.removeSync(Buffer.from(e.path, 'utf8'));
@@ -618,25 +739,16 @@ export class ZnodeStore {
           );
       } else {
         const n = o.nodes.get(e.path);
-        if (n) t.put(dataKey(e.path), n.data, 0n);
+        if (!n) continue;
+        const replaces = n.live && !written?.has(e.path) ? n.live : undefined;
+        (written ??= new Set()).add(e.path);
+        t.put(dataKey(e.path), n.data, 0n, { timeMs: o.timeMs, replaces });
       }
     }
     for (const path of o.dirty) {
       const n = o.nodes.get(path);
       if (!n) continue;
-      const m: Meta = {
-        czxid: n.czxid,
-        ctime: n.ctime,
-        mtime: n.mtime,
-        cversion: n.cversion,
-        aversion: n.aversion,
-        eph: n.ephemeralOwner.toString(),
-        pzxid: n.pzxid,
-        nc: n.numChildren,
-        seq: n.seq,
-        acl: n.acl.map((a) => [a.perms, a.id.scheme, a.id.id]),
-      };
-      b.zkNodes.putSync(Buffer.from(path, 'utf8'), Buffer.from(JSON.stringify(m), 'utf8'));
+      b.zkNodes.putSync(Buffer.from(path, 'utf8'), encodeMeta(n));
     }
     if (this.recordEvents && o.events.length > 0 && t.changed) {
       const list = this.recent.get(t.revision) ?? [];

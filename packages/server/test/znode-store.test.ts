@@ -1,0 +1,180 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { inspect } from 'node:util';
+import { Backend } from '../src/backend/backend';
+import { StateMachine } from '../src/server/state-machine';
+import { JuteWriter } from '../src/zk/jute';
+import { CreateMode, OpCode, OPEN_ACL_UNSAFE, writeAcl } from '../src/zk/records';
+import { decodeMeta, encodeMeta, ZkApplyResult } from '../src/zk/znode-store';
+import { dataKey } from '../src/zk/paths';
+
+// The znode model applied directly (no network): metadata layout and mtime, which lives with
+// the data key's MVCC record so a setData writes nothing else.
+
+const SESSION = 0x1234n;
+
+function fresh(): { sm: StateMachine; backend: Backend } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-znode-'));
+  const backend = new Backend(dir);
+  return { sm: new StateMachine(backend, { minLeaseTtlSeconds: 2 }), backend };
+}
+
+let index = 0;
+function zk(sm: StateMachine, timeMs: number, type: number, body: Buffer): ZkApplyResult {
+  const { outcomes } = sm.apply([
+    {
+      index: ++index,
+      term: 1,
+      request: { timeMs, zkOp: { sessionId: Number(SESSION), type, body } },
+    },
+  ]);
+  return outcomes[0].response as ZkApplyResult;
+}
+
+function openSession(sm: StateMachine): void {
+  sm.apply([
+    {
+      index: ++index,
+      term: 1,
+      request: {
+        timeMs: 1,
+        zkCreateSession: {
+          sessionId: Number(SESSION),
+          timeoutMs: 30000,
+          password: Buffer.alloc(16),
+        },
+      },
+    },
+  ]);
+}
+
+const create = (
+  p: string,
+  data: string,
+  flags: number = CreateMode.PERSISTENT,
+  ttl?: bigint,
+): Buffer => {
+  const w = new JuteWriter().ustring(p).buffer(Buffer.from(data)).vector(OPEN_ACL_UNSAFE, writeAcl);
+  w.int(flags);
+  if (ttl !== undefined) w.long(ttl);
+  return w.toBuffer();
+};
+const setData = (p: string, data: string, version = -1): Buffer =>
+  new JuteWriter().ustring(p).buffer(Buffer.from(data)).int(version).toBuffer();
+
+test('setData keeps mtime with the data record and leaves the metadata record alone', () => {
+  const { sm, backend } = fresh();
+  openSession(sm);
+  assert.equal(zk(sm, 1000, OpCode.create, create('/a', 'x')).err, 0);
+  const metaBefore = backend.zkNodes.getBinary(Buffer.from('/a'));
+  const r = zk(sm, 5000, OpCode.setData, setData('/a', 'y', 0));
+  assert.equal(r.err, 0);
+  assert.equal(r.stat!.mtime, 5000);
+  assert.equal(r.stat!.ctime, 1000);
+  assert.equal(r.stat!.version, 1);
+  assert.deepEqual(backend.zkNodes.getBinary(Buffer.from('/a')), metaBefore);
+  const n = sm.zk.getNode('/a')!;
+  assert.deepEqual([n.mtime, n.ctime, n.version, n.data.toString()], [5000, 1000, 1, 'y']);
+  assert.equal(n.mzxid, sm.kv.currentRevision);
+  // the etcd view of the data key is unchanged: value = znode data, version counts puts
+  const kv = sm.kv.get(dataKey('/a'))!;
+  assert.deepEqual([kv.value.toString(), kv.version, kv.createRevision], ['y', 2, n.czxid]);
+  // a bad version still fails without a write
+  assert.equal(zk(sm, 6000, OpCode.setData, setData('/a', 'z', 0)).err, -103);
+  assert.equal(sm.zk.getNode('/a')!.mtime, 5000);
+});
+
+test('a multi that creates and sets the same znode counts both versions', () => {
+  const { sm } = fresh();
+  openSession(sm);
+  const w = new JuteWriter();
+  for (const [type, body] of [
+    [OpCode.create, create('/m', 'one')],
+    [OpCode.setData, setData('/m', 'two', 0)],
+    [OpCode.setData, setData('/m', 'three', 1)],
+  ] as const) {
+    w.int(type).bool(false).int(-1);
+    w.raw(body);
+  }
+  w.int(-1).bool(true).int(-1);
+  const r = zk(sm, 7000, OpCode.multi, w.toBuffer());
+  assert.equal(r.err, 0, inspect(r));
+  const n = sm.zk.getNode('/m')!;
+  assert.deepEqual([n.version, n.data.toString(), n.mtime], [2, 'three', 7000]);
+  assert.equal(sm.kv.get(dataKey('/m'))!.version, 3);
+});
+
+test('a data key written by an etcd client falls back to the metadata mtime', () => {
+  const { sm } = fresh();
+  openSession(sm);
+  zk(sm, 1000, OpCode.create, create('/e', 'x'));
+  sm.apply([
+    {
+      index: ++index,
+      term: 1,
+      request: { put: { key: dataKey('/e'), value: Buffer.from('etcd') } },
+    },
+  ]);
+  const n = sm.zk.getNode('/e')!;
+  assert.deepEqual([n.data.toString(), n.version, n.mtime], ['etcd', 1, 1000]);
+});
+
+test('metadata records: binary round trip, and the JSON of older data directories', () => {
+  const m = {
+    czxid: 7,
+    ctime: 1700000000123,
+    mtime: 1700000000456,
+    cversion: 3,
+    aversion: 1,
+    ephemeralOwner: -(1n << 63n),
+    pzxid: 9,
+    numChildren: 2,
+    seq: 4294967296,
+    acl: [
+      { perms: 31, id: { scheme: 'world', id: 'anyone' } },
+      { perms: 1, id: { scheme: 'digest', id: 'u:ä/b=' } },
+    ],
+  };
+  assert.deepEqual(decodeMeta(encodeMeta(m)), m);
+  const legacy = Buffer.from(
+    JSON.stringify({
+      czxid: 7,
+      ctime: 1,
+      mtime: 2,
+      cversion: 3,
+      aversion: 4,
+      eph: '-9223372036854775808',
+      pzxid: 5,
+      nc: 6,
+      seq: 7,
+      acl: [[31, 'world', 'anyone']],
+    }),
+  );
+  assert.deepEqual(decodeMeta(legacy), {
+    czxid: 7,
+    ctime: 1,
+    mtime: 2,
+    cversion: 3,
+    aversion: 4,
+    ephemeralOwner: -(1n << 63n),
+    pzxid: 5,
+    numChildren: 6,
+    seq: 7,
+    acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }],
+  });
+  assert.throws(() => decodeMeta(Buffer.from([9, 0, 0])), /unknown record format 9/);
+});
+
+test('a TTL node is due by the time of its last setData', () => {
+  const { sm } = fresh();
+  openSession(sm);
+  const r = zk(sm, 1000, OpCode.createTTL, create('/t', 'x', CreateMode.PERSISTENT_WITH_TTL, 100n));
+  assert.equal(r.err, 0, inspect(r));
+  assert.deepEqual(sm.zk.reapCandidates(1200, 10), ['/t']);
+  zk(sm, 1150, OpCode.setData, setData('/t', 'y'));
+  assert.deepEqual(sm.zk.reapCandidates(1200, 10), []);
+  assert.deepEqual(sm.zk.reapCandidates(1251, 10), ['/t']);
+});
