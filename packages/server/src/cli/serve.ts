@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import pino from 'pino';
+import { startIdleHeapTrim } from '../util/idle-heap-trim';
 import { startConcord } from '../embed';
 import { Limits } from '../server/errors';
 import { parseInitialCluster } from '../server/cluster';
@@ -88,6 +89,10 @@ export function serveCommand(): Command {
     .option('--logger <logger>', 'accepted for etcd compatibility (always structured JSON)', 'zap')
     .option('--log-outputs <outputs>', 'stderr or stdout', 'stderr')
     .option(
+      '--no-idle-heap-trim',
+      'do not run a full GC to return heap memory when the server goes quiet after a burst',
+    )
+    .option(
       '--snapshot-count <n>',
       'cluster members: applied entries between Raft snapshots (log compaction)',
       int,
@@ -130,8 +135,23 @@ export function serveCommand(): Command {
           zookeeperExtendedTypes: o.zookeeperExtendedTypes === true,
           logger,
         });
+        const trim =
+          o.idleHeapTrim === false
+            ? undefined
+            : startIdleHeapTrim({
+                onTrim: (t) =>
+                  logger.debug(
+                    {
+                      heapBeforeMiB: Math.round(t.beforeBytes / 1048576),
+                      heapAfterMiB: Math.round(t.afterBytes / 1048576),
+                      pauseMs: Math.round(t.pauseMs),
+                    },
+                    'idle: heap trimmed',
+                  ),
+              });
         const shutdown = (sig: string) => {
           logger.info({ signal: sig }, 'shutting down');
+          trim?.stop();
           running.close().then(
             () => process.exit(0),
             () => process.exit(1),
