@@ -57,6 +57,12 @@ const OUR_MAX_FRAME = 16384;
 const STREAM_RECV_WINDOW = 4 * 1024 * 1024;
 const CONN_RECV_WINDOW = 16 * 1024 * 1024;
 const MAX_HEADER_LIST = 64 * 1024;
+/**
+ * Output: frames are written into one buffer of this size; a tick's frames leave in one socket
+ * write. Payloads above OUT_COPY_MAX go out as their own chunk instead of being copied.
+ */
+const OUT_CHUNK = 64 * 1024;
+const OUT_COPY_MAX = 4096;
 /** socket bytes queued in the kernel/Node beyond which streams hold their data */
 const SOCKET_HIGH_WATER = 1024 * 1024;
 
@@ -165,7 +171,10 @@ export class Http2Session {
     { streamId: number; flags: number; parts: Buffer[]; bytes: number } | undefined;
   /** streams waiting for connection window or socket room, in arrival order */
   private readonly waiting = new Set<H2Stream>();
-  private out: Buffer[] = [];
+  /** frames not yet flushed: written at outPos of outBuf, after any full chunks in outChunks */
+  private outBuf = Buffer.allocUnsafe(OUT_CHUNK);
+  private outPos = 0;
+  private outChunks: Buffer[] = [];
   private flushQueued = false;
   private goingAway = false;
   private dead = false;
@@ -545,16 +554,24 @@ export class Http2Session {
 
   private frame(type: FrameType, flags: number, streamId: number, payload: Buffer): void {
     if (this.dead) return;
-    const h = Buffer.allocUnsafe(9);
     const len = payload.length;
-    h[0] = len >>> 16;
-    h[1] = (len >>> 8) & 0xff;
-    h[2] = len & 0xff;
-    h[3] = type;
-    h[4] = flags;
-    h.writeUInt32BE(streamId, 5);
-    this.out.push(h);
-    if (len > 0) this.out.push(payload);
+    const copy = len <= OUT_COPY_MAX;
+    this.reserve(9 + (copy ? len : 0));
+    const b = this.outBuf;
+    const p = this.outPos;
+    b[p] = len >>> 16;
+    b[p + 1] = (len >>> 8) & 0xff;
+    b[p + 2] = len & 0xff;
+    b[p + 3] = type;
+    b[p + 4] = flags;
+    b.writeUInt32BE(streamId, p + 5);
+    this.outPos = p + 9;
+    if (copy) {
+      if (len > 0) this.outPos += payload.copy(b, this.outPos);
+    } else {
+      this.sealOut();
+      this.outChunks.push(payload);
+    }
     if (!this.flushQueued) {
       this.flushQueued = true;
       // after the current tick's promise callbacks: responses completed together leave together
@@ -562,15 +579,39 @@ export class Http2Session {
     }
   }
 
+  /** Makes room for n more bytes at outPos. */
+  private reserve(n: number): void {
+    if (this.outPos + n <= this.outBuf.length) return;
+    this.sealOut();
+    if (this.outBuf.length < n) this.outBuf = Buffer.allocUnsafe(Math.max(OUT_CHUNK, n));
+  }
+
+  /**
+   * Moves what outBuf holds into outChunks; later frames go into the rest of the buffer (the
+   * socket keeps a view of the sealed part only, which is never written again).
+   */
+  private sealOut(): void {
+    if (this.outPos === 0) return;
+    this.outChunks.push(this.outBuf.subarray(0, this.outPos));
+    this.outBuf = this.outBuf.subarray(this.outPos);
+    this.outPos = 0;
+    if (this.outBuf.length < 1024) this.outBuf = Buffer.allocUnsafe(OUT_CHUNK);
+  }
+
   private flush(): void {
     this.flushQueued = false;
-    if (this.out.length === 0 || this.dead || this.socket.destroyed) {
-      this.out = [];
+    this.sealOut();
+    const chunks = this.outChunks;
+    this.outChunks = [];
+    if (chunks.length === 0 || this.dead || this.socket.destroyed) return;
+    if (chunks.length === 1) {
+      this.socket.write(chunks[0]);
       return;
     }
-    const data = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out);
-    this.out = [];
-    this.socket.write(data);
+    // one writev for the tick
+    this.socket.cork();
+    for (const c of chunks) this.socket.write(c);
+    this.socket.uncork();
   }
 
   // ---- stream and connection end ----
