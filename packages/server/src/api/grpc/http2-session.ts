@@ -63,6 +63,11 @@ const MAX_HEADER_LIST = 64 * 1024;
  */
 const OUT_CHUNK = 64 * 1024;
 const OUT_COPY_MAX = 4096;
+/**
+ * A tick that produces more than this (a watch fan-out to hundreds of watchers) writes it as it
+ * goes, so the client starts reading while the rest is encoded rather than after.
+ */
+const OUT_EARLY_FLUSH = 16 * 1024;
 /** socket bytes queued in the kernel/Node beyond which streams hold their data */
 const SOCKET_HIGH_WATER = 1024 * 1024;
 
@@ -568,6 +573,10 @@ export class Http2Session {
     this.outPos = p + 9;
     if (copy) {
       if (len > 0) this.outPos += payload.copy(b, this.outPos);
+      if (this.outPos >= OUT_EARLY_FLUSH) {
+        this.flush();
+        return;
+      }
     } else {
       this.sealOut();
       this.outChunks.push(payload);
