@@ -188,3 +188,39 @@ test('ranges with bounds longer than the key limit behave as etcd and never reac
   const single = apply(sm, { deleteRange: { key: long('z') } });
   assert.equal(single.outcomes[0].error, undefined);
 });
+
+test('records with a change time (ZooKeeper mtime) read back the same on every path', () => {
+  const { sm, backend } = fresh();
+  apply(sm, put('t', 'x')); // 2, no time
+  backend.write(() => {
+    const t = sm.kv.beginWrite();
+    t.put(b('t'), b('timed'), 0n, { timeMs: 1700000000123, replaces: sm.kv.getLive(b('t')) });
+    t.put(b('u'), b('new'), 0n, { timeMs: 42 });
+    t.commit();
+    sm.kv.persistRevision();
+  }); // 3
+  apply(sm, put('t', 'plain')); // 4
+  const live = sm.kv.getLive(b('u'))!;
+  assert.deepEqual([live.kv.value.toString(), live.kv.timeMs, live.at.main], ['new', 42, 3]);
+  assert.equal(sm.kv.get(b('t'))!.timeMs, undefined);
+  // a historical read decodes the timed record: key, value, version, create revision
+  const at3 = sm.kv.range(rangeQuery({ key: b('t'), revision: 3 })).kvs[0];
+  assert.deepEqual(
+    [at3.key.toString(), at3.value.toString(), at3.version, at3.createRevision, at3.timeMs],
+    ['t', 'timed', 2, 2, 1700000000123],
+  );
+  // watch history and compaction read the key of timed records too
+  const ev = sm.kv.eventsSince(3, 100, true);
+  assert.deepEqual(
+    ev.events.map((e) => `${e.kv.key}=${e.kv.value}@${e.kv.modRevision}`),
+    ['t=timed@3', 'u=new@3', 't=plain@4'],
+  );
+  assert.equal(ev.events[2].prevKv!.value.toString(), 'timed');
+  assert.equal(apply(sm, { compaction: { revision: 4 } }).outcomes[0].error, undefined);
+  assert.deepEqual(keys(sm, { key: b('\0'), rangeEnd: b('\0'), revision: 4 }), [
+    't=plain@4',
+    'u=new@3',
+  ]);
+  apply(sm, { deleteRange: { key: b('u') } }); // 5
+  assert.equal(sm.kv.get(b('u')), undefined);
+});
