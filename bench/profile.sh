@@ -7,6 +7,9 @@
 #   WORKLOADS=put bench/profile.sh     # put | range | watch (1000 watchers) | zk
 #   WORKLOADS=zk bench/profile.sh      # ZooKeeper port: zk create + zk set 64/4
 #                                      # (after a bulk load and warm-up), zk get 64/4
+#   WORKLOADS=zk3 bench/profile.sh     # 3 members on loopback, each profiled: zk set 64/6
+#                                      # and zk create 64/6 (sessions spread over the 3)
+#   WORKLOADS=put3 bench/profile.sh    # 3 members: put 64/4 (connections spread over the 3)
 #
 # Environment: LOADGEN (default /tmp/loadgen/loadgen), PROF_DIR (default
 # /tmp/prof), TOTAL (ops per measured run, default 50000), TOP (default 25),
@@ -59,17 +62,63 @@ start() { # start NAME: node --cpu-prof server, sets PID, LAUNCH_MS
   log "server did not come up"; exit 1
 }
 
-stop() { # stop NAME: SIGINT (or STOP_SIGNAL), check exit and profile
-  local name="$1" rc=0 t0=$SECONDS
-  kill -s "$STOP_SIGNAL" "$PID"
-  for _ in $(seq 1 150); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$PID" 2>/dev/null; then
-    log "pid $PID still running 15 s after SIG$STOP_SIGNAL; sending SIGTERM"
-    kill "$PID"; sleep 5
-  fi
-  wait "$PID" || rc=$?
+NEXT_PORT=0
+next_free() { # next_free N: sets NEXT_PORT to the first free port >= N (no subshell: callers count on)
+  NEXT_PORT="$1"
+  while ! port_free "$NEXT_PORT"; do NEXT_PORT=$((NEXT_PORT + 1)); done
+}
+
+start3() { # start3 NAME: 3 members on loopback, each with --cpu-prof into NAME/m<i>; sets PID (a,b,c), EPS, ZKS
+  local name="$1" i cluster="" eps=() zks=() cps=() pps=()
+  mkdir -p "$PROF_DIR/$name"
+  rm -rf "$PROF_DIR/$name"/m?
+  DATA="$(mktemp -d /tmp/bench-profile-data.XXXXXX)"
+  NEXT_PORT=$((ZKPORT + 1))
+  for i in 0 1 2; do
+    next_free $((NEXT_PORT + 1)); cps[$i]=$NEXT_PORT
+    next_free $((NEXT_PORT + 1)); pps[$i]=$NEXT_PORT
+    next_free $((NEXT_PORT + 1)); zks[$i]=127.0.0.1:$NEXT_PORT
+    eps[$i]=127.0.0.1:${cps[$i]}
+    cluster="$cluster${cluster:+,}m$i=http://127.0.0.1:${pps[$i]}"
+  done
+  LAUNCH_MS=$(now_ms)
+  local pids=()
+  for i in 0 1 2; do
+    node --cpu-prof --cpu-prof-dir="$PROF_DIR/$name/m$i" "$MAIN" serve --name "m$i" --data-dir "$DATA/m$i" \
+      --listen-client-urls "http://${eps[$i]}" --advertise-client-urls "http://${eps[$i]}" \
+      --listen-peer-urls "http://127.0.0.1:${pps[$i]}" --initial-advertise-peer-urls "http://127.0.0.1:${pps[$i]}" \
+      --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token bench-profile \
+      --listen-zookeeper-urls "tcp://${zks[$i]}" >"$PROF_DIR/$name/server-m$i.log" 2>&1 &
+    pids[$i]=$!
+  done
+  PID=$(IFS=,; echo "${pids[*]}")
+  EPS=$(IFS=,; echo "${eps[*]}")
+  ZKS=$(IFS=,; echo "${zks[*]}")
+  for _ in $(seq 1 150); do
+    if ETCDCTL_API=3 etcdctl --endpoints="$EPS" --command-timeout=2s endpoint health >/dev/null 2>&1; then
+      log "3 members (profiling) up at $EPS, pids $PID, leader $(grep -l '"isLeader":true' "$PROF_DIR/$name"/server-m?.log | sed 's/.*server-//; s/\.log//' | head -1)"
+      return 0
+    fi
+    sleep 0.2
+  done
+  log "cluster did not come up"; exit 1
+}
+
+stop() { # stop NAME: SIGINT (or STOP_SIGNAL) to each server, check exit and profiles
+  local name="$1" rc p t0=$SECONDS
+  for p in ${PID//,/ }; do kill -s "$STOP_SIGNAL" "$p"; done
+  for p in ${PID//,/ }; do
+    rc=0
+    for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$p" 2>/dev/null; then
+      log "pid $p still running 15 s after SIG$STOP_SIGNAL; sending SIGTERM"
+      kill "$p"; sleep 5
+    fi
+    wait "$p" || rc=$?
+    log "pid $p: SIG$STOP_SIGNAL: exit code $rc after $((SECONDS - t0)) s"
+  done
   PID=""
-  log "SIG$STOP_SIGNAL: exit code $rc after $((SECONDS - t0)) s; profile: $(ls "$PROF_DIR/$name"/*.cpuprofile 2>/dev/null || echo NONE)"
+  log "profiles: $(find "$PROF_DIR/$name" -maxdepth 2 -name '*.cpuprofile' | tr '\n' ' ')"
   rm -rf "$DATA"; DATA=""
 }
 
@@ -82,16 +131,23 @@ measure() { # measure NAME LABEL loadgen-args... : runs loadgen, records the win
   echo "$label $((a - LAUNCH_MS)) $((b - LAUNCH_MS))" >>"$PROF_DIR/$name/windows.txt"
 }
 
-report() { # report NAME
-  local name="$1" label from to prof
-  prof="$(ls "$PROF_DIR/$name"/*.cpuprofile 2>/dev/null | head -1)"
-  [ -n "$prof" ] || { log "no profile for $name"; return 0; }
+report() { # report NAME: per measured window, each server's profile (3-member runs: m0..m2)
+  local name="$1" label from to prof who profs
+  profs="$(find "$PROF_DIR/$name" -maxdepth 2 -name '*.cpuprofile' | sort)"
+  [ -n "$profs" ] || { log "no profile for $name"; return 0; }
   while read -r label from to; do
-    echo
-    echo "### $label (window $from–$to ms after launch)"
-    node "$HERE/cpuprofile-top.js" --top "$TOP" --window "$from:$to" "$prof"
-    echo
-    node "$HERE/cpuprofile-top.js" --top 15 --by pkg --window "$from:$to" "$prof"
+    for prof in $profs; do
+      who=""
+      if [[ "$prof" == "$PROF_DIR/$name/m"?/* ]]; then
+        who=" — member $(basename "$(dirname "$prof")")"
+        if grep -q '"isLeader":true' "$PROF_DIR/$name/server-${who##* }.log" 2>/dev/null; then who="$who (leader)"; fi
+      fi
+      echo
+      echo "### $label$who (window $from–$to ms after launch)"
+      node "$HERE/cpuprofile-top.js" --top "$TOP" --window "$from:$to" "$prof"
+      echo
+      node "$HERE/cpuprofile-top.js" --top 15 --by pkg --window "$from:$to" "$prof"
+    done
   done <"$PROF_DIR/$name/windows.txt"
 }
 
@@ -126,6 +182,22 @@ for wl in $WORKLOADS; do
       measure zk zkset-c64 zk set "${zkc[@]}" --clients 64 --conns 4 --total "$TOTAL"
       measure zk zkget-c64 zk get "${zkc[@]}" --clients 64 --conns 4 --total "$TOTAL"
       stop zk; report zk ;;
+    zk3)
+      start3 zk3; : >"$PROF_DIR/zk3/windows.txt"; : >"$PROF_DIR/zk3/loadgen.jsonl"
+      zkc=(--servers "$ZKS" --key-size 8 --val-size 256 --duration 60s --key-space 100000)
+      "$LOADGEN" zk create "${zkc[@]}" --clients 16 --prepopulate-only
+      for op in create set; do
+        "$LOADGEN" zk "$op" "${zkc[@]}" --clients 64 --conns 6 --total 20000 >/dev/null
+      done
+      measure zk3 zkset3-c64 zk set "${zkc[@]}" --clients 64 --conns 6 --total "$TOTAL"
+      measure zk3 zkcreate3-c64 zk create "${zkc[@]}" --clients 64 --conns 6 --total "$TOTAL"
+      stop zk3; report zk3 ;;
+    put3)
+      start3 put3; : >"$PROF_DIR/put3/windows.txt"; : >"$PROF_DIR/put3/loadgen.jsonl"
+      c3=(--endpoints "$EPS" --key-size 8 --val-size 256 --duration 60s --key-space 100000)
+      "$LOADGEN" etcd put "${c3[@]}" --clients 64 --conns 4 --total 20000 --key-prefix warmup- >/dev/null
+      measure put3 put3-c64 etcd put "${c3[@]}" --clients 64 --conns 4 --total "$TOTAL"
+      stop put3; report put3 ;;
     *) log "unknown workload $wl"; exit 2 ;;
   esac
 done
