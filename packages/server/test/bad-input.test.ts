@@ -360,14 +360,14 @@ function walSegments(dataDir: string): string[] {
     .map((n) => path.join(dir, n));
 }
 
-/** Record boundaries of a WAL segment: [offset, total length] per record. */
+/** Record boundaries of a WAL segment: [offset, total length] per record (up to its zero tail). */
 function walRecords(file: string): { off: number; len: number; kind: number }[] {
   const b = fs.readFileSync(file);
   const out: { off: number; len: number; kind: number }[] = [];
   let off = 0;
   while (off + 8 <= b.length) {
     const len = b.readUInt32LE(off);
-    if (off + 8 + len > b.length) break;
+    if (len === 0 || off + 8 + len > b.length) break;
     out.push({ off, len: 8 + len, kind: b[off + 8] });
     off += 8 + len;
   }
@@ -414,8 +414,9 @@ describe('corrupt data on disk', () => {
     dirs.push(s.dataDir);
     const segs = walSegments(s.dataDir);
     const newest = segs[segs.length - 1];
-    const size = fs.statSync(newest).size;
-    fs.truncateSync(newest, size - 3);
+    const recs = walRecords(newest);
+    const last = recs[recs.length - 1];
+    fs.truncateSync(newest, last.off + last.len - 3); // the preallocated zeros go too
     const p = await ConcordProcess.startReady({ dataDir: s.dataDir, port: s.port });
     try {
       const got = await readAll(p);
@@ -436,7 +437,9 @@ describe('corrupt data on disk', () => {
     dirs.push(s.dataDir);
     const segs = walSegments(s.dataDir);
     const newest = segs[segs.length - 1];
-    fs.truncateSync(newest, fs.statSync(newest).size - 3);
+    const recs = walRecords(newest);
+    const last = recs[recs.length - 1];
+    fs.truncateSync(newest, last.off + last.len - 3);
     let p = await ConcordProcess.startReady({ dataDir: s.dataDir, port: s.port });
     const c = new EtcdClient(p.endpoint);
     try {

