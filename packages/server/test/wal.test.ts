@@ -235,7 +235,9 @@ test('an index gap is corruption', async () => {
 
 test('torn tail at every byte offset of the last record is repaired', async () => {
   const dir = tmpDir();
-  const { wal } = await Wal.open(dir);
+  // small segments: the loop below opens the WAL ~200 times, each reading the whole segment
+  const small = { segmentBytes: 64 * 1024 };
+  const { wal } = await Wal.open(dir, small);
   await wal.append([ent(1), ent(2), { kind: 'hardState', term: 1, vote: 1, commit: 2 }]);
   const sizeBefore = recordsEnd(segFiles(dir)[0]);
   await wal.append([ent(3, 1, 'last-record-data')]);
@@ -250,7 +252,7 @@ test('torn tail at every byte offset of the last record is repaired', async () =
       if (fill === 'garbage') tail = Buffer.from('this is not a wal record at all ....');
       fs.writeFileSync(file, Buffer.concat([full.subarray(0, cut), tail]));
       const warnings: string[] = [];
-      const { wal: w, state } = await Wal.open(dir, { log: (m) => warnings.push(m) });
+      const { wal: w, state } = await Wal.open(dir, { ...small, log: (m) => warnings.push(m) });
       assert.deepEqual(
         state.entries.map((e) => e.index),
         [1, 2],
@@ -271,7 +273,7 @@ test('torn tail at every byte offset of the last record is repaired', async () =
       // The WAL keeps working after repair.
       await w.append([ent(3, 2, 'again')]);
       await w.close();
-      const { wal: w2, state: s2 } = await Wal.open(dir);
+      const { wal: w2, state: s2 } = await Wal.open(dir, small);
       assert.deepEqual(
         s2.entries.map((e) => `${e.index}/${e.term}`),
         ['1/1', '2/1', '3/2'],

@@ -175,8 +175,7 @@ export function readFrame(buf: Buffer, off: number): Frame | string {
 export function anyValidRecordAfter(buf: Buffer, from: number): boolean {
   // a record's length field is not zero, so none starts after the last non-zero byte (this
   // skips a preallocated segment's zero tail quickly)
-  let last = buf.length - 1;
-  while (last > from && buf[last] === 0) last--;
+  const last = lastNonZero(buf, from);
   for (let p = from + 1; p <= last && p + FRAME_HEADER + 1 <= buf.length; p++) {
     const len = buf.readUInt32LE(p);
     if (!plausibleLen(buf[p + FRAME_HEADER], len)) continue;
@@ -185,4 +184,19 @@ export function anyValidRecordAfter(buf: Buffer, from: number): boolean {
     if (crc32c(buf.subarray(p + FRAME_HEADER, end)) === buf.readUInt32LE(p + 4)) return true;
   }
   return false;
+}
+
+const ZERO_BLOCK = Buffer.alloc(64 * 1024);
+
+/** Index of the last non-zero byte of buf at or after `from` (from - 1 if none): memcmp by block. */
+function lastNonZero(buf: Buffer, from: number): number {
+  let end = buf.length;
+  while (end > from) {
+    const start = Math.max(from, end - ZERO_BLOCK.length);
+    if (buf.compare(ZERO_BLOCK, 0, end - start, start, end) !== 0) {
+      for (let i = end - 1; i >= start; i--) if (buf[i] !== 0) return i;
+    }
+    end = start;
+  }
+  return from - 1;
 }
