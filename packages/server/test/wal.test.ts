@@ -393,6 +393,31 @@ test('a segment from before preallocation is extended when opened, and appends c
   await w3.close();
 });
 
+test('a last record whose data ends in zero bytes survives a reopen of a preallocated segment', async () => {
+  const dir = tmpDir();
+  const { wal } = await Wal.open(dir, { segmentBytes: 64 * 1024 });
+  const zeros = Buffer.concat([Buffer.from('head'), Buffer.alloc(5000)]);
+  await wal.append([ent(1), { kind: 'entry', index: 2, term: 1, data: zeros }]);
+  await wal.close();
+  const { wal: w2, state } = await Wal.open(dir, {
+    segmentBytes: 64 * 1024,
+    log: (m) => assert.fail(m),
+  });
+  assert.deepEqual(
+    state.entries.map((e) => e.index),
+    [1, 2],
+  );
+  assert.ok(state.entries[1].data.equals(zeros));
+  await w2.append([ent(3)]);
+  await w2.close();
+  const { wal: w3, state: s3 } = await Wal.open(dir, { segmentBytes: 64 * 1024 });
+  assert.deepEqual(
+    s3.entries.map((e) => e.index),
+    [1, 2, 3],
+  );
+  await w3.close();
+});
+
 test('garbage after the zero tail of the last segment is still corruption', async () => {
   const dir = tmpDir();
   const { wal } = await Wal.open(dir, { segmentBytes: 4096 });

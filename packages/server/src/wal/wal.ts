@@ -51,6 +51,7 @@ import { promisify } from 'node:util';
 import {
   anyValidRecordAfter,
   encodeRecords,
+  FRAME_HEADER,
   getU64,
   HardState,
   KIND_ENTRY,
@@ -288,10 +289,20 @@ export class Wal {
     let size = 0;
     for (let i = 0; i < segments.length; i++) {
       const file = segments[i].path;
-      const buf = await fs.promises.readFile(file);
+      const seg = await readSegment(file);
+      let buf = seg.buf;
       let off = 0;
       while (off < buf.length) {
-        const f = readFrame(buf, off);
+        let f = readFrame(buf, off);
+        if (typeof f === 'string' && seg.fileSize > buf.length) {
+          // the last record may end in zero bytes, which lie past the last non-zero byte: the
+          // file has them, so pad with zeros up to the end its header announces and look again
+          const need = frameEndAt(buf, off);
+          if (need > buf.length && need <= seg.fileSize) {
+            buf = Buffer.concat([buf, Buffer.alloc(need - buf.length)]);
+            f = readFrame(buf, off);
+          }
+        }
         if (typeof f === 'string') {
           if (zerosFrom(buf, off)) break; // preallocated space: the segment ends here
           if (i !== segments.length - 1 || anyValidRecordAfter(buf, off))
@@ -546,6 +557,49 @@ async function preallocate(fd: number, bytes: number): Promise<void> {
 }
 
 const ZEROS = Buffer.alloc(64 * 1024);
+const READ_BLOCK = 1024 * 1024;
+
+/**
+ * A segment's bytes up to its last non-zero byte, and the file's size. The zeros after it (a
+ * preallocated segment's unused space, up to 64 MiB) are not read into memory: recovered
+ * entries point into this buffer, and a Raft member keeps them until its log is compacted.
+ */
+async function readSegment(file: string): Promise<{ buf: Buffer; fileSize: number }> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const fileSize = (await fh.stat()).size;
+    const block = Buffer.allocUnsafe(READ_BLOCK);
+    let dataEnd = 0;
+    for (let end = fileSize; end > 0;) {
+      const start = Math.max(0, end - READ_BLOCK);
+      const { bytesRead } = await fh.read(block, 0, end - start, start);
+      let i = bytesRead - 1;
+      if (!zerosFrom(block.subarray(0, bytesRead), 0)) {
+        while (block[i] === 0) i--;
+        dataEnd = start + i + 1;
+        break;
+      }
+      end = start;
+    }
+    const buf = Buffer.allocUnsafe(dataEnd);
+    let pos = 0;
+    while (pos < dataEnd) {
+      const { bytesRead } = await fh.read(buf, pos, dataEnd - pos, pos);
+      if (bytesRead === 0) throw new Error(`WAL segment ${file} shrank while being read`);
+      pos += bytesRead;
+    }
+    return { buf, fileSize };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Where the record at off would end per its length field (bytes past buf count as zeros). */
+function frameEndAt(buf: Buffer, off: number): number {
+  const head = Buffer.alloc(4);
+  buf.copy(head, 0, off, Math.min(off + 4, buf.length));
+  return Math.max(off + FRAME_HEADER + 1, off + FRAME_HEADER + head.readUInt32LE(0));
+}
 
 /** a one-record batch is synced on the event loop only if the last sync took less than this */
 const INLINE_SYNC_MAX_LAST_MS = 2;
