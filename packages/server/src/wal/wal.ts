@@ -304,7 +304,6 @@ export class Wal {
           }
         }
         if (typeof f === 'string') {
-          if (zerosFrom(buf, off)) break; // preallocated space: the segment ends here
           if (i !== segments.length - 1 || anyValidRecordAfter(buf, off))
             throw new WalCorruptionError(file, off, f);
           await truncateFile(file, off);
@@ -574,7 +573,7 @@ async function readSegment(file: string): Promise<{ buf: Buffer; fileSize: numbe
       const start = Math.max(0, end - READ_BLOCK);
       const { bytesRead } = await fh.read(block, 0, end - start, start);
       let i = bytesRead - 1;
-      if (!zerosFrom(block.subarray(0, bytesRead), 0)) {
+      if (!allZeros(block.subarray(0, bytesRead))) {
         while (block[i] === 0) i--;
         dataEnd = start + i + 1;
         break;
@@ -604,9 +603,9 @@ function frameEndAt(buf: Buffer, off: number): number {
 /** a one-record batch is synced on the event loop only if the last sync took less than this */
 const INLINE_SYNC_MAX_LAST_MS = 2;
 
-/** Are all bytes of buf from `off` on zero? (memcmp against a zero block) */
-function zerosFrom(buf: Buffer, off: number): boolean {
-  for (let p = off; p < buf.length; p += ZEROS.length) {
+/** Are all bytes of buf zero? (memcmp against a zero block) */
+function allZeros(buf: Buffer): boolean {
+  for (let p = 0; p < buf.length; p += ZEROS.length) {
     const end = Math.min(p + ZEROS.length, buf.length);
     if (buf.compare(ZEROS, 0, end - p, p, end) !== 0) return false;
   }
