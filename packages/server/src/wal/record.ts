@@ -189,7 +189,7 @@ export function anyValidRecordAfter(buf: Buffer, from: number): boolean {
 const ZERO_BLOCK = Buffer.alloc(64 * 1024);
 
 /** Index of the last non-zero byte of buf at or after `from` (from - 1 if none): memcmp by block. */
-function lastNonZero(buf: Buffer, from: number): number {
+export function lastNonZero(buf: Buffer, from: number): number {
   let end = buf.length;
   while (end > from) {
     const start = Math.max(from, end - ZERO_BLOCK.length);
