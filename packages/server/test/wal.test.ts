@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { crc32c } from '../src/util/crc32';
-import { Wal, WalCorruptionError, WalRecord } from '../src/wal/wal';
+import { Wal, WalCorruptionError, WalOptions, WalRecord } from '../src/wal/wal';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'concord-wal-'));
@@ -24,6 +24,15 @@ function ent(index: number, term = 1, data = `e${index}`): WalRecord {
 }
 
 const quiet = { log: () => undefined };
+
+/** Opens the WAL, returns the indexes of the entries it recovered, closes it again. */
+async function recoveredIndexes(dir: string, opts: WalOptions = {}): Promise<number[]> {
+  const { wal, state } = await Wal.open(dir, opts);
+  await wal.close();
+  return state.entries.map((e) => e.index);
+}
+
+const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
 /** Where a segment's records end: the preallocated zeros (or the file end) start there. */
 function recordsEnd(file: string): number {
@@ -346,12 +355,7 @@ test('segments are preallocated; a rollover trims the finished one to its record
   for (const f of files.slice(0, -1))
     assert.equal(fs.statSync(f).size, recordsEnd(f), `${f} trimmed to its records`);
   assert.equal(fs.statSync(files[files.length - 1]).size, 4096, 'the open one stays preallocated');
-  const { wal: w2, state } = await Wal.open(dir);
-  assert.deepEqual(
-    state.entries.map((e) => e.index),
-    Array.from({ length: 120 }, (_, i) => i + 1),
-  );
-  await w2.close();
+  assert.deepEqual(await recoveredIndexes(dir, { segmentBytes: 4096 }), upTo(120));
 });
 
 test('an untrimmed zero tail in a finished segment (crash during rollover) reads as its end', async () => {
@@ -363,13 +367,9 @@ test('an untrimmed zero tail in a finished segment (crash during rollover) reads
   assert.ok(files.length >= 3);
   fs.truncateSync(files[0], 4096); // as the rollover left it before its trim
   const warnings: string[] = [];
-  const { wal: w2, state } = await Wal.open(dir, { log: (m) => warnings.push(m) });
-  assert.deepEqual(
-    state.entries.map((e) => e.index),
-    Array.from({ length: 40 }, (_, i) => i + 1),
-  );
+  const got = await recoveredIndexes(dir, { segmentBytes: 1024, log: (m) => warnings.push(m) });
+  assert.deepEqual(got, upTo(40));
   assert.deepEqual(warnings, []);
-  await w2.close();
 });
 
 test('a segment from before preallocation is extended when opened, and appends continue at its end', async () => {
@@ -385,12 +385,7 @@ test('a segment from before preallocation is extended when opened, and appends c
   await w2.append([ent(3)]);
   await w2.close();
   assert.ok(recordsEnd(file) > end);
-  const { wal: w3, state } = await Wal.open(dir, { segmentBytes: 8192 });
-  assert.deepEqual(
-    state.entries.map((e) => e.index),
-    [1, 2, 3],
-  );
-  await w3.close();
+  assert.deepEqual(await recoveredIndexes(dir, { segmentBytes: 8192 }), upTo(3));
 });
 
 test('a last record whose data ends in zero bytes survives a reopen of a preallocated segment', async () => {
@@ -410,12 +405,7 @@ test('a last record whose data ends in zero bytes survives a reopen of a preallo
   assert.ok(state.entries[1].data.equals(zeros));
   await w2.append([ent(3)]);
   await w2.close();
-  const { wal: w3, state: s3 } = await Wal.open(dir, { segmentBytes: 64 * 1024 });
-  assert.deepEqual(
-    s3.entries.map((e) => e.index),
-    [1, 2, 3],
-  );
-  await w3.close();
+  assert.deepEqual(await recoveredIndexes(dir, { segmentBytes: 64 * 1024 }), upTo(3));
 });
 
 test('garbage after the zero tail of the last segment is still corruption', async () => {
