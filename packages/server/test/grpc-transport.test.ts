@@ -326,3 +326,106 @@ test('a client reset (RST_STREAM) of a Watch stream removes its watchers', async
     c.close();
   }
 });
+
+/** HPACK literal header field without indexing, new name, no Huffman (lengths < 127). */
+function hpackLiteral(name: string, value: string): Buffer {
+  return Buffer.concat([
+    Buffer.from([0x00, name.length]),
+    Buffer.from(name),
+    Buffer.from([value.length]),
+    Buffer.from(value),
+  ]);
+}
+
+test("watch fan-out: one stream's event responses to a change share DATA frames", async () => {
+  const WATCHERS = 50;
+  const headers = Buffer.concat([
+    hpackLiteral(':method', 'POST'),
+    hpackLiteral(':scheme', 'http'),
+    hpackLiteral(':path', '/etcdserverpb.Watch/Watch'),
+    hpackLiteral(':authority', `${host}:${port}`),
+    hpackLiteral('content-type', 'application/grpc'),
+    hpackLiteral('te', 'trailers'),
+  ]);
+  const creates = Array.from({ length: WATCHERS }, () =>
+    grpcFrame(
+      etcdserverpb.WatchRequest.encode({
+        createRequest: { key: Buffer.from('coalesce') },
+      }).finish(),
+    ),
+  );
+  const s = net.connect(port, host);
+  const dataFrames: Buffer[] = [];
+  let body = Buffer.alloc(0);
+  const responses: etcdserverpb.WatchResponse[] = [];
+  let buf = Buffer.alloc(0);
+  const waiters: Array<() => void> = [];
+  s.on('data', (c: Buffer) => {
+    buf = Buffer.concat([buf, c]);
+    while (buf.length >= 9 && buf.length >= 9 + buf.readUIntBE(0, 3)) {
+      const len = buf.readUIntBE(0, 3);
+      if (buf[3] === 0 && (buf.readUInt32BE(5) & 0x7fffffff) === 1) {
+        const payload = buf.subarray(9, 9 + len);
+        dataFrames.push(payload);
+        body = Buffer.concat([body, payload]);
+        while (body.length >= 5 && body.length >= 5 + body.readUInt32BE(1)) {
+          const n = body.readUInt32BE(1);
+          responses.push(etcdserverpb.WatchResponse.decode(body.subarray(5, 5 + n)));
+          body = body.subarray(5 + n);
+        }
+      }
+      buf = buf.subarray(9 + len);
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  s.on('error', () => undefined);
+  const until = async (what: string, cond: () => boolean): Promise<void> => {
+    for (let i = 0; i < 100 && !cond(); i++)
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 50);
+      });
+    assert.ok(cond(), what);
+  };
+  try {
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    s.write(
+      Buffer.concat([
+        PREFACE,
+        settings,
+        frame(1, 4, 1, headers),
+        frame(0, 0, 1, Buffer.concat(creates)),
+      ]),
+    );
+    await until(
+      'every watcher created',
+      () => responses.filter((r) => r.created).length === WATCHERS,
+    );
+    const framesBefore = dataFrames.length;
+    const rc = new RawClient(`${host}:${port}`);
+    try {
+      const put = etcdserverpb.PutRequest.encode({
+        key: Buffer.from('coalesce'),
+        value: Buffer.from('v'),
+      }).finish();
+      assert.ok((await rc.unary('/etcdserverpb.KV/Put', Buffer.from(put))).ok);
+    } finally {
+      rc.close();
+    }
+    const events = (): etcdserverpb.WatchResponse[] => responses.filter((r) => r.events.length > 0);
+    await until('every watcher got the event', () => events().length === WATCHERS);
+    const ids = events()
+      .map((r) => Number(r.watchId))
+      .sort((a, b) => a - b);
+    assert.deepEqual(
+      ids,
+      Array.from({ length: WATCHERS }, (_, i) => i),
+    );
+    for (const r of events()) assert.equal(Buffer.from(r.events[0].kv!.value!).toString(), 'v');
+    const eventFrames = dataFrames.length - framesBefore;
+    assert.ok(eventFrames <= 3, `${WATCHERS} responses came in ${eventFrames} DATA frames`);
+    assert.ok(dataFrames.every((f) => f.length <= 16384));
+  } finally {
+    s.destroy();
+  }
+});

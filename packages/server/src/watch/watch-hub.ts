@@ -8,8 +8,8 @@ import { EVENT_DELETE, EVENT_PUT, MvccEvent } from '../mvcc/types';
  * blocks writes, never holds unbounded memory and never misses an event.
  */
 export interface WatchSink {
-  // send(): events are shared between watchers and may carry prevKv; include it only for
-  // watchers created with prevKv
+  // send(): events are shared between watchers (often the very same array, which is never
+  // changed afterwards) and may carry prevKv; include it only for watchers created with prevKv
   readonly writable: boolean;
   send(watcher: Watcher, events: MvccEvent[], revision: number): boolean;
   compacted(watcher: Watcher, compactRevision: number): void;
@@ -56,9 +56,14 @@ export class Watcher {
     }
   }
 
+  /** The event's type passes this watcher's filters (its key is checked by matches()). */
+  wantsType(ev: MvccEvent): boolean {
+    if (ev.type === EVENT_PUT) return !this.opts.noPut;
+    return !(ev.type === EVENT_DELETE && this.opts.noDelete);
+  }
+
   matches(ev: MvccEvent): boolean {
-    if (ev.type === EVENT_PUT && this.opts.noPut) return false;
-    if (ev.type === EVENT_DELETE && this.opts.noDelete) return false;
+    if (!this.wantsType(ev)) return false;
     if (this.single !== undefined) return ev.kv.key.equals(this.start);
     if (this.empty) return false;
     const k = ev.kv.key;
@@ -74,7 +79,12 @@ const CATCHUP_EVENTS = 1000;
 
 export class WatchHub {
   private nextId = 1;
-  private readonly byKey = new Map<string, Set<Watcher>>();
+  /**
+   * Single-key watchers by key, then by sink: one stream's responses to a change are written
+   * one after the other, so the transport can carry them in one frame.
+   */
+  private readonly byKey = new Map<string, Map<WatchSink, Set<Watcher>>>();
+  private singleCount = 0;
   private readonly ranged = new Set<Watcher>();
   private readonly unsynced = new Set<Watcher>();
   private catchupScheduled = false;
@@ -83,9 +93,7 @@ export class WatchHub {
   constructor(private readonly kv: KvStore) {}
 
   get watcherCount(): number {
-    let n = this.ranged.size;
-    for (const s of this.byKey.values()) n += s.size;
-    return n;
+    return this.ranged.size + this.singleCount;
   }
 
   get unsyncedCount(): number {
@@ -97,9 +105,12 @@ export class WatchHub {
     const start = opts.startRevision > 0 ? opts.startRevision : current + 1;
     const w = new Watcher(this.nextId++, opts, start);
     if (w.single !== undefined) {
-      let s = this.byKey.get(w.single);
-      if (!s) this.byKey.set(w.single, (s = new Set()));
+      let bySink = this.byKey.get(w.single);
+      if (!bySink) this.byKey.set(w.single, (bySink = new Map()));
+      let s = bySink.get(opts.sink);
+      if (!s) bySink.set(opts.sink, (s = new Set()));
       s.add(w);
+      this.singleCount++;
     } else this.ranged.add(w);
     if (start > current) w.synced = true;
     else this.markUnsynced(w);
@@ -108,10 +119,12 @@ export class WatchHub {
 
   cancel(w: Watcher): void {
     if (w.single !== undefined) {
-      const s = this.byKey.get(w.single);
-      if (s) {
-        s.delete(w);
-        if (s.size === 0) this.byKey.delete(w.single);
+      const bySink = this.byKey.get(w.single);
+      const s = bySink?.get(w.opts.sink);
+      if (bySink && s?.delete(w)) {
+        this.singleCount--;
+        if (s.size === 0) bySink.delete(w.opts.sink);
+        if (bySink.size === 0) this.byKey.delete(w.single);
       }
     } else this.ranged.delete(w);
     this.unsynced.delete(w);
@@ -122,6 +135,7 @@ export class WatchHub {
   notify(events: MvccEvent[]): void {
     if (events.length === 0) return;
     const revision = this.kv.currentRevision;
+    if (events.length === 1) return this.notifyOne(events, revision);
     const perWatcher = new Map<Watcher, MvccEvent[]>();
     const add = (w: Watcher, ev: MvccEvent): void => {
       if (!w.synced || ev.kv.modRevision < w.nextRev || !w.matches(ev)) return;
@@ -130,12 +144,29 @@ export class WatchHub {
       list.push(ev);
     };
     for (const ev of events) {
-      const s = this.byKey.get(ev.kv.key.toString('latin1'));
-      if (s) for (const w of s) add(w, ev);
+      const bySink = this.byKey.get(ev.kv.key.toString('latin1'));
+      if (bySink) for (const s of bySink.values()) for (const w of s) add(w, ev);
       for (const w of this.ranged) add(w, ev);
     }
     // A synced watcher's nextRev only matters once it falls behind; deliver() sets it then.
     for (const [w, evs] of perWatcher) this.deliver(w, evs, revision);
+  }
+
+  /**
+   * The common case, one event (a put): every interested watcher gets the same one-element
+   * array, so sinks encode it once; single-key watchers were found by key and need no compare.
+   */
+  private notifyOne(events: MvccEvent[], revision: number): void {
+    const ev = events[0];
+    const bySink = this.byKey.get(ev.kv.key.toString('latin1'));
+    if (bySink)
+      for (const s of bySink.values())
+        for (const w of s)
+          if (w.synced && ev.kv.modRevision >= w.nextRev && w.wantsType(ev))
+            this.deliver(w, events, revision);
+    for (const w of this.ranged)
+      if (w.synced && ev.kv.modRevision >= w.nextRev && w.matches(ev))
+        this.deliver(w, events, revision);
   }
 
   private deliver(w: Watcher, evs: MvccEvent[], revision: number): void {
@@ -163,7 +194,7 @@ export class WatchHub {
    */
   resync(prevRevision: number): void {
     const all = [...this.ranged];
-    for (const s of this.byKey.values()) all.push(...s);
+    for (const bySink of this.byKey.values()) for (const s of bySink.values()) all.push(...s);
     for (const w of all) {
       if (!w.synced) continue;
       w.nextRev = Math.max(w.nextRev, prevRevision + 1);

@@ -63,10 +63,87 @@ function putVarint(b: Buffer, pos: number, v: number): number {
 }
 
 /**
- * One WatchResponse, already framed as a gRPC message (flag byte + 4-byte length + bytes):
- * written straight into one buffer, since this runs once per watcher per change.
- * watch_id is non-negative here (ids are assigned from 0 or chosen ≥ 0 by the client).
+ * The events of one notification, encoded, for every watcher it goes to: the hub hands the same
+ * array to all of them, so the last one is kept (per prev_kv choice).
  */
+const lastEncoded = [
+  { events: undefined as MvccEvent[] | undefined, bytes: [] as Buffer[] },
+  { events: undefined as MvccEvent[] | undefined, bytes: [] as Buffer[] },
+];
+
+export function encodedEvents(events: MvccEvent[], prev: boolean): Buffer[] {
+  const slot = lastEncoded[prev ? 1 : 0];
+  if (slot.events !== events) {
+    slot.bytes = events.map((ev) => encodedEvent(ev, prev));
+    slot.events = events;
+  }
+  return slot.bytes;
+}
+
+/**
+ * Size of one WatchResponse framed as a gRPC message (flag byte + 4-byte length + bytes), as
+ * writeWatchEventsFramed writes it. watch_id must be non-negative (ids are assigned from 0 or
+ * chosen ≥ 0 by the client; a negative one goes through encodeWatchEventsFramed).
+ */
+export function watchEventsFramedSize(
+  header: Buffer,
+  watchId: number,
+  events: Buffer[],
+  fragment: boolean,
+): number {
+  return 5 + watchEventsBodySize(header, watchId, events, fragment);
+}
+
+function watchEventsBodySize(
+  header: Buffer,
+  watchId: number,
+  events: Buffer[],
+  fragment: boolean,
+): number {
+  let len = 1 + varintSize(header.length) + header.length;
+  if (watchId !== 0) len += 1 + varintSize(watchId);
+  if (fragment) len += 2;
+  for (const e of events) len += 1 + varintSize(e.length) + e.length;
+  return len;
+}
+
+/**
+ * Writes one framed WatchResponse at `pos` of `b` (room for watchEventsFramedSize bytes):
+ * straight into the output buffer, since this runs once per watcher per change.
+ */
+export function writeWatchEventsFramed(
+  b: Buffer,
+  pos: number,
+  header: Buffer,
+  watchId: number,
+  events: Buffer[],
+  fragment: boolean,
+): void {
+  const len = watchEventsBodySize(header, watchId, events, fragment);
+  b[pos++] = 0;
+  b.writeUInt32BE(len, pos);
+  pos += 4;
+  b[pos++] = (1 << 3) | 2;
+  pos = putVarint(b, pos, header.length);
+  b.set(header, pos); // (set, not copy: cheaper for these small arrays)
+  pos += header.length;
+  if (watchId !== 0) {
+    b[pos++] = (2 << 3) | 0;
+    pos = putVarint(b, pos, watchId);
+  }
+  if (fragment) {
+    b[pos++] = (7 << 3) | 0;
+    b[pos++] = 1;
+  }
+  for (const e of events) {
+    b[pos++] = (11 << 3) | 2;
+    pos = putVarint(b, pos, e.length);
+    b.set(e, pos);
+    pos += e.length;
+  }
+}
+
+/** One WatchResponse framed as a gRPC message, in a buffer of its own. */
 export function encodeWatchEventsFramed(
   header: Buffer,
   watchId: number,
@@ -82,30 +159,8 @@ export function encodeWatchEventsFramed(
     body.copy(f, 5);
     return f;
   }
-  let len = 1 + varintSize(header.length) + header.length;
-  if (watchId !== 0) len += 1 + varintSize(watchId);
-  if (fragment) len += 2;
-  for (const e of events) len += 1 + varintSize(e.length) + e.length;
-  const b = Buffer.allocUnsafe(5 + len);
-  b[0] = 0;
-  b.writeUInt32BE(len, 1);
-  let pos = 5;
-  b[pos++] = (1 << 3) | 2;
-  pos = putVarint(b, pos, header.length);
-  pos += header.copy(b, pos);
-  if (watchId !== 0) {
-    b[pos++] = (2 << 3) | 0;
-    pos = putVarint(b, pos, watchId);
-  }
-  if (fragment) {
-    b[pos++] = (7 << 3) | 0;
-    b[pos++] = 1;
-  }
-  for (const e of events) {
-    b[pos++] = (11 << 3) | 2;
-    pos = putVarint(b, pos, e.length);
-    pos += e.copy(b, pos);
-  }
+  const b = Buffer.allocUnsafe(watchEventsFramedSize(header, watchId, events, fragment));
+  writeWatchEventsFramed(b, 0, header, watchId, events, fragment);
   return b;
 }
 

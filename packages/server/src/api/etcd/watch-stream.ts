@@ -4,7 +4,13 @@ import { EtcdServer } from '../../server/etcd-server';
 import { Watcher, WatchSink } from '../../watch/watch-hub';
 import { MvccEvent } from '../../mvcc/types';
 import { buf, num } from '../../server/pb';
-import { encodedEvent, encodedHeader, encodeWatchEventsFramed } from './watch-encoding';
+import {
+  encodedEvents,
+  encodedHeader,
+  encodeWatchEventsFramed,
+  watchEventsFramedSize,
+  writeWatchEventsFramed,
+} from './watch-encoding';
 
 type WatchCall = StreamCall<etcdserverpb.WatchRequest, etcdserverpb.IWatchResponse>;
 
@@ -147,13 +153,12 @@ export class WatchStream implements WatchSink {
   send(watcher: Watcher, events: MvccEvent[], revision: number): boolean {
     const sw = this.byWatcher.get(watcher);
     if (!sw) return true;
-    const prev = watcher.opts.prevKv;
-    const encoded = events.map((ev) => encodedEvent(ev, prev));
+    const encoded = encodedEvents(events, watcher.opts.prevKv);
     const header = encodedHeader(this.server, revision, this.server.raftTerm, () =>
       this.server.header(revision),
     );
     if (sw.fragment) this.sendFragmented(sw, header, encoded);
-    else this.writeFramed(encodeWatchEventsFramed(header, sw.id, encoded, false));
+    else this.writeEvents(header, sw.id, encoded);
     if (this.progressPending) queueMicrotask(() => this.maybeSendProgress());
     return this.writable;
   }
@@ -176,6 +181,21 @@ export class WatchStream implements WatchSink {
     chunks.push(chunk);
     chunks.forEach((c, i) =>
       this.writeFramed(encodeWatchEventsFramed(header, sw.id, c, i < chunks.length - 1)),
+    );
+  }
+
+  /** One WatchResponse of events: encoded straight into the connection's output if it can. */
+  private writeEvents(header: Buffer, id: number, events: Buffer[]): void {
+    if (this.closed) return;
+    const call = this.call as unknown as {
+      writeFramedWith?(len: number, fill: (b: Buffer, pos: number) => void): boolean;
+    };
+    if (id < 0 || !call.writeFramedWith) {
+      this.writeFramed(encodeWatchEventsFramed(header, id, events, false));
+      return;
+    }
+    call.writeFramedWith(watchEventsFramedSize(header, id, events, false), (b, pos) =>
+      writeWatchEventsFramed(b, pos, header, id, events, false),
     );
   }
 

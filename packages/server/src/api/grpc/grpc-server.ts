@@ -209,6 +209,17 @@ export class StreamCall<Req, Res> extends EventEmitter {
     return !this.writableNeedDrain;
   }
 
+  /**
+   * Sends one message already framed, of `len` bytes that `fill` writes at `pos` of `b`:
+   * straight into the connection's output buffer when it can go out now.
+   */
+  writeFramedWith(len: number, fill: (b: Buffer, pos: number) => void): boolean {
+    if (this.ended || this.cancelled) return false;
+    this.stream.sendHeaders(RESPONSE_HEADERS);
+    this.stream.sendDataWith(len, fill);
+    return !this.writableNeedDrain;
+  }
+
   /** Ends the call with OK. */
   end(): void {
     if (this.ended || this.cancelled) return;

@@ -146,6 +146,19 @@ export class H2Stream {
     this.session.flushStream(this);
   }
 
+  /**
+   * Sends one message of `len` bytes that `fill` writes at `pos` of `b`. When nothing is queued
+   * and the windows allow, the bytes are written straight into the connection's output buffer:
+   * no buffer of its own and no copy (watch fan-out sends one small message per watcher).
+   */
+  sendDataWith(len: number, fill: (b: Buffer, pos: number) => void): void {
+    if (this.localClosed) return;
+    if (this.queue.length === 0 && this.session.writeDataDirect(this, len, fill)) return;
+    const b = Buffer.allocUnsafe(len);
+    fill(b, 0);
+    this.sendData(b);
+  }
+
   /** Ends the stream with trailers after the queued data. */
   end(trailers: Buffer): void {
     if (this.localClosed || this.pendingTrailers) return;
@@ -178,6 +191,11 @@ export class Http2Session {
   private readonly waiting = new Set<H2Stream>();
   /** frames not yet flushed: written at outPos of outBuf, after any full chunks in outChunks */
   private outBuf = Buffer.allocUnsafe(OUT_CHUNK);
+  /** the whole allocation outBuf is the unused tail of: reused once the socket took it all */
+  private outBlock = this.outBuf;
+  /** outBuf position of the last frame's header when that is a DATA frame of writeDataDirect */
+  private openData = -1;
+  private openDataStream = 0;
   private outPos = 0;
   private outChunks: Buffer[] = [];
   private flushQueued = false;
@@ -495,6 +513,57 @@ export class Http2Session {
     }
   }
 
+  /**
+   * Writes one DATA frame of `len` bytes made by `fill` directly into outBuf, if the windows and
+   * the socket take it now and it is small enough to copy anyway; false: the caller queues it.
+   */
+  writeDataDirect(s: H2Stream, len: number, fill: (b: Buffer, pos: number) => void): boolean {
+    if (this.dead || s.localClosed) return true;
+    if (
+      len > OUT_COPY_MAX ||
+      len > s.sendWindow ||
+      len > this.connSendWindow ||
+      len > this.peerMaxFrame ||
+      this.socket.writableLength > SOCKET_HIGH_WATER
+    )
+      return false;
+    s.sendWindow -= len;
+    this.connSendWindow -= len;
+    if (this.extendOpenData(s, len)) {
+      fill(this.outBuf, this.outPos);
+      this.outPos += len;
+      this.afterCopy();
+      return true;
+    }
+    this.reserve(9 + len);
+    const at = this.outPos;
+    this.frameHeader(len, FrameType.DATA, 0, s.id);
+    this.openData = at;
+    this.openDataStream = s.id;
+    fill(this.outBuf, this.outPos);
+    this.outPos += len;
+    this.afterCopy();
+    return true;
+  }
+
+  /**
+   * Grows the last frame by `len` when it is a DATA frame of the same stream with room left:
+   * consecutive messages of one stream then share a frame (a watch fan-out writes a stream's
+   * responses one after the other), which saves the client a frame each.
+   */
+  private extendOpenData(s: H2Stream, len: number): boolean {
+    const h = this.openData;
+    if (h < 0 || this.openDataStream !== s.id || this.outPos + len > this.outBuf.length)
+      return false;
+    const b = this.outBuf;
+    const total = ((b[h] << 16) | (b[h + 1] << 8) | b[h + 2]) + len;
+    if (total > this.peerMaxFrame) return false;
+    b[h] = total >>> 16;
+    b[h + 1] = (total >>> 8) & 0xff;
+    b[h + 2] = total & 0xff;
+    return true;
+  }
+
   private resumeWaiting(): void {
     for (const s of [...this.waiting]) {
       this.waiting.delete(s);
@@ -562,6 +631,20 @@ export class Http2Session {
     const len = payload.length;
     const copy = len <= OUT_COPY_MAX;
     this.reserve(9 + (copy ? len : 0));
+    this.frameHeader(len, type, flags, streamId);
+    if (copy) {
+      if (len > 0) this.outPos += payload.copy(this.outBuf, this.outPos);
+      this.afterCopy();
+      return;
+    }
+    this.sealOut();
+    this.outChunks.push(payload);
+    this.scheduleFlush();
+  }
+
+  /** The 9-byte frame header at outPos (room reserved by the caller). */
+  private frameHeader(len: number, type: FrameType, flags: number, streamId: number): void {
+    this.openData = -1;
     const b = this.outBuf;
     const p = this.outPos;
     b[p] = len >>> 16;
@@ -571,16 +654,15 @@ export class Http2Session {
     b[p + 4] = flags;
     b.writeUInt32BE(streamId, p + 5);
     this.outPos = p + 9;
-    if (copy) {
-      if (len > 0) this.outPos += payload.copy(b, this.outPos);
-      if (this.outPos >= OUT_EARLY_FLUSH) {
-        this.flush();
-        return;
-      }
-    } else {
-      this.sealOut();
-      this.outChunks.push(payload);
-    }
+  }
+
+  /** A frame was copied into outBuf: write early once enough has collected, else this tick. */
+  private afterCopy(): void {
+    if (this.outPos >= OUT_EARLY_FLUSH) this.flush();
+    else this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushQueued) {
       this.flushQueued = true;
       // after the current tick's promise callbacks: responses completed together leave together
@@ -592,7 +674,7 @@ export class Http2Session {
   private reserve(n: number): void {
     if (this.outPos + n <= this.outBuf.length) return;
     this.sealOut();
-    if (this.outBuf.length < n) this.outBuf = Buffer.allocUnsafe(Math.max(OUT_CHUNK, n));
+    if (this.outBuf.length < n) this.newOutBlock(Math.max(OUT_CHUNK, n));
   }
 
   /**
@@ -600,11 +682,16 @@ export class Http2Session {
    * socket keeps a view of the sealed part only, which is never written again).
    */
   private sealOut(): void {
+    this.openData = -1;
     if (this.outPos === 0) return;
     this.outChunks.push(this.outBuf.subarray(0, this.outPos));
     this.outBuf = this.outBuf.subarray(this.outPos);
     this.outPos = 0;
-    if (this.outBuf.length < 1024) this.outBuf = Buffer.allocUnsafe(OUT_CHUNK);
+    if (this.outBuf.length < 1024) this.newOutBlock(OUT_CHUNK);
+  }
+
+  private newOutBlock(size: number): void {
+    this.outBuf = this.outBlock = Buffer.allocUnsafe(size);
   }
 
   private flush(): void {
@@ -613,14 +700,21 @@ export class Http2Session {
     const chunks = this.outChunks;
     this.outChunks = [];
     if (chunks.length === 0 || this.dead || this.socket.destroyed) return;
-    if (chunks.length === 1) {
-      this.socket.write(chunks[0]);
-      return;
+    if (chunks.length === 1) this.socket.write(chunks[0]);
+    else {
+      // one writev for the tick
+      this.socket.cork();
+      for (const c of chunks) this.socket.write(c);
+      this.socket.uncork();
     }
-    // one writev for the tick
-    this.socket.cork();
-    for (const c of chunks) this.socket.write(c);
-    this.socket.uncork();
+    // Nothing left queued: the kernel took the bytes during write(), which keeps no reference,
+    // so the block is written again from its start instead of touching fresh memory (a watch
+    // fan-out fills several blocks per change).
+    if (this.socket.writableLength === 0) {
+      this.outBuf = this.outBlock;
+      this.outPos = 0;
+      this.openData = -1;
+    }
   }
 
   // ---- stream and connection end ----
