@@ -56,7 +56,8 @@
 #     create/set/get at 64/4, then zk create, set, get at 16/1 and 64/4
 #   cluster (etcd 3 members vs Concord 3 members on loopback; clients spread
 #     over the members, writes to followers are forwarded): warm-up puts, put
-#     64/4; bulk load, range linearizable and serializable 64/4
+#     64/4; bulk load, range linearizable and serializable 64/4; watch-latency
+#     1000 watchers spread over the 3 members, puts through the first (watch3-w1000)
 #   zkcluster (ZooKeeper 3-server ensemble vs Concord 3 members, ZooKeeper
 #     protocol on loopback; labels "zookeeper:" / "concord:", workloads
 #     zk<op>3-c<N>): as zk, with sessions spread over the 3 servers (loadgen
@@ -455,6 +456,9 @@ cluster_phase() { # cluster_phase SERVER ROUND: 3 members on loopback
     lg "$s" "range${cons}3-c64" "$r" etcd range $(common) --key-space 1 --consistency "$cons" \
       --clients 64 --conns 4 --total "$TOTAL"
   done
+  # watchers on all 3 members (connection i goes to endpoint i mod 3), puts through the first
+  lg "$s" "watch3-w$WATCHERS" "$r" etcd watch-latency --endpoints "$EP" --watchers "$WATCHERS" --conns 4 \
+    --puts "$WATCH_PUTS" --put-rate "$WATCH_RATE" --val-size "$VAL_SIZE" --duration 60s
   stop_server
 }
 
