@@ -13,16 +13,33 @@ import { Client, ClientOptions } from '../src';
 export const TARGET = (process.env.CONCORD_TEST_TARGET ?? 'etcd') as 'etcd' | 'concord';
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports come from below Linux's ephemeral range (32768-60999, where listen(0) picks them): a
+ * port picked there can be taken, before the server binds it, as the source port of an
+ * outgoing connection (a cluster member dialling its peers), and the start then fails with
+ * EADDRINUSE. A random start point keeps parallel test processes apart.
+ */
+const PORT_LOW = 20000;
+const PORT_HIGH = 32000;
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(addr.port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 500; i++) {
+    const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free loopback port in ${PORT_LOW}-${PORT_HIGH} after 500 tries`);
 }
 
 export class TestServer {

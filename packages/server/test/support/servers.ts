@@ -129,24 +129,34 @@ function installExitHook(): void {
 // ---------------------------------------------------------------------------
 // Ports
 
-/** n distinct free loopback ports (all listeners are held open until every port is known). */
+/**
+ * n distinct free loopback ports, from below Linux's ephemeral range (32768-60999, where
+ * listen(0) picks them): a port picked there can be taken, before the server binds it, as the
+ * source port of an outgoing connection (a cluster member dialling its peers), and the start
+ * then fails with EADDRINUSE. Random picks keep parallel test processes apart.
+ */
+const PORT_LOW = 20000;
+const PORT_HIGH = 32000;
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 export async function freePorts(n: number): Promise<number[]> {
-  const servers: net.Server[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const srv = net.createServer();
-      servers.push(srv);
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(0, '127.0.0.1', () => resolve());
-      });
-      ports.push((srv.address() as net.AddressInfo).port);
-    }
-    return ports;
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  const ports: number[] = [];
+  for (let i = 0; i < 500 * n && ports.length < n; i++) {
+    const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await canListen(port)) ports.push(port);
   }
+  if (ports.length < n) throw new Error(`no ${n} free loopback ports in ${PORT_LOW}-${PORT_HIGH}`);
+  return ports;
 }
 
 // ---------------------------------------------------------------------------
