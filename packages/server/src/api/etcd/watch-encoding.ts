@@ -91,16 +91,7 @@ export function watchEventsFramedSize(
   events: Buffer[],
   fragment: boolean,
 ): number {
-  return 5 + watchEventsBodySize(header, watchId, events, fragment);
-}
-
-function watchEventsBodySize(
-  header: Buffer,
-  watchId: number,
-  events: Buffer[],
-  fragment: boolean,
-): number {
-  let len = 1 + varintSize(header.length) + header.length;
+  let len = 5 + 1 + varintSize(header.length) + header.length;
   if (watchId !== 0) len += 1 + varintSize(watchId);
   if (fragment) len += 2;
   for (const e of events) len += 1 + varintSize(e.length) + e.length;
@@ -108,20 +99,21 @@ function watchEventsBodySize(
 }
 
 /**
- * Writes one framed WatchResponse at `pos` of `b` (room for watchEventsFramedSize bytes):
- * straight into the output buffer, since this runs once per watcher per change.
+ * Writes one framed WatchResponse of `framedSize` bytes (watchEventsFramedSize, which the
+ * caller needed first to make room) at `pos` of `b`: straight into the output buffer, since
+ * this runs once per watcher per change.
  */
 export function writeWatchEventsFramed(
   b: Buffer,
   pos: number,
+  framedSize: number,
   header: Buffer,
   watchId: number,
   events: Buffer[],
   fragment: boolean,
 ): void {
-  const len = watchEventsBodySize(header, watchId, events, fragment);
   b[pos++] = 0;
-  b.writeUInt32BE(len, pos);
+  b.writeUInt32BE(framedSize - 5, pos);
   pos += 4;
   b[pos++] = (1 << 3) | 2;
   pos = putVarint(b, pos, header.length);
@@ -159,8 +151,9 @@ export function encodeWatchEventsFramed(
     body.copy(f, 5);
     return f;
   }
-  const b = Buffer.allocUnsafe(watchEventsFramedSize(header, watchId, events, fragment));
-  writeWatchEventsFramed(b, 0, header, watchId, events, fragment);
+  const size = watchEventsFramedSize(header, watchId, events, fragment);
+  const b = Buffer.allocUnsafe(size);
+  writeWatchEventsFramed(b, 0, size, header, watchId, events, fragment);
   return b;
 }
 

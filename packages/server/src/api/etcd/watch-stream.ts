@@ -194,8 +194,9 @@ export class WatchStream implements WatchSink {
       this.writeFramed(encodeWatchEventsFramed(header, id, events, false));
       return;
     }
-    call.writeFramedWith(watchEventsFramedSize(header, id, events, false), (b, pos) =>
-      writeWatchEventsFramed(b, pos, header, id, events, false),
+    const size = watchEventsFramedSize(header, id, events, false);
+    call.writeFramedWith(size, (b, pos) =>
+      writeWatchEventsFramed(b, pos, size, header, id, events, false),
     );
   }
 
