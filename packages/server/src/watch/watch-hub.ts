@@ -84,7 +84,6 @@ export class WatchHub {
    * one after the other, so the transport can carry them in one frame.
    */
   private readonly byKey = new Map<string, Map<WatchSink, Set<Watcher>>>();
-  private singleCount = 0;
   private readonly ranged = new Set<Watcher>();
   private readonly unsynced = new Set<Watcher>();
   private catchupScheduled = false;
@@ -93,7 +92,14 @@ export class WatchHub {
   constructor(private readonly kv: KvStore) {}
 
   get watcherCount(): number {
-    return this.ranged.size + this.singleCount;
+    let n = this.ranged.size;
+    for (const s of this.singleSets()) n += s.size;
+    return n;
+  }
+
+  /** every (key, sink) group of single-key watchers */
+  private *singleSets(): Iterable<Set<Watcher>> {
+    for (const bySink of this.byKey.values()) yield* bySink.values();
   }
 
   get unsyncedCount(): number {
@@ -110,7 +116,6 @@ export class WatchHub {
       let s = bySink.get(opts.sink);
       if (!s) bySink.set(opts.sink, (s = new Set()));
       s.add(w);
-      this.singleCount++;
     } else this.ranged.add(w);
     if (start > current) w.synced = true;
     else this.markUnsynced(w);
@@ -122,7 +127,6 @@ export class WatchHub {
       const bySink = this.byKey.get(w.single);
       const s = bySink?.get(w.opts.sink);
       if (bySink && s?.delete(w)) {
-        this.singleCount--;
         if (s.size === 0) bySink.delete(w.opts.sink);
         if (bySink.size === 0) this.byKey.delete(w.single);
       }
@@ -194,7 +198,7 @@ export class WatchHub {
    */
   resync(prevRevision: number): void {
     const all = [...this.ranged];
-    for (const bySink of this.byKey.values()) for (const s of bySink.values()) all.push(...s);
+    for (const s of this.singleSets()) all.push(...s);
     for (const w of all) {
       if (!w.synced) continue;
       w.nextRev = Math.max(w.nextRev, prevRevision + 1);
