@@ -408,6 +408,25 @@ test('a last record whose data ends in zero bytes survives a reopen of a preallo
   assert.deepEqual(await recoveredIndexes(dir, { segmentBytes: 64 * 1024 }), upTo(3));
 });
 
+test('a last hardState (its u64 fields end in zero bytes) survives a reopen', async () => {
+  const dir = tmpDir();
+  const { wal } = await Wal.open(dir, { segmentBytes: 64 * 1024 });
+  await wal.append([ent(1), ent(2), { kind: 'hardState', term: 3, vote: 2, commit: 2 }]);
+  await wal.close();
+  const { wal: w2, state } = await Wal.open(dir, {
+    segmentBytes: 64 * 1024,
+    log: (m) => assert.fail(m),
+  });
+  assert.deepEqual(state.hardState, { term: 3, vote: 2, commit: 2 });
+  assert.deepEqual(
+    state.entries.map((e) => e.index),
+    [1, 2],
+  );
+  await w2.append([ent(3)]);
+  await w2.close();
+  assert.deepEqual(await recoveredIndexes(dir, { segmentBytes: 64 * 1024 }), upTo(3));
+});
+
 test('garbage after the zero tail of the last segment is still corruption', async () => {
   const dir = tmpDir();
   const { wal } = await Wal.open(dir, { segmentBytes: 4096 });

@@ -51,6 +51,7 @@ import { promisify } from 'node:util';
 import {
   anyValidRecordAfter,
   encodeRecords,
+  Frame,
   FRAME_HEADER,
   getU64,
   HardState,
@@ -293,21 +294,17 @@ export class Wal {
     let size = 0;
     for (let i = 0; i < segments.length; i++) {
       const file = segments[i].path;
-      const seg = await readSegment(file);
-      let buf = seg.buf;
+      const { buf, fileSize } = await readSegment(file);
       let off = 0;
       while (off < buf.length) {
-        let f = readFrame(buf, off);
-        if (typeof f === 'string' && seg.fileSize > buf.length) {
-          // the last record may end in zero bytes, which lie past the last non-zero byte: the
-          // file has them, so pad with zeros up to the end its header announces and look again
-          const need = frameEndAt(buf, off);
-          if (need > buf.length && need <= seg.fileSize) {
-            buf = Buffer.concat([buf, Buffer.alloc(need - buf.length)]);
-            f = readFrame(buf, off);
-          }
-        }
+        const f = readFrame(buf, off);
         if (typeof f === 'string') {
+          const last = lastRecordEndingInZeros(buf, off, fileSize);
+          if (last) {
+            rp.apply(last.buf, last.frame.kind, last.frame.body, last.frame.end, file, off);
+            off += last.buf.length;
+            break;
+          }
           if (i !== segments.length - 1 || anyValidRecordAfter(buf, off))
             throw new WalCorruptionError(file, off, f);
           await truncateFile(file, off);
@@ -595,11 +592,25 @@ async function readSegment(file: string): Promise<{ buf: Buffer; fileSize: numbe
   }
 }
 
-/** Where the record at off would end per its length field (bytes past buf count as zeros). */
-function frameEndAt(buf: Buffer, off: number): number {
-  const head = Buffer.alloc(4);
-  buf.copy(head, 0, off, Math.min(off + 4, buf.length));
-  return Math.max(off + FRAME_HEADER + 1, off + FRAME_HEADER + head.readUInt32LE(0));
+/**
+ * The record at `off` when it is the segment's last and ends in zero bytes: readSegment stops
+ * at the last non-zero byte, so those zeros are in the file (up to `fileSize`) but not in
+ * `buf`. Returns the record in a buffer of its own with them added back (only this record is
+ * copied: earlier entries keep pointing into `buf`), or undefined if it is not such a record.
+ */
+function lastRecordEndingInZeros(
+  buf: Buffer,
+  off: number,
+  fileSize: number,
+): { buf: Buffer; frame: Frame } | undefined {
+  const header = Buffer.alloc(FRAME_HEADER); // bytes past buf are zeros
+  buf.copy(header, 0, off, Math.min(off + FRAME_HEADER, buf.length));
+  const end = off + FRAME_HEADER + Math.max(1, header.readUInt32LE(0));
+  if (end <= buf.length || end > fileSize) return undefined;
+  const record = Buffer.alloc(end - off);
+  buf.copy(record, 0, off);
+  const frame = readFrame(record, 0);
+  return typeof frame === 'string' ? undefined : { buf: record, frame };
 }
 
 /** Creates a segment atomically: tmp file, header, preallocation, fsync, rename, fsync dir. */
