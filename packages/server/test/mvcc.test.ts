@@ -194,7 +194,10 @@ test('records with a change time (ZooKeeper mtime) read back the same on every p
   apply(sm, put('t', 'x')); // 2, no time
   backend.write(() => {
     const t = sm.kv.beginWrite();
-    t.put(b('t'), b('timed'), 0n, { timeMs: 1700000000123, replaces: sm.kv.getLive(b('t')) });
+    t.put(b('t'), b('timed'), 0n, {
+      timeMs: 1700000000123,
+      replaces: sm.kv.getLivePointer(b('t')),
+    });
     t.put(b('u'), b('new'), 0n, { timeMs: 42 });
     t.commit();
     sm.kv.persistRevision();
@@ -223,4 +226,58 @@ test('records with a change time (ZooKeeper mtime) read back the same on every p
   ]);
   apply(sm, { deleteRange: { key: b('u') } }); // 5
   assert.equal(sm.kv.get(b('u')), undefined);
+});
+
+test('a put reads the previous value only when its request or a prevKv watcher wants it', () => {
+  const { sm } = fresh();
+  apply(sm, put('k', 'v1'));
+  const plain = apply(sm, put('k', 'v2'));
+  assert.equal(plain.events[0].prevKv, undefined);
+  const asked = apply(sm, { put: { key: b('k'), value: b('v3'), prevKv: true } });
+  assert.equal(String(asked.events[0].prevKv!.value), 'v2');
+  assert.equal(
+    String((asked.outcomes[0].response as { prevKv: { value: Buffer } }).prevKv.value),
+    'v2',
+  );
+  sm.eventsNeedPrevKv = () => true;
+  // the previous record is read during the apply: a compaction later in the same batch that
+  // removes it does not take it from the event
+  const rev = sm.kv.currentRevision + 1;
+  const batch = apply(sm, put('k', 'v4'), { compaction: { revision: rev } });
+  assert.equal(batch.outcomes[1].error, undefined);
+  assert.equal(String(batch.events[0].prevKv!.value), 'v3');
+  assert.equal(sm.kv.readRevision({ main: rev - 1, sub: 0 }), undefined, 'compacted away');
+  // deletes always carry it
+  sm.eventsNeedPrevKv = () => false;
+  const del = apply(sm, { deleteRange: { key: b('k') } });
+  assert.equal(String(del.events[0].prevKv!.value), 'v4');
+});
+
+test('keys values of the older 12-byte layout are read, and rewritten by the next put', () => {
+  const { sm, backend } = fresh();
+  apply(sm, { leaseGrant: { ID: 5, TTL: 10 } });
+  apply(sm, put('old', 'a', 5), put('old', 'b', 5)); // revisions 2 and 3: version 2, lease 5
+  const created = sm.kv.get(b('old'))!.createRevision;
+  // what a data directory written before the 36-byte layout holds: the revs key only
+  backend.write(() => {
+    const ptr = backend.keys.getBinary(b('old'))!;
+    assert.equal(ptr.length, 36);
+    backend.keys.putSync(b('old'), Buffer.from(ptr.subarray(0, 12)));
+  });
+  assert.equal(backend.keys.getBinary(b('old'))!.length, 12);
+  assert.deepEqual(
+    [String(sm.kv.get(b('old'))!.value), sm.kv.getLivePointer(b('old'))!.version],
+    ['b', 2],
+  );
+  assert.deepEqual(keys(sm, { key: b('old'), rangeEnd: b('old\0') }), ['old=b@3']);
+  // the next put continues the generation and moves the key off the lease
+  apply(sm, put('old', 'c'));
+  const kv = sm.kv.get(b('old'))!;
+  assert.deepEqual([kv.version, kv.createRevision, kv.lease], [3, created, 0n]);
+  assert.deepEqual(sm.leases.keys(5n), []);
+  assert.equal(backend.keys.getBinary(b('old'))!.length, 36);
+  // history through the rewritten pointer, and a delete of it
+  assert.deepEqual(keys(sm, { key: b('old'), revision: 3 }), ['old=b@3']);
+  const del = apply(sm, { deleteRange: { key: b('old') } });
+  assert.equal(String(del.events[0].prevKv!.value), 'c');
 });

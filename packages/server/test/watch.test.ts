@@ -181,3 +181,40 @@ test('10,000 watchers on one server all get the event', async () => {
   }
   c.close();
 });
+
+test('a live prev_kv watcher gets the previous value; puts stop reading it once it is canceled', async () => {
+  const c = kv();
+  await put(c, 'pk', 'one');
+  const { call, client } = openWatch();
+  const responses: etcdserverpb.WatchResponse[] = [];
+  call.on('data', (r: etcdserverpb.WatchResponse) => responses.push(r));
+  const until = (what: string, ok: () => boolean) =>
+    withTimeout(
+      new Promise<void>((r) => {
+        const i = setInterval(() => {
+          if (ok()) {
+            clearInterval(i);
+            r();
+          }
+        }, 5);
+      }),
+      5000,
+      what,
+    );
+  const hub = running.server.watches;
+  assert.equal(hub.wantsPrevKv, false);
+  call.write({ createRequest: { key: Buffer.from('pk'), prevKv: true } });
+  await until('created', () => responses.some((r) => r.created));
+  assert.equal(hub.wantsPrevKv, true);
+  await put(c, 'pk', 'two');
+  await until('event', () => responses.some((r) => r.events.length > 0));
+  const ev = responses.find((r) => r.events.length > 0)!.events[0];
+  assert.deepEqual([String(ev.kv!.value), String(ev.prevKv?.value)], ['two', 'one']);
+  const id = responses.find((r) => r.created)!.watchId;
+  call.write({ cancelRequest: { watchId: id } });
+  await until('canceled', () => responses.some((r) => r.canceled));
+  assert.equal(hub.wantsPrevKv, false);
+  call.end();
+  client.close();
+  c.close();
+});

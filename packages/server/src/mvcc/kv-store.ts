@@ -1,8 +1,12 @@
 import { Backend } from '../backend/backend';
 import {
+  decodeLivePointer,
   decodeRecord,
+  encodeLivePointer,
   encodeRecord,
+  LivePointer,
   parseRevKey,
+  pointedRevKey,
   recordKeyAndType,
   revKey,
   RevPointer,
@@ -75,9 +79,13 @@ export class KvStore {
     return this.compactRev;
   }
 
-  /** Opens a write transaction; call only inside Backend.write(). */
-  beginWrite(): WriteTxn {
-    return new WriteTxn(this);
+  /**
+   * Opens a write transaction; call only inside Backend.write(). `withPrevKv`: every put's
+   * event carries the key's previous value (a watcher wants it); otherwise only a put that
+   * asks for it (PutOptions.prevKv) reads it.
+   */
+  beginWrite(withPrevKv = false): WriteTxn {
+    return new WriteTxn(this, withPrevKv);
   }
 
   /** Reads a range; throws MvccError for compacted or future revisions. */
@@ -120,11 +128,30 @@ export class KvStore {
     return this.getLive(key)?.kv;
   }
 
-  /** Latest value of one key and where its record is (see PutOptions.replaces). */
+  /** Latest value of one key and where its record is. */
   getLive(key: Buffer): LiveRecord | undefined {
     if (key.length > LMDB_MAX_KEY_BYTES) return undefined; // never stored (see scanKeys)
     const ptr = this.backend.keys.getBinary(key);
     return ptr ? { kv: this.readPointer(ptr), at: parseRevKey(ptr) } : undefined;
+  }
+
+  /**
+   * Where a live key's record is, with its create revision, version and lease, without reading
+   * the record (see PutOptions.replaces); the older 12-byte keys values need the record.
+   */
+  getLivePointer(key: Buffer): LivePointer | undefined {
+    if (key.length > LMDB_MAX_KEY_BYTES) return undefined;
+    const ptr = this.backend.keys.getBinary(key);
+    if (!ptr) return undefined;
+    const live = decodeLivePointer(ptr);
+    if (live) return live;
+    const kv = this.readPointer(ptr);
+    return {
+      at: parseRevKey(ptr),
+      createRevision: kv.createRevision,
+      version: kv.version,
+      lease: kv.lease,
+    };
   }
 
   /**
@@ -158,7 +185,7 @@ export class KvStore {
   }
 
   private readPointer(ptr: Buffer): KeyValue {
-    const raw = this.backend.revs.getBinary(ptr);
+    const raw = this.backend.revs.getBinary(pointedRevKey(ptr));
     if (!raw) throw new Error(`mvcc: dangling key pointer ${ptr.toString('hex')}`);
     return toKeyValue(decodeRecord(raw), parseRevKey(ptr).main);
   }
@@ -348,10 +375,12 @@ export interface PutOptions {
   /** stored with the record (KeyValue.timeMs): ZooKeeper's mtime */
   timeMs?: number;
   /**
-   * The key's live record as the caller read it (KvStore.getLive) in this same backend
+   * The key's live pointer as the caller read it (KvStore.getLivePointer) in this same backend
    * transaction, with no write to the key since: saves reading it again.
    */
-  replaces?: LiveRecord;
+  replaces?: LivePointer;
+  /** the event must carry the previous value (the request asked for prev_kv) */
+  prevKv?: boolean;
 }
 
 /**
@@ -364,7 +393,10 @@ export class WriteTxn {
   private sub = 0;
   readonly events: MvccEvent[] = [];
 
-  constructor(private readonly store: KvStore) {
+  constructor(
+    private readonly store: KvStore,
+    private readonly withPrevKv: boolean,
+  ) {
     this.revision = store.currentRevision + 1;
   }
 
@@ -374,20 +406,12 @@ export class WriteTxn {
 
   put(key: Buffer, value: Buffer, lease: bigint, opts?: PutOptions): MvccEvent {
     const b = this.store.backend;
-    let prevKv: KeyValue | undefined;
-    let prev: RevPointer | undefined;
-    if (opts?.replaces) {
-      prevKv = opts.replaces.kv;
-      prev = opts.replaces.at;
-    } else {
-      const prevPtr = key.length > LMDB_MAX_KEY_BYTES ? undefined : b.keys.getBinary(key);
-      if (prevPtr) {
-        prev = parseRevKey(prevPtr);
-        prevKv = this.store.readRevision(prev);
-      }
-    }
-    const createRevision = prevKv ? prevKv.createRevision : this.revision;
-    const version = prevKv ? prevKv.version + 1 : 1;
+    const prev = opts?.replaces ?? this.store.getLivePointer(key);
+    // read now if at all: a compaction later in this batch may delete the previous record
+    const prevKv =
+      prev && (this.withPrevKv || opts?.prevKv) ? this.store.readRevision(prev.at) : undefined;
+    const createRevision = prev ? prev.createRevision : this.revision;
+    const version = prev ? prev.version + 1 : 1;
     const rk = revKey(this.revision, this.sub++);
     const keyCopy = Buffer.from(key);
     const timeMs = opts?.timeMs;
@@ -398,18 +422,17 @@ export class WriteTxn {
         createRevision,
         version,
         lease,
-        prev,
+        prev: prev?.at,
         key: keyCopy,
         value,
         timeMs,
       }),
     );
-    b.keys.putSync(keyCopy, rk);
+    b.keys.putSync(keyCopy, encodeLivePointer(rk, createRevision, version, lease));
     const leases = this.store._leases();
-    if (leases && prevKv && prevKv.lease !== 0n && prevKv.lease !== lease)
-      leases.detach(prevKv.lease, keyCopy);
-    if (leases && lease !== 0n && (!prevKv || prevKv.lease !== lease))
-      leases.attach(lease, keyCopy);
+    if (leases && prev && prev.lease !== 0n && prev.lease !== lease)
+      leases.detach(prev.lease, keyCopy);
+    if (leases && lease !== 0n && (!prev || prev.lease !== lease)) leases.attach(lease, keyCopy);
     const kv: KeyValue = {
       key: keyCopy,
       createRevision,

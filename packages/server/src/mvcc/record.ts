@@ -14,9 +14,14 @@ import { KeyValue, EVENT_DELETE, EVENT_PUT, EventType } from './types';
  *   41 (bit 1 only) change time, ms since the epoch, u64 BE — ZooKeeper's mtime, so a setData
  *      need not rewrite the znode's metadata record as well
  *   41 or 49: key bytes, then value bytes
- * keys value: the 12-byte revs key of the key's latest (live) record.
+ * keys value (36 bytes): the revs key of the key's latest (live) record (12 bytes), then its
+ *   create revision u64 BE, version u64 BE and lease i64 BE — copies of the record's header, so
+ *   a put to an existing key learns them without reading the record (etcd keeps them in its
+ *   in-memory key index). Data written before this layout has the 12-byte pointer only; it is
+ *   read as before (the record is looked up) and rewritten in the new layout by the next put.
  */
 export const REV_KEY_BYTES = 12;
+const LIVE_BYTES = REV_KEY_BYTES + 24;
 const HEADER_BYTES = 41;
 const TIME_BYTES = 8;
 const FLAG_DELETE = 1;
@@ -58,6 +63,47 @@ export function revKey(main: number, sub: number): Buffer {
 
 export function parseRevKey(b: Buffer): RevPointer {
   return { main: readU64(b, 0), sub: b.readUInt32BE(8) };
+}
+
+/** What the keys value says of a live key: where its record is and the record's header fields. */
+export interface LivePointer {
+  at: RevPointer;
+  createRevision: number;
+  version: number;
+  lease: bigint;
+}
+
+/** The keys value for a record stored under `revKeyBytes` (see the layout above). */
+export function encodeLivePointer(
+  revKeyBytes: Buffer,
+  createRevision: number,
+  version: number,
+  lease: bigint,
+): Buffer {
+  const b = Buffer.allocUnsafe(LIVE_BYTES);
+  revKeyBytes.copy(b, 0, 0, REV_KEY_BYTES);
+  writeU64(b, createRevision, 12);
+  writeU64(b, version, 20);
+  b.writeBigInt64BE(lease, 28);
+  return b;
+}
+
+/** A keys value; undefined for the older 12-byte layout, whose fields are in the record only. */
+export function decodeLivePointer(b: Buffer): LivePointer | undefined {
+  if (b.length < LIVE_BYTES) return undefined;
+  const leaseHi = b.readUInt32BE(28);
+  const leaseLo = b.readUInt32BE(32);
+  return {
+    at: parseRevKey(b),
+    createRevision: readU64(b, 12),
+    version: readU64(b, 20),
+    lease: leaseHi === 0 && leaseLo === 0 ? 0n : b.readBigInt64BE(28),
+  };
+}
+
+/** The revs key a keys value points to (either layout). */
+export function pointedRevKey(b: Buffer): Buffer {
+  return b.length === REV_KEY_BYTES ? b : b.subarray(0, REV_KEY_BYTES);
 }
 
 export function encodeRecord(r: StoredRecord): Buffer {

@@ -22,7 +22,10 @@ export type EventType = typeof EVENT_PUT | typeof EVENT_DELETE;
 export interface MvccEvent {
   type: EventType;
   kv: KeyValue;
-  /** the key's value before this change, when it existed */
+  /**
+   * the key's value before this change, when it existed: always for a delete, for a put only
+   * when asked (the request's prev_kv, or a watcher's: KvStore.beginWrite)
+   */
   prevKv?: KeyValue;
 }
 

@@ -101,6 +101,7 @@ export class EtcdServer {
     this.minLeaseTtlSeconds = Math.ceil((3 * cfg.electionMs) / 2 / 1000);
     this.sm = new StateMachine(backend, { minLeaseTtlSeconds: this.minLeaseTtlSeconds });
     this.watches = new WatchHub(this.sm.kv);
+    this.sm.eventsNeedPrevKv = () => this.watches.wantsPrevKv;
   }
 
   static async open(cfg: ServerConfig): Promise<EtcdServer> {

@@ -47,6 +47,12 @@ export class StateMachine {
   private applied: number;
   private appliedTerm: number;
   private alarmList: AlarmMember[];
+  /**
+   * Whether every put's event must carry the key's previous value: true while a watcher created
+   * with prev_kv exists (the watch side's business, not state; the value is read during the apply,
+   * before a compaction in the same batch can remove it).
+   */
+  eventsNeedPrevKv: () => boolean = () => false;
 
   constructor(
     readonly backend: Backend,
@@ -134,7 +140,7 @@ export class StateMachine {
 
   /** Runs fn in a WriteTxn; its events join the batch only if fn succeeded. */
   private write<T>(events: MvccEvent[], fn: (t: WriteTxn) => T): T {
-    const t = this.kv.beginWrite();
+    const t = this.kv.beginWrite(this.eventsNeedPrevKv());
     const result = fn(t);
     t.commit();
     for (const ev of t.events) events.push(ev);
@@ -203,7 +209,7 @@ export class StateMachine {
     const prev = prevChecked ?? (p.ignoreValue || p.ignoreLease ? this.kv.get(key) : undefined);
     const value = p.ignoreValue ? prev!.value : buf(p.value);
     const lease = p.ignoreLease ? prev!.lease : big(p.lease);
-    const ev = t.put(key, value, lease);
+    const ev = t.put(key, value, lease, { prevKv: !!p.prevKv });
     const resp: etcdserverpb.IPutResponse = { header: { revision: t.revision } };
     if (p.prevKv && ev.prevKv) resp.prevKv = toPbKv(ev.prevKv);
     return resp;

@@ -88,6 +88,8 @@ export class WatchHub {
   private readonly unsynced = new Set<Watcher>();
   private catchupScheduled = false;
   private closed = false;
+  /** watchers created with prevKv: while there are any, puts read their previous value */
+  private prevKvWatchers = 0;
 
   constructor(private readonly kv: KvStore) {}
 
@@ -100,6 +102,11 @@ export class WatchHub {
   /** every (key, sink) group of single-key watchers */
   private *singleSets(): Iterable<Set<Watcher>> {
     for (const bySink of this.byKey.values()) yield* bySink.values();
+  }
+
+  /** Whether applied puts must carry prevKv (StateMachine.eventsNeedPrevKv). */
+  get wantsPrevKv(): boolean {
+    return this.prevKvWatchers > 0;
   }
 
   get unsyncedCount(): number {
@@ -117,20 +124,24 @@ export class WatchHub {
       if (!s) bySink.set(opts.sink, (s = new Set()));
       s.add(w);
     } else this.ranged.add(w);
+    if (opts.prevKv) this.prevKvWatchers++;
     if (start > current) w.synced = true;
     else this.markUnsynced(w);
     return w;
   }
 
   cancel(w: Watcher): void {
+    let removed = false;
     if (w.single !== undefined) {
       const bySink = this.byKey.get(w.single);
       const s = bySink?.get(w.opts.sink);
       if (bySink && s?.delete(w)) {
+        removed = true;
         if (s.size === 0) bySink.delete(w.opts.sink);
         if (bySink.size === 0) this.byKey.delete(w.single);
       }
-    } else this.ranged.delete(w);
+    } else removed = this.ranged.delete(w);
+    if (removed && w.opts.prevKv) this.prevKvWatchers--;
     this.unsynced.delete(w);
     w.synced = false;
   }

@@ -17,7 +17,8 @@
 import { Limits } from '../server/errors';
 import { concordpb } from '@concord/proto';
 import { Backend } from '../backend/backend';
-import { KvStore, LiveRecord, WriteTxn } from '../mvcc/kv-store';
+import { KvStore, WriteTxn } from '../mvcc/kv-store';
+import { LivePointer } from '../mvcc/record';
 import { big, buf, num } from '../server/pb';
 import { checkAcl, fixupAcl } from './acl';
 import { JuteError, JuteReader } from './jute';
@@ -60,8 +61,8 @@ export interface ZNode {
   /** creates under this node so far: the next sequential suffix */
   seq: number;
   acl: Acl[];
-  /** the data key's record as read in this transaction (null: none); undefined: not read */
-  live?: LiveRecord | null;
+  /** the data key's live pointer as read in this transaction (null: none); undefined: not read */
+  live?: LivePointer | null;
 }
 
 export interface SessionRecord {
@@ -280,18 +281,14 @@ class Overlay {
     readonly timeMs: number,
   ) {}
 
-  /** paths loaded by getMeta whose data, version and mzxid are not read yet */
-  private readonly partial = new Set<string>();
+  /**
+   * Loaded nodes not read in full: 'meta' (getMeta: data, version, mzxid and mtime not read) or
+   * 'version' (getVersioned: data and mtime not read).
+   */
+  private readonly partial = new Map<string, NodeRead>();
 
   get(path: string): ZNode | undefined {
-    const cached = this.nodes.get(path);
-    if (cached !== undefined) {
-      if (cached && this.partial.delete(path)) this.store.loadData(cached);
-      return cached ?? undefined;
-    }
-    const n = this.store.getNode(path);
-    this.nodes.set(path, n ?? null);
-    return n;
+    return this.load(path, 'full');
   }
 
   /**
@@ -299,18 +296,48 @@ class Overlay {
    * existence checks, which look at the metadata only. A later get() fills in the rest.
    */
   getMeta(path: string): ZNode | undefined {
+    return this.load(path, 'meta');
+  }
+
+  /**
+   * The node with its version and mzxid but without its data and mtime (the data key's record
+   * is not read): for ops that check the version and replace or delete the data.
+   */
+  getVersioned(path: string): ZNode | undefined {
+    return this.load(path, 'version');
+  }
+
+  /** The op replaced n's data (and mtime): nothing of it is left to read. */
+  dataReplaced(n: ZNode): void {
+    this.partial.delete(n.path);
+  }
+
+  private load(path: string, want: NodeRead): ZNode | undefined {
     const cached = this.nodes.get(path);
-    if (cached !== undefined) return cached ?? undefined;
-    const n = this.store.getNode(path, false);
-    this.nodes.set(path, n ?? null);
-    if (n) this.partial.add(path);
-    return n;
+    if (cached === null) return undefined;
+    if (cached === undefined) {
+      const n = this.store.getNode(path, want);
+      this.nodes.set(path, n ?? null);
+      if (n && want !== 'full') this.partial.set(path, want);
+      return n;
+    }
+    const have = this.partial.get(path);
+    if (have !== undefined && want !== 'meta' && READ_DEPTH[want] > READ_DEPTH[have]) {
+      this.store.loadData(cached, want);
+      if (want === 'full') this.partial.delete(path);
+      else this.partial.set(path, want);
+    }
+    return cached;
   }
 
   touch(n: ZNode): void {
     this.dirty.add(n.path);
   }
 }
+
+/** How much of a znode a read fills in (ZnodeStore.getNode). */
+type NodeRead = 'meta' | 'version' | 'full';
+const READ_DEPTH: Record<NodeRead, number> = { meta: 0, version: 1, full: 2 };
 
 export class ZnodeStore {
   /** ZooKeeper events of recently applied revisions, for the watch manager (not state). */
@@ -328,10 +355,10 @@ export class ZnodeStore {
   // ------------------------------------------------------------------ reads
 
   /**
-   * The znode at path; withData false leaves data empty, version 0, mzxid = czxid and the
-   * stored fallback mtime (see loadData).
+   * The znode at path. 'meta' leaves data empty, version 0, mzxid = czxid and the stored
+   * fallback mtime; 'version' reads version and mzxid but not data and mtime (see loadData).
    */
-  getNode(path: string, withData = true): ZNode | undefined {
+  getNode(path: string, read: NodeRead = 'full'): ZNode | undefined {
     const raw = this.backend.zkNodes.getBinary(Buffer.from(path, 'utf8'));
     if (!raw && path !== '/') return undefined;
     const m = raw ? decodeMeta(raw) : ROOT_META;
@@ -351,19 +378,39 @@ export class ZnodeStore {
       seq: m.seq,
       acl: m.acl,
     };
-    if (withData) this.loadData(n);
+    if (read !== 'meta') this.loadData(n, read);
     return n;
   }
 
-  /** Fills in data, version, mzxid and mtime from the node's data key. */
-  loadData(n: ZNode): void {
+  /**
+   * Fills in version and mzxid from the node's data key ('version': its live pointer only), and
+   * for 'full' also data and mtime (the key's record).
+   */
+  loadData(n: ZNode, read: 'version' | 'full'): void {
+    if (read === 'version') {
+      const p = this.kv.getLivePointer(dataKey(n.path));
+      n.live = p ?? null;
+      if (!p) return;
+      n.mzxid = p.at.main;
+      n.version = p.version - 1;
+      return;
+    }
     const live = this.kv.getLive(dataKey(n.path));
-    n.live = live ?? null;
-    if (!live) return;
-    n.data = live.kv.value;
-    n.mzxid = live.kv.modRevision;
-    n.version = live.kv.version - 1;
-    if (live.kv.timeMs !== undefined) n.mtime = live.kv.timeMs;
+    if (!live) {
+      n.live = null;
+      return;
+    }
+    const kv = live.kv;
+    n.live = {
+      at: live.at,
+      createRevision: kv.createRevision,
+      version: kv.version,
+      lease: kv.lease,
+    };
+    n.data = kv.value;
+    n.mzxid = kv.modRevision;
+    n.version = kv.version - 1;
+    if (kv.timeMs !== undefined) n.mtime = kv.timeMs;
   }
 
   children(path: string): string[] {
@@ -571,7 +618,7 @@ export class ZnodeStore {
         const parent = o.getMeta(parentOf(path));
         if (!parent) throw new ZkError(Err.NONODE);
         checkAcl(parent.acl, Perms.DELETE, auth);
-        const n = o.get(path);
+        const n = o.getVersioned(path);
         if (!n) throw new ZkError(Err.NONODE);
         checkVersion(n.version, version);
         if (n.numChildren > 0) throw new ZkError(Err.NOTEMPTY);
@@ -581,7 +628,7 @@ export class ZnodeStore {
       case OpCode.setData: {
         const { path, data, version } = req as SetDataRequest;
         validatePath(path);
-        const n = o.get(path);
+        const n = o.getVersioned(path);
         if (!n) throw new ZkError(Err.NONODE);
         checkAcl(n.acl, Perms.WRITE, auth);
         checkVersion(n.version, version);
@@ -589,6 +636,7 @@ export class ZnodeStore {
         n.data = data;
         n.mzxid = o.rev;
         n.mtime = o.timeMs; // stored with the data key's record: the metadata is not rewritten
+        o.dataReplaced(n);
         o.effects.push({ kind: 'setData', path });
         o.events.push({ type: EventType.NodeDataChanged, path });
         return { type: OpCode.setData, stat: statOf(n) };
@@ -609,7 +657,7 @@ export class ZnodeStore {
       case OpCode.check: {
         const { path, version } = req as { path: string; version: number };
         validatePath(path);
-        const n = o.get(path);
+        const n = o.getVersioned(path);
         if (!n) throw new ZkError(Err.NONODE);
         checkAcl(n.acl, Perms.READ, auth);
         checkVersion(n.version, version);
