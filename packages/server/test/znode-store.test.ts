@@ -178,3 +178,43 @@ test('a TTL node is due by the time of its last setData', () => {
   assert.deepEqual(sm.zk.reapCandidates(1200, 10), []);
   assert.deepEqual(sm.zk.reapCandidates(1251, 10), ['/t']);
 });
+
+test('a batch of creates and deletes under one parent writes the parent record once, correctly', () => {
+  const { sm, backend } = fresh();
+  openSession(sm);
+  assert.equal(zk(sm, 1, OpCode.create, create('/p', '')).err, 0);
+  const op = (type: number, body: Buffer) => ({
+    index: ++index,
+    term: 1,
+    request: { timeMs: 7, zkOp: { sessionId: Number(SESSION), type, body } },
+  });
+  const del = (p: string) => new JuteWriter().ustring(p).int(-1).toBuffer();
+  // one batch: 5 children, a sequential one, a delete, a delete of a node created in the same
+  // batch, and a re-create of it; outcomes as if applied one by one
+  const batch = [
+    ...['a', 'b', 'c', 'd', 'e'].map((c) => op(OpCode.create, create(`/p/${c}`, c))),
+    op(OpCode.create, create('/p/s-', 's', CreateMode.PERSISTENT_SEQUENTIAL)),
+    op(OpCode.delete, del('/p/b')),
+    op(OpCode.delete, del('/p/e')),
+    op(OpCode.create, create('/p/e', 'again')),
+    op(OpCode.create, create('/p/a', 'dup')),
+  ];
+  const { outcomes } = sm.apply(batch);
+  const errs = outcomes.map((o) => (o.response as ZkApplyResult).err);
+  assert.deepEqual(errs, [0, 0, 0, 0, 0, 0, 0, 0, 0, -110]); // the last: NODEEXISTS
+  assert.equal((outcomes[5].response as ZkApplyResult).path, '/p/s-0000000005');
+  const rev = sm.kv.currentRevision;
+  const p = sm.zk.getNode('/p')!;
+  // 6 creates + 2 deletes + 1 create: cversion 9, children a c d e s-…; pzxid the last change
+  assert.deepEqual([p.numChildren, p.cversion, p.pzxid, p.seq], [5, 9, rev, 7]);
+  assert.deepEqual(sm.zk.children('/p').sort(), ['a', 'c', 'd', 'e', 's-0000000005']);
+  assert.equal(sm.zk.getNode('/p/b'), undefined);
+  assert.equal(backend.zkNodes.getBinary(Buffer.from('/p/b')), undefined);
+  assert.equal(sm.zk.getNode('/p/e')!.data.toString(), 'again');
+  // what is on disk is the same as what the store answered (nothing left pending)
+  const stored = decodeMeta(backend.zkNodes.getBinary(Buffer.from('/p'))!);
+  assert.deepEqual([stored.numChildren, stored.cversion, stored.pzxid], [5, 9, rev]);
+  // znodes without the root: /p and its 5 children (the root has a record since /p's create)
+  assert.ok(backend.zkNodes.doesExist(Buffer.from('/')));
+  assert.equal(sm.zk.count(), 6);
+});

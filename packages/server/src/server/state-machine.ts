@@ -101,15 +101,21 @@ export class StateMachine {
     const outcomes: ApplyOutcome[] = [];
     const events: MvccEvent[] = [];
     this.backend.write(() => {
-      for (const e of entries) {
-        if (e.index <= this.applied) {
-          outcomes.push({});
-          continue;
+      try {
+        for (const e of entries) {
+          if (e.index <= this.applied) {
+            outcomes.push({});
+            continue;
+          }
+          outcomes.push(this.applyOne(e.request, events));
+          this.applied = e.index;
+          this.appliedTerm = e.term;
         }
-        outcomes.push(this.applyOne(e.request, events));
-        this.applied = e.index;
-        this.appliedTerm = e.term;
+      } catch (err) {
+        this.zk.discardMeta(); // the transaction is aborted: so are its pending writes
+        throw err;
       }
+      this.zk.flushMeta();
       this.kv.persistRevision();
       this.backend.putMetaNumber(META_APPLIED_INDEX, this.applied);
       this.backend.putMetaNumber(META_APPLIED_TERM, this.appliedTerm);

@@ -102,6 +102,7 @@ interface Meta {
   acl: Acl[];
 }
 
+const ROOT_KEY = Buffer.from('/');
 const ROOT_META: Meta = {
   czxid: 0,
   ctime: 0,
@@ -123,6 +124,22 @@ const ROOT_META: Meta = {
  */
 const META_FORMAT = 1;
 const META_FIXED = 1 + 8 * 8 + 8 + 2;
+
+/** The zk_nodes fields of a node, as a record of their own. */
+function metaOf(n: ZNode): Meta {
+  return {
+    czxid: n.czxid,
+    ctime: n.ctime,
+    mtime: n.mtime,
+    cversion: n.cversion,
+    aversion: n.aversion,
+    ephemeralOwner: n.ephemeralOwner,
+    pzxid: n.pzxid,
+    numChildren: n.numChildren,
+    seq: n.seq,
+    acl: n.acl,
+  };
+}
 
 export function encodeMeta(m: Meta): Buffer {
   let size = META_FIXED;
@@ -346,6 +363,13 @@ export class ZnodeStore {
   /** session created or removed by an applied entry (clock side, not state: the session tracker) */
   onSessionCreated: (id: bigint, timeoutMs: number) => void = () => undefined;
   onSessionRemoved: (id: bigint) => void = () => undefined;
+  /**
+   * zk_nodes records changed by the entries applied so far in this backend transaction (null:
+   * removed), written by flushMeta() at the end of the batch: a parent's record changes with
+   * every create or delete under it, so a batch of creates under one parent reads and writes it
+   * once instead of once per create.
+   */
+  private readonly metaWrites = new Map<string, Meta | null>();
 
   constructor(
     private readonly backend: Backend,
@@ -359,9 +383,8 @@ export class ZnodeStore {
    * fallback mtime; 'version' reads version and mzxid but not data and mtime (see loadData).
    */
   getNode(path: string, read: NodeRead = 'full'): ZNode | undefined {
-    const raw = this.backend.zkNodes.getBinary(Buffer.from(path, 'utf8'));
-    if (!raw && path !== '/') return undefined;
-    const m = raw ? decodeMeta(raw) : ROOT_META;
+    const m = this.readMeta(path);
+    if (!m) return undefined;
     const n: ZNode = {
       path,
       data: EMPTY,
@@ -448,9 +471,36 @@ export class ZnodeStore {
     return out;
   }
 
-  /** Number of znodes (without the implicit root). */
+  private readMeta(path: string): Meta | undefined {
+    const pending = this.metaWrites.get(path);
+    if (pending !== undefined) return pending ?? (path === '/' ? ROOT_META : undefined);
+    const raw = this.backend.zkNodes.getBinary(Buffer.from(path, 'utf8'));
+    if (raw) return decodeMeta(raw);
+    return path === '/' ? ROOT_META : undefined;
+  }
+
+  /**
+   * Writes the zk_nodes records the batch changed; the state machine calls it once per applied
+   * batch, inside the batch's backend transaction, after its last entry.
+   */
+  flushMeta(): void {
+    for (const [path, m] of this.metaWrites) {
+      const key = Buffer.from(path, 'utf8');
+      if (m) this.backend.zkNodes.putSync(key, encodeMeta(m));
+      else this.backend.zkNodes.removeSync(key);
+    }
+    this.metaWrites.clear();
+  }
+
+  /** Drops the pending zk_nodes writes of a batch whose transaction is aborted. */
+  discardMeta(): void {
+    this.metaWrites.clear();
+  }
+
+  /** Number of znodes without the root (which has a record once a change under it was stored). */
   count(): number {
-    return (this.backend.zkNodes.getStats() as { entryCount: number }).entryCount;
+    const records = (this.backend.zkNodes.getStats() as { entryCount: number }).entryCount;
+    return this.backend.zkNodes.doesExist(ROOT_KEY) ? records - 1 : records;
   }
 
   /**
@@ -780,7 +830,7 @@ export class ZnodeStore {
         (written ??= new Set()).add(e.path);
         t.deleteRange(dataKey(e.path), EMPTY);
         b.zkChildren.removeSync(childKey(parentOf(e.path), nameOf(e.path)));
-        b.zkNodes.removeSync(Buffer.from(e.path, 'utf8'));
+        this.metaWrites.set(e.path, null);
         if (sessionOwned(e.owner))
           b.zkEphemerals.removeSync(
             Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]),
@@ -795,8 +845,7 @@ export class ZnodeStore {
     }
     for (const path of o.dirty) {
       const n = o.nodes.get(path);
-      if (!n) continue;
-      b.zkNodes.putSync(Buffer.from(path, 'utf8'), encodeMeta(n));
+      if (n) this.metaWrites.set(path, metaOf(n));
     }
     if (this.recordEvents && o.events.length > 0 && t.changed) {
       const list = this.recent.get(t.revision) ?? [];
