@@ -207,6 +207,34 @@ test('replication: proposals at leader and followers are applied in the same ord
   );
 });
 
+test('replication: entries proposed together travel together (one MsgProp, one MsgApp per follower)', () => {
+  const nodes = new Map([1, 2, 3].map((id) => [id, prepared(id, [1, 2, 3], [])]));
+  nodes.get(1)!.raw.campaign();
+  pump(nodes);
+  assert.equal(nodes.get(1)!.raw.raft.state, 'leader');
+  const data = (p: string) => ['a', 'b', 'c', 'd'].map((x) => Buffer.from(p + x));
+  // at a follower: forwarded to the leader as one message
+  nodes.get(2)!.raw.proposeAll(data('f-'));
+  const fromFollower = nodes.get(2)!.raw.ready()!;
+  const props = fromFollower.messages.filter((m) => m.type === 'MsgProp');
+  assert.equal(props.length, 1);
+  assert.equal(props[0].type === 'MsgProp' && props[0].entries.length, 4);
+  nodes.get(2)!.raw.advance(fromFollower);
+  nodes.get(1)!.raw.step(props[0]);
+  // at the leader: the forwarded batch and its own, each one MsgApp per follower (not 4)
+  nodes.get(1)!.raw.proposeAll(data('l-'));
+  const sent = pump(nodes).filter((m) => m.type === 'MsgApp' && m.entries.length > 0);
+  assert.deepEqual(
+    sent.map((m) => `${m.to}:${m.type === 'MsgApp' ? m.entries.length : 0}`).sort(),
+    ['2:4', '2:4', '3:4', '3:4'],
+  );
+  for (const n of nodes.values())
+    assert.deepEqual(
+      n.applied.filter((v) => v !== ''),
+      ['f-a', 'f-b', 'f-c', 'f-d', 'l-a', 'l-b', 'l-c', 'l-d'],
+    );
+});
+
 test('replication: a follower without a leader drops proposals', () => {
   const n = prepared(1, [1, 2, 3], []);
   assert.throws(() => n.raw.propose(Buffer.from('x')), ProposalDroppedError);

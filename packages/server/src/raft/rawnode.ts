@@ -78,12 +78,20 @@ export class RawNode {
 
   /** Proposes opaque data. Throws ProposalDroppedError if there is no leader to take it. */
   propose(data: Buffer): void {
+    this.proposeAll([data]);
+  }
+
+  /**
+   * Proposes several entries in one message: a leader appends them together and sends them to
+   * each follower in one MsgApp, a follower forwards them in one MsgProp. All or none are taken.
+   */
+  proposeAll(data: Buffer[]): void {
     const r = this.raft.step({
       type: 'MsgProp',
       from: this.raft.id,
       to: this.raft.id,
       term: 0,
-      entries: [{ type: 'normal', data }],
+      entries: data.map((d) => ({ type: 'normal' as const, data: d })),
     });
     if (r === 'dropped')
       throw new ProposalDroppedError(`no leader accepted it at node ${this.raft.id}`);

@@ -111,8 +111,6 @@ interface PendingProposal {
   data: Buffer;
   key: string;
   deadline: number;
-  /** proposed to Raft (false: waiting for a leader) */
-  submitted: boolean;
   resolve: () => void;
   reject: (e: Error) => void;
 }
@@ -155,6 +153,12 @@ export class RaftLog implements ReplicatedLog {
   private soft: SoftState = { lead: NONE, state: 'follower' };
   private readonly proposals = new Map<string, PendingProposal[]>();
   private waitingForLeader: PendingProposal[] = [];
+  /**
+   * Proposals made since the loop last ran: handed to Raft together at its next turn, so a burst
+   * of requests becomes one MsgApp per follower (and one forwarded MsgProp on a follower), not
+   * one message each way per request.
+   */
+  private unproposed: PendingProposal[] = [];
   private readSeq = 0;
   private readInFlight: ReadRound | undefined;
   private readNext: ReadWaiter[] = [];
@@ -393,35 +397,36 @@ export class RaftLog implements ReplicatedLog {
             data: d,
             key: keyOf(d),
             deadline,
-            submitted: false,
             resolve,
             reject,
           };
-          this.submit(p);
+          this.unproposed.push(p);
         }),
     );
     this.kick();
     return ps.length === 1 ? ps[0] : Promise.all(ps).then(() => undefined);
   }
 
-  private submit(p: PendingProposal): void {
+  private submit(ps: PendingProposal[]): void {
+    if (ps.length === 0) return;
     if (this.node.raft.lead === NONE) {
-      this.waitingForLeader.push(p);
+      this.waitingForLeader.push(...ps);
       return;
     }
     try {
-      this.node.propose(p.data);
+      this.node.proposeAll(ps.map((p) => p.data));
     } catch (err) {
       if (err instanceof ProposalDroppedError) {
-        this.waitingForLeader.push(p);
+        this.waitingForLeader.push(...ps);
         return;
       }
       throw err;
     }
-    p.submitted = true;
-    const list = this.proposals.get(p.key);
-    if (list) list.push(p);
-    else this.proposals.set(p.key, [p]);
+    for (const p of ps) {
+      const list = this.proposals.get(p.key);
+      if (list) list.push(p);
+      else this.proposals.set(p.key, [p]);
+    }
   }
 
   readIndex(): Promise<number> {
@@ -503,6 +508,11 @@ export class RaftLog implements ReplicatedLog {
   private async run(): Promise<void> {
     for (;;) {
       if (this.failed) return;
+      if (this.unproposed.length > 0) {
+        const ps = this.unproposed;
+        this.unproposed = [];
+        this.submit(ps);
+      }
       const rd = this.node.ready();
       if (!rd) return;
       try {
@@ -577,7 +587,7 @@ export class RaftLog implements ReplicatedLog {
       if (this.waitingForLeader.length > 0) {
         const w = this.waitingForLeader;
         this.waitingForLeader = [];
-        for (const p of w) this.submit(p);
+        this.submit(w);
       }
       this.startReadRound();
     }
@@ -816,6 +826,8 @@ export class RaftLog implements ReplicatedLog {
     this.failSubmitted(err);
     for (const p of this.waitingForLeader) p.reject(err);
     this.waitingForLeader = [];
+    for (const p of this.unproposed) p.reject(err);
+    this.unproposed = [];
     for (const w of this.readNext) w.reject(err);
     this.readNext = [];
   }
