@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import { MemoryStorage, Message, ProposalDroppedError, RawNode } from '../src/raft';
 import { RaftLog } from '../src/raft/log';
 import { Cluster } from '../src/raft/testing/sim';
+import { byteGroups } from '../src/server/raft-log';
 
 // ---- hand-driven pump ----------------------------------------------------------------------
 
@@ -233,6 +234,15 @@ test('replication: entries proposed together travel together (one MsgProp, one M
       n.applied.filter((v) => v !== ''),
       ['f-a', 'f-b', 'f-c', 'f-d', 'l-a', 'l-b', 'l-c', 'l-d'],
     );
+});
+
+test('proposals of one loop turn are grouped by size, in order (a forwarded MsgProp stays below the peer frame limit)', () => {
+  const ps = [5, 3, 4, 10, 1, 1, 2].map((n, i) => ({ data: Buffer.alloc(n), i }));
+  assert.deepEqual(
+    byteGroups(ps, 8).map((g) => g.map((p) => p.i)),
+    [[0, 1], [2], [3], [4, 5, 6]], // 10 bytes alone: a group never splits a proposal
+  );
+  assert.deepEqual(byteGroups([], 8), []);
 });
 
 test('replication: a follower without a leader drops proposals', () => {

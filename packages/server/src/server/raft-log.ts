@@ -107,6 +107,31 @@ interface MemberWaiter {
   deadline: number;
 }
 
+/**
+ * Most bytes of request data proposed in one message: a follower forwards a group as one MsgProp,
+ * and peer frames are limited (peer-transport's MAX_FRAME), so a burst of large requests goes in
+ * several groups.
+ */
+const PROPOSAL_GROUP_BYTES = 8 * 1024 * 1024;
+
+/** Consecutive runs of proposals of at most maxBytes of data each (a larger one alone). */
+export function byteGroups<T extends { data: Buffer }>(ps: T[], maxBytes: number): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let bytes = 0;
+  for (const p of ps) {
+    if (group.length > 0 && bytes + p.data.length > maxBytes) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(p);
+    bytes += p.data.length;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
 interface PendingProposal {
   data: Buffer;
   key: string;
@@ -511,7 +536,7 @@ export class RaftLog implements ReplicatedLog {
       if (this.unproposed.length > 0) {
         const ps = this.unproposed;
         this.unproposed = [];
-        this.submit(ps);
+        for (const group of byteGroups(ps, PROPOSAL_GROUP_BYTES)) this.submit(group);
       }
       const rd = this.node.ready();
       if (!rd) return;
