@@ -5,6 +5,7 @@ import {
   encodeLivePointer,
   encodeRecord,
   LivePointer,
+  livePointerOf,
   parseRevKey,
   pointedRevKey,
   recordKeyAndType,
@@ -143,15 +144,7 @@ export class KvStore {
     if (key.length > LMDB_MAX_KEY_BYTES) return undefined;
     const ptr = this.backend.keys.getBinary(key);
     if (!ptr) return undefined;
-    const live = decodeLivePointer(ptr);
-    if (live) return live;
-    const kv = this.readPointer(ptr);
-    return {
-      at: parseRevKey(ptr),
-      createRevision: kv.createRevision,
-      version: kv.version,
-      lease: kv.lease,
-    };
+    return decodeLivePointer(ptr) ?? livePointerOf(parseRevKey(ptr), this.readPointer(ptr));
   }
 
   /**

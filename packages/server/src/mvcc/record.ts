@@ -54,6 +54,11 @@ function readU64(b: Buffer, off: number): number {
   return b.readUInt32BE(off) * TWO_32 + b.readUInt32BE(off + 4);
 }
 
+/** A lease id (i64 BE); no BigInt read for the common "no lease". */
+function readLease(b: Buffer, off: number): bigint {
+  return b.readUInt32BE(off) === 0 && b.readUInt32BE(off + 4) === 0 ? 0n : b.readBigInt64BE(off);
+}
+
 export function revKey(main: number, sub: number): Buffer {
   const b = Buffer.allocUnsafe(REV_KEY_BYTES);
   writeU64(b, main, 0);
@@ -91,14 +96,17 @@ export function encodeLivePointer(
 /** A keys value; undefined for the older 12-byte layout, whose fields are in the record only. */
 export function decodeLivePointer(b: Buffer): LivePointer | undefined {
   if (b.length < LIVE_BYTES) return undefined;
-  const leaseHi = b.readUInt32BE(28);
-  const leaseLo = b.readUInt32BE(32);
   return {
     at: parseRevKey(b),
     createRevision: readU64(b, 12),
     version: readU64(b, 20),
-    lease: leaseHi === 0 && leaseLo === 0 ? 0n : b.readBigInt64BE(28),
+    lease: readLease(b, 28),
   };
+}
+
+/** The live pointer of a record read in full (stored at `at`). */
+export function livePointerOf(at: RevPointer, kv: KeyValue): LivePointer {
+  return { at, createRevision: kv.createRevision, version: kv.version, lease: kv.lease };
 }
 
 /** The revs key a keys value points to (either layout). */
@@ -130,14 +138,12 @@ export function decodeRecord(b: Buffer): StoredRecord {
   const prevMain = readU64(b, 25);
   const prevSub = b.readUInt32BE(33);
   const keyLen = b.readUInt32BE(37);
-  const leaseHi = b.readUInt32BE(17);
-  const leaseLo = b.readUInt32BE(21);
   const keyAt = keyOffset(b);
   const rec: StoredRecord = {
     type: b[0] & FLAG_DELETE ? EVENT_DELETE : EVENT_PUT,
     createRevision: readU64(b, 1),
     version: readU64(b, 9),
-    lease: leaseHi === 0 && leaseLo === 0 ? 0n : b.readBigInt64BE(17),
+    lease: readLease(b, 17),
     prev: prevMain === 0 ? undefined : { main: prevMain, sub: prevSub },
     key: b.subarray(keyAt, keyAt + keyLen),
     value: b.subarray(keyAt + keyLen),

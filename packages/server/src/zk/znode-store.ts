@@ -18,7 +18,7 @@ import { Limits } from '../server/errors';
 import { concordpb } from '@concord/proto';
 import { Backend } from '../backend/backend';
 import { KvStore, WriteTxn } from '../mvcc/kv-store';
-import { LivePointer } from '../mvcc/record';
+import { LivePointer, livePointerOf } from '../mvcc/record';
 import { big, buf, num } from '../server/pb';
 import { checkAcl, fixupAcl } from './acl';
 import { JuteError, JuteReader } from './jute';
@@ -424,12 +424,7 @@ export class ZnodeStore {
       return;
     }
     const kv = live.kv;
-    n.live = {
-      at: live.at,
-      createRevision: kv.createRevision,
-      version: kv.version,
-      lease: kv.lease,
-    };
+    n.live = livePointerOf(live.at, kv);
     n.data = kv.value;
     n.mzxid = kv.modRevision;
     n.version = kv.version - 1;
@@ -471,12 +466,14 @@ export class ZnodeStore {
     return out;
   }
 
+  /** The node's zk_nodes record as this batch left it; the root has one even when none is stored. */
   private readMeta(path: string): Meta | undefined {
-    const pending = this.metaWrites.get(path);
-    if (pending !== undefined) return pending ?? (path === '/' ? ROOT_META : undefined);
-    const raw = this.backend.zkNodes.getBinary(Buffer.from(path, 'utf8'));
-    if (raw) return decodeMeta(raw);
-    return path === '/' ? ROOT_META : undefined;
+    let m = this.metaWrites.get(path);
+    if (m === undefined) {
+      const raw = this.backend.zkNodes.getBinary(Buffer.from(path, 'utf8'));
+      m = raw ? decodeMeta(raw) : null;
+    }
+    return m ?? (path === '/' ? ROOT_META : undefined);
   }
 
   /**
