@@ -432,8 +432,12 @@ export class RaftLog implements ReplicatedLog {
     return ps.length === 1 ? ps[0] : Promise.all(ps).then(() => undefined);
   }
 
+  /** Hands proposals to Raft in groups of at most PROPOSAL_GROUP_BYTES, in order. */
   private submit(ps: PendingProposal[]): void {
-    if (ps.length === 0) return;
+    for (const group of byteGroups(ps, PROPOSAL_GROUP_BYTES)) this.submitGroup(group);
+  }
+
+  private submitGroup(ps: PendingProposal[]): void {
     if (this.node.raft.lead === NONE) {
       this.waitingForLeader.push(...ps);
       return;
@@ -536,7 +540,7 @@ export class RaftLog implements ReplicatedLog {
       if (this.unproposed.length > 0) {
         const ps = this.unproposed;
         this.unproposed = [];
-        for (const group of byteGroups(ps, PROPOSAL_GROUP_BYTES)) this.submit(group);
+        this.submit(ps);
       }
       const rd = this.node.ready();
       if (!rd) return;
