@@ -1,6 +1,6 @@
 import { concordpb, etcdserverpb } from '@concord/proto';
 import { Backend } from '../backend/backend';
-import { KvStore, WriteTxn } from '../mvcc/kv-store';
+import { KvStore, PutOptions, WriteTxn } from '../mvcc/kv-store';
 import { KeyValue, MvccError, MvccEvent, RangeQuery, rangeQuery } from '../mvcc/types';
 import { LeaseStore } from '../lease/lease-store';
 import { EtcdError, Errors } from './errors';
@@ -27,6 +27,9 @@ export interface AlarmMember {
   memberID: string; // decimal uint64
   alarm: number;
 }
+
+/** put options of a request that asks for prev_kv (one object, not one per put) */
+const WITH_PREV_KV: PutOptions = { prevKv: true };
 
 export interface StateMachineOptions {
   /** leases granted with a smaller TTL get this one (etcd: ceil(1.5 × election timeout)) */
@@ -215,7 +218,7 @@ export class StateMachine {
     const prev = prevChecked ?? (p.ignoreValue || p.ignoreLease ? this.kv.get(key) : undefined);
     const value = p.ignoreValue ? prev!.value : buf(p.value);
     const lease = p.ignoreLease ? prev!.lease : big(p.lease);
-    const ev = t.put(key, value, lease, { prevKv: !!p.prevKv });
+    const ev = t.put(key, value, lease, p.prevKv ? WITH_PREV_KV : undefined);
     const resp: etcdserverpb.IPutResponse = { header: { revision: t.revision } };
     if (p.prevKv && ev.prevKv) resp.prevKv = toPbKv(ev.prevKv);
     return resp;
