@@ -231,7 +231,12 @@ export class WatchHub {
     });
   }
 
-  /** One bounded round of catch-up for every unsynced watcher whose sink can take more. */
+  /**
+   * One bounded round of catch-up for every unsynced watcher whose sink can take more. Another
+   * round is scheduled only while some writable sink's watcher is still behind; a watcher whose
+   * sink is full waits for that sink's 'drain' (`resume`) instead of being polled every loop
+   * turn, which kept the one thread busy while the client was the one that had to catch up.
+   */
   private catchup(): void {
     if (this.kv.backend.busy) return; // resumed by the server once the backend is back
     const compactRev = this.kv.compactRevision;
@@ -239,10 +244,7 @@ export class WatchHub {
     // watchers wanting the same revision share one backend read
     const reads = new Map<string, { events: MvccEvent[]; nextRev: number }>();
     for (const w of [...this.unsynced]) {
-      if (!w.opts.sink.writable) {
-        pending = true;
-        continue;
-      }
+      if (!w.opts.sink.writable) continue; // its sink's drain calls resume()
       if (w.nextRev < compactRev) {
         this.cancel(w);
         w.opts.sink.compacted(w, compactRev);
@@ -259,8 +261,7 @@ export class WatchHub {
       if (w.nextRev > revision) {
         this.unsynced.delete(w);
         w.synced = true;
-      } else pending = true;
-      if (!ok) pending = true;
+      } else if (ok) pending = true; // more to read and room for it; else drain resumes it
     }
     if (pending) this.scheduleCatchup();
   }

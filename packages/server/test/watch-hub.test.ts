@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Backend } from '../src/backend/backend';
+import { StateMachine } from '../src/server/state-machine';
+import { MvccEvent } from '../src/mvcc/types';
+import { Watcher, WatchHub, WatchSink } from '../src/watch/watch-hub';
+
+/**
+ * A stream whose room the test controls, and which counts how often the hub asks for it: the
+ * WatchHub contract is that a full sink is not polled; its 'drain' calls resume().
+ */
+class ControlledSink implements WatchSink {
+  open = true;
+  /** how many sends this sink takes before it reports itself full */
+  room = Infinity;
+  polls = 0;
+  readonly got: { rev: number; keys: string[] }[] = [];
+
+  get writable(): boolean {
+    this.polls++;
+    return this.open;
+  }
+
+  send(_w: Watcher, events: MvccEvent[], revision: number): boolean {
+    this.got.push({ rev: revision, keys: events.map((e) => String(e.kv.value)) });
+    if (--this.room <= 0) this.open = false;
+    return this.open;
+  }
+
+  compacted(): void {
+    assert.fail('nothing is compacted here');
+  }
+}
+
+const turns = async (n: number): Promise<void> => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+test('a full sink is not polled while it is full; drain (resume) lets its watcher catch up', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-watchhub-'));
+  const backend = new Backend(dir);
+  const sm = new StateMachine(backend, { minLeaseTtlSeconds: 2 });
+  const hub = new WatchHub(sm.kv);
+  try {
+    let index = 0;
+    const put = (v: string): void =>
+      hub.notify(
+        sm.apply([
+          {
+            index: ++index,
+            term: 1,
+            request: { put: { key: Buffer.from('k'), value: Buffer.from(v), lease: 0 } },
+          },
+        ]).events,
+      );
+    const sink = new ControlledSink();
+    hub.watch({
+      key: Buffer.from('k'),
+      rangeEnd: Buffer.alloc(0),
+      startRevision: 0,
+      noPut: false,
+      noDelete: false,
+      prevKv: false,
+      sink,
+    });
+    sink.room = 1;
+    put('v1'); // delivered live; the sink is full after it
+    put('v2'); // not sent: the watcher falls behind
+    put('v3');
+    assert.deepEqual(
+      sink.got.map((g) => g.keys),
+      [['v1']],
+    );
+    assert.equal(hub.unsyncedCount, 1);
+    await turns(3); // the catch-up scheduled by the fall-behind runs and finds the sink full
+    const polled = sink.polls;
+    await turns(50);
+    assert.equal(sink.polls, polled, 'a full sink is left alone until its drain');
+    assert.equal(hub.unsyncedCount, 1);
+
+    sink.open = true;
+    sink.room = Infinity;
+    hub.resume(); // what the stream's 'drain' does
+    await turns(5);
+    assert.equal(hub.unsyncedCount, 0);
+    assert.deepEqual(
+      sink.got.map((g) => g.keys),
+      [['v1'], ['v2', 'v3']],
+    );
+    put('v4'); // synced again: delivered live
+    assert.deepEqual(sink.got.at(-1)?.keys, ['v4']);
+  } finally {
+    hub.close();
+    await turns(2); // a catch-up already scheduled sees the hub closed
+    await backend.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
