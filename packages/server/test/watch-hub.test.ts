@@ -99,3 +99,79 @@ test('a full sink is not polled while it is full; drain (resume) lets its watche
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a fan-out that fills the sink part way: the rest catch up, nobody gets an event twice', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-watchhub-'));
+  const backend = new Backend(dir);
+  const sm = new StateMachine(backend, { minLeaseTtlSeconds: 2 });
+  const hub = new WatchHub(sm.kv);
+  try {
+    let index = 0;
+    const put = (v: string): void =>
+      hub.notify(
+        sm.apply([
+          {
+            index: ++index,
+            term: 1,
+            request: { put: { key: Buffer.from('k'), value: Buffer.from(v), lease: 0 } },
+          },
+        ]).events,
+      );
+    const got = new Map<Watcher, string[]>();
+    let room = 3;
+    let calls = 0;
+    const sink: WatchSink = {
+      get writable() {
+        return room > 0;
+      },
+      send(w, events) {
+        got.get(w)!.push(...events.map((e) => String(e.kv.value)));
+        return --room > 0;
+      },
+      sendMany(ws, events) {
+        calls++;
+        let n = 0;
+        while (n < ws.length && room > 0) {
+          got.get(ws[n])!.push(...events.map((e) => String(e.kv.value)));
+          n++;
+          room--;
+        }
+        return n;
+      },
+      compacted: () => assert.fail('nothing is compacted here'),
+    };
+    for (let i = 0; i < 5; i++) {
+      const w = hub.watch({
+        key: Buffer.from('k'),
+        rangeEnd: Buffer.alloc(0),
+        startRevision: 0,
+        noPut: false,
+        noDelete: false,
+        prevKv: false,
+        sink,
+      });
+      got.set(w, []);
+    }
+    put('v1'); // three of the five watchers get it live, then the sink is full
+    assert.equal(calls, 1, 'one sendMany for the five watchers of the key');
+    assert.deepEqual(
+      [...got.values()].map((l) => l.length),
+      [1, 1, 1, 0, 0],
+    );
+    put('v2'); // the sink is full: nobody is sent it now
+    assert.equal(hub.unsyncedCount, 5);
+    room = Infinity;
+    hub.resume();
+    await turns(5);
+    assert.equal(hub.unsyncedCount, 0);
+    for (const l of got.values()) assert.deepEqual(l, ['v1', 'v2']);
+    put('v3');
+    assert.equal(calls, 2, 'synced again: one sendMany');
+    for (const l of got.values()) assert.deepEqual(l, ['v1', 'v2', 'v3']);
+  } finally {
+    hub.close();
+    await turns(2);
+    await backend.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -218,3 +218,52 @@ test('a live prev_kv watcher gets the previous value; puts stop reading it once 
   client.close();
   c.close();
 });
+
+test('many watchers of one key on a stalled stream: each gets every event once, in order', async () => {
+  const { call, client } = openWatch();
+  const WATCHERS = 200;
+  const got = new Map<number, number[]>();
+  let created = 0;
+  call.on('data', (r: etcdserverpb.WatchResponse) => {
+    const id = Number(r.watchId);
+    if (r.created) {
+      created++;
+      got.set(id, []);
+    }
+    for (const ev of r.events) got.get(id)!.push(Number(ev.kv!.modRevision));
+  });
+  for (let i = 0; i < WATCHERS; i++) call.write({ createRequest: { key: Buffer.from('fan') } });
+  const until = (what: string, ok: () => boolean, ms: number) =>
+    withTimeout(
+      new Promise<void>((r) => {
+        const i = setInterval(() => {
+          if (ok()) {
+            clearInterval(i);
+            r();
+          }
+        }, 5);
+      }),
+      ms,
+      what,
+    );
+  await until('created', () => created === WATCHERS, 10_000);
+  call.pause(); // the stream fills part way through a change's fan-out to its watchers
+  const c = kv();
+  const value = Buffer.alloc(4096, 'f'); // one change: 200 responses of 4 KB, above 1 MiB in 2
+  const revs: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const r = await withTimeout(put(c, 'fan', value), 10_000, 'a put while the stream is full');
+    revs.push(Number(r.header!.revision));
+  }
+  assert.ok(running.server.watches.unsyncedCount > 0, 'watchers fell back to catch-up');
+  call.resume();
+  await until(
+    'every watcher caught up',
+    () => [...got.values()].every((l) => l.length >= revs.length),
+    30_000,
+  );
+  for (const [id, l] of got) assert.deepEqual(l, revs, `watcher ${id}`);
+  call.end();
+  client.close();
+  c.close();
+});

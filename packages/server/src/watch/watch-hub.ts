@@ -12,6 +12,11 @@ export interface WatchSink {
   // changed afterwards) and may carry prevKv; include it only for watchers created with prevKv
   readonly writable: boolean;
   send(watcher: Watcher, events: MvccEvent[], revision: number): boolean;
+  /**
+   * Optional: the same events to several of this sink's watchers. Stops once the sink is
+   * full; returns how many watchers, from the start of the list, were sent them.
+   */
+  sendMany?(watchers: Watcher[], events: MvccEvent[], revision: number): number;
   compacted(watcher: Watcher, compactRevision: number): void;
 }
 
@@ -87,6 +92,8 @@ export class WatchHub {
   private readonly ranged = new Set<Watcher>();
   private readonly unsynced = new Set<Watcher>();
   private catchupScheduled = false;
+  /** scratch list of deliverToSink (a fan-out runs to its end before the next one starts) */
+  private readonly due: Watcher[] = [];
   private closed = false;
   /** watchers created with prevKv: while there are any, puts read their previous value */
   private prevKvWatchers = 0;
@@ -174,14 +181,39 @@ export class WatchHub {
   private notifyOne(events: MvccEvent[], revision: number): void {
     const ev = events[0];
     const bySink = this.byKey.get(ev.kv.key.toString('latin1'));
-    if (bySink)
-      for (const s of bySink.values())
-        for (const w of s)
-          if (w.synced && ev.kv.modRevision >= w.nextRev && w.wantsType(ev))
-            this.deliver(w, events, revision);
+    if (bySink) for (const [sink, s] of bySink) this.deliverToSink(sink, s, events, revision);
     for (const w of this.ranged)
       if (w.synced && ev.kv.modRevision >= w.nextRev && w.matches(ev))
         this.deliver(w, events, revision);
+  }
+
+  /** One event to a sink's single-key watchers of its key: in one sendMany when it has one. */
+  private deliverToSink(
+    sink: WatchSink,
+    watchers: Set<Watcher>,
+    events: MvccEvent[],
+    revision: number,
+  ): void {
+    const ev = events[0];
+    const due = this.due;
+    for (const w of watchers)
+      if (w.synced && ev.kv.modRevision >= w.nextRev && w.wantsType(ev)) due.push(w);
+    if (due.length === 0) return;
+    if (!sink.sendMany || !sink.writable) {
+      for (const w of due) this.deliver(w, events, revision);
+      due.length = 0;
+      return;
+    }
+    for (const w of due) w.nextRev = revision + 1;
+    const served = sink.sendMany(due, events, revision);
+    // as deliver(): the unserved catch up from the backend, and so does everyone once it is full
+    const full = !sink.writable;
+    for (let i = 0; i < due.length; i++) {
+      const w = due[i];
+      if (i >= served) w.nextRev = ev.kv.modRevision;
+      if (i >= served || full) this.markUnsynced(w);
+    }
+    due.length = 0;
   }
 
   private deliver(w: Watcher, evs: MvccEvent[], revision: number): void {

@@ -170,3 +170,66 @@ function encodeWatchEvents(
   for (const e of events) w.uint32((11 << 3) | 2).bytes(e);
   return Buffer.from(w.finish());
 }
+
+/**
+ * The parts of a WatchResponse that every watcher of one change shares: the header field and
+ * the events fields, each with its tag and length. A watcher's framed response is then
+ * prefix + head + its watch_id field + events (fields in number order, as etcd writes them),
+ * so a fan-out writes each response with two copies and a few bytes (writeSharedResponse).
+ */
+export interface SharedResponse {
+  head: Buffer;
+  events: Buffer;
+}
+
+/** by the encoded events of a change (encodedEvents keeps one array per change and prev_kv choice) */
+const sharedByEvents = new WeakMap<Buffer[], { header: Buffer; shared: SharedResponse }>();
+
+/** The shared parts for a header and events; every stream of a fan-out asks for the same. */
+export function sharedResponse(header: Buffer, events: Buffer[]): SharedResponse {
+  const known = sharedByEvents.get(events);
+  if (known?.header === header) return known.shared;
+  const head = Buffer.allocUnsafe(1 + varintSize(header.length) + header.length);
+  let pos = putVarint(head, 0, (1 << 3) | 2);
+  pos = putVarint(head, pos, header.length);
+  head.set(header, pos);
+  let n = 0;
+  for (const e of events) n += 1 + varintSize(e.length) + e.length;
+  const evs = Buffer.allocUnsafe(n);
+  pos = 0;
+  for (const e of events) {
+    evs[pos++] = (11 << 3) | 2;
+    pos = putVarint(evs, pos, e.length);
+    evs.set(e, pos);
+    pos += e.length;
+  }
+  const shared = { head, events: evs };
+  sharedByEvents.set(events, { header, shared });
+  return shared;
+}
+
+/** Framed size of one watcher's response built from shared parts (watch id ≥ 0). */
+export function sharedResponseFramedSize(s: SharedResponse, watchId: number): number {
+  return 5 + s.head.length + (watchId !== 0 ? 1 + varintSize(watchId) : 0) + s.events.length;
+}
+
+/** Writes one watcher's framed response of `framedSize` bytes at `pos`; returns the end. */
+export function writeSharedResponse(
+  b: Buffer,
+  pos: number,
+  framedSize: number,
+  s: SharedResponse,
+  watchId: number,
+): number {
+  b[pos] = 0;
+  b.writeUInt32BE(framedSize - 5, pos + 1);
+  pos += 5;
+  b.set(s.head, pos);
+  pos += s.head.length;
+  if (watchId !== 0) {
+    b[pos++] = (2 << 3) | 0;
+    pos = putVarint(b, pos, watchId);
+  }
+  b.set(s.events, pos);
+  return pos + s.events.length;
+}

@@ -8,7 +8,11 @@ import {
   encodedEvents,
   encodedHeader,
   encodeWatchEventsFramed,
+  SharedResponse,
+  sharedResponse,
+  sharedResponseFramedSize,
   watchEventsFramedSize,
+  writeSharedResponse,
   writeWatchEventsFramed,
 } from './watch-encoding';
 
@@ -28,6 +32,12 @@ interface StreamWatch {
 }
 
 const MAX_QUEUED_RESPONSES = 1024;
+/**
+ * A fan-out hands the transport its responses in writes of about this many bytes: the HTTP/2
+ * session copies a write of up to 4 KiB straight into its output and joins consecutive writes
+ * of one stream into one DATA frame, so a stream's hundred responses cost a few calls.
+ */
+const FANOUT_WRITE_BYTES = 4096;
 const ERR_DUPLICATE_ID = 'mvcc: duplicate watch ID provided on the WatchStream';
 
 /** One client Watch stream: many watchers share it and its flow control. */
@@ -161,6 +171,72 @@ export class WatchStream implements WatchSink {
     else this.writeEvents(header, sw.id, encoded);
     if (this.progressPending) queueMicrotask(() => this.maybeSendProgress());
     return this.writable;
+  }
+
+  /**
+   * The same change to several watchers of this stream (the hub's fan-out to one key): each
+   * response is built from parts shared by all of them (sharedResponse) and written in batches
+   * of FANOUT_WRITE_BYTES. Stops once the stream is full; returns how many watchers, from the
+   * start of the list, were served (the hub lets the rest catch up after the drain).
+   */
+  sendMany(watchers: Watcher[], events: MvccEvent[], revision: number): number {
+    const call = this.call as unknown as {
+      writeFramedWith?(len: number, fill: (b: Buffer, pos: number) => void): boolean;
+    };
+    if (this.closed || !call.writeFramedWith) return this.sendEach(watchers, events, revision);
+    const writeWith = call.writeFramedWith.bind(call);
+    const header = encodedHeader(this.server, revision, this.server.raftTerm, () =>
+      this.server.header(revision),
+    );
+    const ids: number[] = [];
+    const sizes: number[] = [];
+    let bytes = 0;
+    let batchShared: SharedResponse | undefined;
+    const flush = (): void => {
+      const shared = batchShared!;
+      const n = ids.length;
+      writeWith(bytes, (b, pos) => {
+        for (let j = 0; j < n; j++) pos = writeSharedResponse(b, pos, sizes[j], shared, ids[j]);
+      });
+      ids.length = 0;
+      sizes.length = 0;
+      bytes = 0;
+    };
+    for (let i = 0; i < watchers.length; i++) {
+      const w = watchers[i];
+      const sw = this.byWatcher.get(w);
+      if (!sw) continue; // canceled on this stream meanwhile: nothing to send
+      if (sw.fragment || sw.id < 0) {
+        if (ids.length > 0) flush();
+        this.send(w, events, revision);
+      } else {
+        const shared = sharedResponse(header, encodedEvents(events, w.opts.prevKv));
+        const size = sharedResponseFramedSize(shared, sw.id);
+        if (ids.length > 0 && (shared !== batchShared || bytes + size > FANOUT_WRITE_BYTES))
+          flush();
+        batchShared = shared;
+        ids.push(sw.id);
+        sizes.push(size);
+        bytes += size;
+        if (bytes < FANOUT_WRITE_BYTES) continue;
+        flush();
+      }
+      if (!this.writable) return this.served(i + 1);
+    }
+    if (ids.length > 0) flush();
+    return this.served(watchers.length);
+  }
+
+  /** A fan-out's end: a progress request waiting for it can be answered after it. */
+  private served(n: number): number {
+    if (this.progressPending) queueMicrotask(() => this.maybeSendProgress());
+    return n;
+  }
+
+  private sendEach(watchers: Watcher[], events: MvccEvent[], revision: number): number {
+    for (let i = 0; i < watchers.length; i++)
+      if (!this.send(watchers[i], events, revision)) return i + 1;
+    return watchers.length;
   }
 
   /** etcd's fragment option: split an oversized response, fragment=true on all but the last. */
