@@ -39,24 +39,27 @@ const turns = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
 
-test('a full sink is not polled while it is full; drain (resume) lets its watcher catch up', async () => {
+type Put = (v: string) => void;
+type WatchK = (sink: WatchSink) => Watcher;
+
+/** A hub over a fresh store; `put` applies a put of key k and notifies the hub of its event. */
+async function withHub(body: (hub: WatchHub, put: Put, watchK: WatchK) => Promise<void>) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-watchhub-'));
   const backend = new Backend(dir);
   const sm = new StateMachine(backend, { minLeaseTtlSeconds: 2 });
   const hub = new WatchHub(sm.kv);
-  try {
-    let index = 0;
-    const put = (v: string): void =>
-      hub.notify(
-        sm.apply([
-          {
-            index: ++index,
-            term: 1,
-            request: { put: { key: Buffer.from('k'), value: Buffer.from(v), lease: 0 } },
-          },
-        ]).events,
-      );
-    const sink = new ControlledSink();
+  let index = 0;
+  const put: Put = (v) =>
+    hub.notify(
+      sm.apply([
+        {
+          index: ++index,
+          term: 1,
+          request: { put: { key: Buffer.from('k'), value: Buffer.from(v), lease: 0 } },
+        },
+      ]).events,
+    );
+  const watchK: WatchK = (sink) =>
     hub.watch({
       key: Buffer.from('k'),
       rangeEnd: Buffer.alloc(0),
@@ -66,6 +69,20 @@ test('a full sink is not polled while it is full; drain (resume) lets its watche
       prevKv: false,
       sink,
     });
+  try {
+    await body(hub, put, watchK);
+  } finally {
+    hub.close();
+    await turns(2); // a catch-up already scheduled sees the hub closed
+    await backend.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a full sink is not polled while it is full; drain (resume) lets its watcher catch up', async () => {
+  await withHub(async (hub, put, watchK) => {
+    const sink = new ControlledSink();
+    watchK(sink);
     sink.room = 1;
     put('v1'); // delivered live; the sink is full after it
     put('v2'); // not sent: the watcher falls behind
@@ -92,31 +109,11 @@ test('a full sink is not polled while it is full; drain (resume) lets its watche
     );
     put('v4'); // synced again: delivered live
     assert.deepEqual(sink.got.at(-1)?.keys, ['v4']);
-  } finally {
-    hub.close();
-    await turns(2); // a catch-up already scheduled sees the hub closed
-    await backend.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a fan-out that fills the sink part way: the rest catch up, nobody gets an event twice', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-watchhub-'));
-  const backend = new Backend(dir);
-  const sm = new StateMachine(backend, { minLeaseTtlSeconds: 2 });
-  const hub = new WatchHub(sm.kv);
-  try {
-    let index = 0;
-    const put = (v: string): void =>
-      hub.notify(
-        sm.apply([
-          {
-            index: ++index,
-            term: 1,
-            request: { put: { key: Buffer.from('k'), value: Buffer.from(v), lease: 0 } },
-          },
-        ]).events,
-      );
+  await withHub(async (hub, put, watchK) => {
     const got = new Map<Watcher, string[]>();
     let room = 3;
     let calls = 0;
@@ -140,18 +137,7 @@ test('a fan-out that fills the sink part way: the rest catch up, nobody gets an 
       },
       compacted: () => assert.fail('nothing is compacted here'),
     };
-    for (let i = 0; i < 5; i++) {
-      const w = hub.watch({
-        key: Buffer.from('k'),
-        rangeEnd: Buffer.alloc(0),
-        startRevision: 0,
-        noPut: false,
-        noDelete: false,
-        prevKv: false,
-        sink,
-      });
-      got.set(w, []);
-    }
+    for (let i = 0; i < 5; i++) got.set(watchK(sink), []);
     put('v1'); // three of the five watchers get it live, then the sink is full
     assert.equal(calls, 1, 'one sendMany for the five watchers of the key');
     assert.deepEqual(
@@ -168,10 +154,5 @@ test('a fan-out that fills the sink part way: the rest catch up, nobody gets an 
     put('v3');
     assert.equal(calls, 2, 'synced again: one sendMany');
     for (const l of got.values()) assert.deepEqual(l, ['v1', 'v2', 'v3']);
-  } finally {
-    hub.close();
-    await turns(2);
-    await backend.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

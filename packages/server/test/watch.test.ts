@@ -76,6 +76,22 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
+/** Resolves once ok() holds (checked every 5 ms); fails after ms. */
+function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
+  return withTimeout(
+    new Promise<void>((r) => {
+      const i = setInterval(() => {
+        if (ok()) {
+          clearInterval(i);
+          r();
+        }
+      }, 5);
+    }),
+    ms,
+    what,
+  );
+}
+
 test('a slow watcher neither blocks writes nor loses or repeats an event', async () => {
   const { call, client } = openWatch();
   const seen: number[] = [];
@@ -188,19 +204,6 @@ test('a live prev_kv watcher gets the previous value; puts stop reading it once 
   const { call, client } = openWatch();
   const responses: etcdserverpb.WatchResponse[] = [];
   call.on('data', (r: etcdserverpb.WatchResponse) => responses.push(r));
-  const until = (what: string, ok: () => boolean) =>
-    withTimeout(
-      new Promise<void>((r) => {
-        const i = setInterval(() => {
-          if (ok()) {
-            clearInterval(i);
-            r();
-          }
-        }, 5);
-      }),
-      5000,
-      what,
-    );
   const hub = running.server.watches;
   assert.equal(hub.wantsPrevKv, false);
   call.write({ createRequest: { key: Buffer.from('pk'), prevKv: true } });
@@ -233,19 +236,6 @@ test('many watchers of one key on a stalled stream: each gets every event once, 
     for (const ev of r.events) got.get(id)!.push(Number(ev.kv!.modRevision));
   });
   for (let i = 0; i < WATCHERS; i++) call.write({ createRequest: { key: Buffer.from('fan') } });
-  const until = (what: string, ok: () => boolean, ms: number) =>
-    withTimeout(
-      new Promise<void>((r) => {
-        const i = setInterval(() => {
-          if (ok()) {
-            clearInterval(i);
-            r();
-          }
-        }, 5);
-      }),
-      ms,
-      what,
-    );
   await until('created', () => created === WATCHERS, 10_000);
   call.pause(); // the stream fills part way through a change's fan-out to its watchers
   const c = kv();
