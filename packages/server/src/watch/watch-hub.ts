@@ -206,12 +206,11 @@ export class WatchHub {
     }
     for (const w of due) w.nextRev = revision + 1;
     const served = sink.sendMany(due, events, revision);
-    // as deliver(): the unserved catch up from the backend, and so does everyone once it is full
-    const full = !sink.writable;
-    for (let i = 0; i < due.length; i++) {
-      const w = due[i];
-      if (i >= served) w.nextRev = ev.kv.modRevision;
-      if (i >= served || full) this.markUnsynced(w);
+    // those the full sink did not take catch up from the backend; the served stay synced (their
+    // next event finds the sink full, if it still is, and makes them unsynced then)
+    for (let i = served; i < due.length; i++) {
+      due[i].nextRev = ev.kv.modRevision;
+      this.markUnsynced(due[i]);
     }
     due.length = 0;
   }

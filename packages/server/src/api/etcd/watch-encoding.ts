@@ -80,6 +80,49 @@ export function encodedEvents(events: MvccEvent[], prev: boolean): Buffer[] {
   return slot.bytes;
 }
 
+// Field writers shared by both ways of building a response (one watcher's events, or the
+// parts of a change shared by all its watchers): header = 1, watch_id = 2, fragment = 7,
+// events = 11; watch_id non-negative (a negative one goes through protobufjs).
+
+function bytesFieldSize(len: number): number {
+  return 1 + varintSize(len) + len;
+}
+
+function putBytesField(b: Buffer, pos: number, field: number, bytes: Buffer): number {
+  b[pos++] = (field << 3) | 2;
+  pos = putVarint(b, pos, bytes.length);
+  b.set(bytes, pos); // (set, not copy: cheaper for these small arrays)
+  return pos + bytes.length;
+}
+
+function watchIdFieldSize(watchId: number): number {
+  return watchId !== 0 ? 1 + varintSize(watchId) : 0;
+}
+
+function putWatchIdField(b: Buffer, pos: number, watchId: number): number {
+  if (watchId === 0) return pos; // proto3 default: not written
+  b[pos++] = (2 << 3) | 0;
+  return putVarint(b, pos, watchId);
+}
+
+function eventFieldsSize(events: Buffer[]): number {
+  let n = 0;
+  for (const e of events) n += bytesFieldSize(e.length);
+  return n;
+}
+
+function putEventFields(b: Buffer, pos: number, events: Buffer[]): number {
+  for (const e of events) pos = putBytesField(b, pos, 11, e);
+  return pos;
+}
+
+/** The gRPC message prefix: flag byte 0 and the 4-byte length of what follows. */
+function putFramePrefix(b: Buffer, pos: number, framedSize: number): number {
+  b[pos] = 0;
+  b.writeUInt32BE(framedSize - 5, pos + 1);
+  return pos + 5;
+}
+
 /**
  * Size of one WatchResponse framed as a gRPC message (flag byte + 4-byte length + bytes), as
  * writeWatchEventsFramed writes it. watch_id must be non-negative (ids are assigned from 0 or
@@ -91,17 +134,18 @@ export function watchEventsFramedSize(
   events: Buffer[],
   fragment: boolean,
 ): number {
-  let len = 5 + 1 + varintSize(header.length) + header.length;
-  if (watchId !== 0) len += 1 + varintSize(watchId);
-  if (fragment) len += 2;
-  for (const e of events) len += 1 + varintSize(e.length) + e.length;
-  return len;
+  return (
+    5 +
+    bytesFieldSize(header.length) +
+    watchIdFieldSize(watchId) +
+    (fragment ? 2 : 0) +
+    eventFieldsSize(events)
+  );
 }
 
 /**
  * Writes one framed WatchResponse of `framedSize` bytes (watchEventsFramedSize, which the
- * caller needed first to make room) at `pos` of `b`: straight into the output buffer, since
- * this runs once per watcher per change.
+ * caller needed first to make room) at `pos` of `b`: straight into the output buffer.
  */
 export function writeWatchEventsFramed(
   b: Buffer,
@@ -112,27 +156,14 @@ export function writeWatchEventsFramed(
   events: Buffer[],
   fragment: boolean,
 ): void {
-  b[pos++] = 0;
-  b.writeUInt32BE(framedSize - 5, pos);
-  pos += 4;
-  b[pos++] = (1 << 3) | 2;
-  pos = putVarint(b, pos, header.length);
-  b.set(header, pos); // (set, not copy: cheaper for these small arrays)
-  pos += header.length;
-  if (watchId !== 0) {
-    b[pos++] = (2 << 3) | 0;
-    pos = putVarint(b, pos, watchId);
-  }
+  pos = putFramePrefix(b, pos, framedSize);
+  pos = putBytesField(b, pos, 1, header);
+  pos = putWatchIdField(b, pos, watchId);
   if (fragment) {
     b[pos++] = (7 << 3) | 0;
     b[pos++] = 1;
   }
-  for (const e of events) {
-    b[pos++] = (11 << 3) | 2;
-    pos = putVarint(b, pos, e.length);
-    b.set(e, pos);
-    pos += e.length;
-  }
+  putEventFields(b, pos, events);
 }
 
 /** One WatchResponse framed as a gRPC message, in a buffer of its own. */
@@ -146,9 +177,7 @@ export function encodeWatchEventsFramed(
     // int64 varint of a negative id: leave it to protobufjs
     const body = encodeWatchEvents(header, watchId, events, fragment);
     const f = Buffer.allocUnsafe(5 + body.length);
-    f[0] = 0;
-    f.writeUInt32BE(body.length, 1);
-    body.copy(f, 5);
+    body.copy(f, putFramePrefix(f, 0, f.length));
     return f;
   }
   const size = watchEventsFramedSize(header, watchId, events, fragment);
@@ -189,20 +218,10 @@ const sharedByEvents = new WeakMap<Buffer[], { header: Buffer; shared: SharedRes
 export function sharedResponse(header: Buffer, events: Buffer[]): SharedResponse {
   const known = sharedByEvents.get(events);
   if (known?.header === header) return known.shared;
-  const head = Buffer.allocUnsafe(1 + varintSize(header.length) + header.length);
-  let pos = putVarint(head, 0, (1 << 3) | 2);
-  pos = putVarint(head, pos, header.length);
-  head.set(header, pos);
-  let n = 0;
-  for (const e of events) n += 1 + varintSize(e.length) + e.length;
-  const evs = Buffer.allocUnsafe(n);
-  pos = 0;
-  for (const e of events) {
-    evs[pos++] = (11 << 3) | 2;
-    pos = putVarint(evs, pos, e.length);
-    evs.set(e, pos);
-    pos += e.length;
-  }
+  const head = Buffer.allocUnsafe(bytesFieldSize(header.length));
+  putBytesField(head, 0, 1, header);
+  const evs = Buffer.allocUnsafe(eventFieldsSize(events));
+  putEventFields(evs, 0, events);
   const shared = { head, events: evs };
   sharedByEvents.set(events, { header, shared });
   return shared;
@@ -210,7 +229,7 @@ export function sharedResponse(header: Buffer, events: Buffer[]): SharedResponse
 
 /** Framed size of one watcher's response built from shared parts (watch id ≥ 0). */
 export function sharedResponseFramedSize(s: SharedResponse, watchId: number): number {
-  return 5 + s.head.length + (watchId !== 0 ? 1 + varintSize(watchId) : 0) + s.events.length;
+  return 5 + s.head.length + watchIdFieldSize(watchId) + s.events.length;
 }
 
 /** Writes one watcher's framed response of `framedSize` bytes at `pos`; returns the end. */
@@ -221,15 +240,9 @@ export function writeSharedResponse(
   s: SharedResponse,
   watchId: number,
 ): number {
-  b[pos] = 0;
-  b.writeUInt32BE(framedSize - 5, pos + 1);
-  pos += 5;
+  pos = putFramePrefix(b, pos, framedSize);
   b.set(s.head, pos);
-  pos += s.head.length;
-  if (watchId !== 0) {
-    b[pos++] = (2 << 3) | 0;
-    pos = putVarint(b, pos, watchId);
-  }
+  pos = putWatchIdField(b, pos + s.head.length, watchId);
   b.set(s.events, pos);
   return pos + s.events.length;
 }

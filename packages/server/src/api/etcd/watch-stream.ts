@@ -1,4 +1,5 @@
 import type { StreamCall } from '../grpc/grpc-server';
+import { OUT_COPY_MAX } from '../grpc/http2-session';
 import { etcdserverpb } from '@concord/proto';
 import { EtcdServer } from '../../server/etcd-server';
 import { Watcher, WatchSink } from '../../watch/watch-hub';
@@ -33,11 +34,11 @@ interface StreamWatch {
 
 const MAX_QUEUED_RESPONSES = 1024;
 /**
- * A fan-out hands the transport its responses in writes of about this many bytes: the HTTP/2
- * session copies a write of up to 4 KiB straight into its output and joins consecutive writes
- * of one stream into one DATA frame, so a stream's hundred responses cost a few calls.
+ * A fan-out hands the transport its responses in writes of at most this many bytes: what the
+ * HTTP/2 session copies straight into its output (consecutive writes of one stream then share
+ * a DATA frame), so a stream's hundred responses cost a few calls and no buffers of their own.
  */
-const FANOUT_WRITE_BYTES = 4096;
+const FANOUT_WRITE_BYTES = OUT_COPY_MAX;
 const ERR_DUPLICATE_ID = 'mvcc: duplicate watch ID provided on the WatchStream';
 
 /** One client Watch stream: many watchers share it and its flow control. */
@@ -183,11 +184,15 @@ export class WatchStream implements WatchSink {
     const call = this.call as unknown as {
       writeFramedWith?(len: number, fill: (b: Buffer, pos: number) => void): boolean;
     };
-    if (this.closed || !call.writeFramedWith) return this.sendEach(watchers, events, revision);
+    if (this.closed) return watchers.length; // nothing goes out on a closed stream
+    if (!call.writeFramedWith) return this.sendEach(watchers, events, revision);
     const writeWith = call.writeFramedWith.bind(call);
     const header = encodedHeader(this.server, revision, this.server.raftTerm, () =>
       this.server.header(revision),
     );
+    // the shared parts with and without prev_kv, each made once per call
+    let plain: SharedResponse | undefined;
+    let withPrev: SharedResponse | undefined;
     const ids: number[] = [];
     const sizes: number[] = [];
     let bytes = 0;
@@ -210,7 +215,9 @@ export class WatchStream implements WatchSink {
         if (ids.length > 0) flush();
         this.send(w, events, revision);
       } else {
-        const shared = sharedResponse(header, encodedEvents(events, w.opts.prevKv));
+        const shared = w.opts.prevKv
+          ? (withPrev ??= sharedResponse(header, encodedEvents(events, true)))
+          : (plain ??= sharedResponse(header, encodedEvents(events, false)));
         const size = sharedResponseFramedSize(shared, sw.id);
         if (ids.length > 0 && (shared !== batchShared || bytes + size > FANOUT_WRITE_BYTES))
           flush();

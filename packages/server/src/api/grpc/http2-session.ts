@@ -62,7 +62,7 @@ const MAX_HEADER_LIST = 64 * 1024;
  * write. Payloads above OUT_COPY_MAX go out as their own chunk instead of being copied.
  */
 const OUT_CHUNK = 64 * 1024;
-const OUT_COPY_MAX = 4096;
+export const OUT_COPY_MAX = 4096;
 /**
  * A tick that produces more than this (a watch fan-out to hundreds of watchers) writes it as it
  * goes, so the client starts reading while the rest is encoded rather than after.
