@@ -218,3 +218,50 @@ test('a batch of creates and deletes under one parent writes the parent record o
   assert.ok(backend.zkNodes.doesExist(Buffer.from('/')));
   assert.equal(sm.zk.count(), 6);
 });
+
+// ZnodeStore keeps decoded metadata records in memory: these check that it never answers with
+// a record the backend does not hold.
+
+test('a batch aborted after its metadata was written leaves nothing of it cached', () => {
+  const { sm, backend } = fresh();
+  openSession(sm);
+  assert.equal(zk(sm, 1, OpCode.create, create('/p', '')).err, 0);
+  const put = backend.putMetaNumber.bind(backend);
+  backend.putMetaNumber = () => {
+    throw new Error('disk full (test)');
+  };
+  assert.throws(() => zk(sm, 2, OpCode.create, create('/p/c', 'x')), /disk full/);
+  backend.putMetaNumber = put;
+  assert.equal(backend.zkNodes.getBinary(Buffer.from('/p/c')), undefined);
+  assert.equal(sm.zk.getNode('/p/c'), undefined);
+  assert.equal(sm.zk.getNode('/p')!.numChildren, 0);
+});
+
+test('replacing the backend file (a snapshot) drops the cached metadata', async () => {
+  const { sm, backend } = fresh();
+  openSession(sm);
+  assert.equal(zk(sm, 1, OpCode.create, create('/p', '')).err, 0);
+  const copy = path.join(backend.path, 'before.mdb');
+  await backend.backupTo(copy);
+  assert.equal(zk(sm, 2, OpCode.create, create('/p/c', 'x')).err, 0);
+  assert.equal(sm.zk.getNode('/p')!.numChildren, 1);
+  await backend.replaceWith(async (tmp) => fs.copyFileSync(copy, tmp));
+  sm.reload();
+  assert.equal(sm.zk.getNode('/p/c'), undefined);
+  assert.equal(sm.zk.getNode('/p')!.numChildren, 0);
+});
+
+test('znodes with the same ACL share it read-only; setACL on one leaves the others alone', () => {
+  const { sm } = fresh();
+  openSession(sm);
+  for (const p of ['/a', '/b']) assert.equal(zk(sm, 1, OpCode.create, create(p, '')).err, 0);
+  sm.zk.reload(); // read both back from the backend
+  const [a, b] = [sm.zk.getNode('/a')!, sm.zk.getNode('/b')!];
+  assert.equal(a.acl, b.acl);
+  assert.ok(Object.isFrozen(a.acl) && Object.isFrozen(a.acl[0]));
+  const readOnly = [{ perms: 1, id: { scheme: 'world', id: 'anyone' } }];
+  const setAcl = new JuteWriter().ustring('/a').vector(readOnly, writeAcl).int(-1).toBuffer();
+  assert.equal(zk(sm, 2, OpCode.setACL, setAcl).err, 0);
+  assert.deepEqual(sm.zk.getNode('/a')!.acl, readOnly);
+  assert.deepEqual(sm.zk.getNode('/b')!.acl, OPEN_ACL_UNSAFE);
+});

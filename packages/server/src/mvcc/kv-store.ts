@@ -142,9 +142,14 @@ export class KvStore {
    */
   getLivePointer(key: Buffer): LivePointer | undefined {
     if (key.length > LMDB_MAX_KEY_BYTES) return undefined;
-    const ptr = this.backend.keys.getBinary(key);
-    if (!ptr) return undefined;
-    return decodeLivePointer(ptr) ?? livePointerOf(parseRevKey(ptr), this.readPointer(ptr));
+    // LMDB's reused result buffer (getBinaryFast): decoded before the next read overwrites it
+    const fast = this.backend.keys.getBinaryFast(key);
+    if (!fast) return undefined;
+    const p = decodeLivePointer(fast);
+    if (p) return p;
+    // the older 12-byte layout: read again into a buffer of its own, the record read reuses LMDB's
+    const ptr = this.backend.keys.getBinary(key)!;
+    return livePointerOf(parseRevKey(ptr), this.readPointer(ptr));
   }
 
   /**

@@ -74,6 +74,7 @@ export class StateMachine {
   reload(): void {
     this.leases.reload();
     this.kv.reload();
+    this.zk.reload();
     this.applied = this.backend.getMetaNumber(META_APPLIED_INDEX);
     this.appliedTerm = this.backend.getMetaNumber(META_APPLIED_TERM);
     const a = this.backend.getMeta(META_ALARMS);
@@ -103,8 +104,8 @@ export class StateMachine {
   apply(entries: LogEntry[]): { outcomes: ApplyOutcome[]; events: MvccEvent[] } {
     const outcomes: ApplyOutcome[] = [];
     const events: MvccEvent[] = [];
-    this.backend.write(() => {
-      try {
+    try {
+      this.backend.write(() => {
         for (const e of entries) {
           if (e.index <= this.applied) {
             outcomes.push({});
@@ -114,15 +115,16 @@ export class StateMachine {
           this.applied = e.index;
           this.appliedTerm = e.term;
         }
-      } catch (err) {
-        this.zk.discardMeta(); // the transaction is aborted: so are its pending writes
-        throw err;
-      }
-      this.zk.flushMeta();
-      this.kv.persistRevision();
-      this.backend.putMetaNumber(META_APPLIED_INDEX, this.applied);
-      this.backend.putMetaNumber(META_APPLIED_TERM, this.appliedTerm);
-    });
+        this.zk.flushMeta();
+        this.kv.persistRevision();
+        this.backend.putMetaNumber(META_APPLIED_INDEX, this.applied);
+        this.backend.putMetaNumber(META_APPLIED_TERM, this.appliedTerm);
+      });
+    } catch (err) {
+      // the transaction is aborted (in the callback or at commit): so are its pending znode writes
+      this.zk.discardMeta();
+      throw err;
+    }
     return { outcomes, events };
   }
 
