@@ -17,7 +17,9 @@
 #            etcd:<op> = loadgen etcd <op>)
 #   ROUNDS (6), TOTAL ops per run (30000), KS key space (100000; 50000 with MEMBERS=3),
 #   CLIENTS (64), CONNS (4 for etcd; ZooKeeper sessions: 4, or 6 with MEMBERS=3),
-#   LOADGEN (/tmp/loadgen/loadgen; see docs/benchmarks.md "How to run")
+#   LOADGEN (/tmp/loadgen/loadgen; see docs/benchmarks.md "How to run"),
+#   A_NODE_FLAGS / B_NODE_FLAGS: node options for that build's servers (e.g. the same dist
+#   twice, B with --max-semi-space-size=4, measures what a V8 flag costs)
 # Prints one line per run: round, op, build, ops/s, p50, p99, errors, server CPU-s per 1k ops;
 # then the medians per op and build.
 set -euo pipefail
@@ -34,6 +36,7 @@ ECONNS="${CONNS:-4}"
 OPS="${OPS:-zk:set zk:create etcd:put}"
 OUT="$(mktemp -d /tmp/ab-builds.XXXXXX)"
 declare -A DIST=([A]="$OLD" [B]="$NEW")
+declare -A NODE_FLAGS=([A]="${A_NODE_FLAGS:-}" [B]="${B_NODE_FLAGS:-}")
 for b in A B; do [ -f "${DIST[$b]}/src/cli/main.js" ] || { echo "no ${DIST[$b]}/src/cli/main.js" >&2; exit 2; }; done
 PIDS="" EPS="" ZKS=""
 declare -A B_PIDS B_EPS B_ZKS
@@ -44,7 +47,8 @@ start() { # start BUILD BASEPORT: MEMBERS members of BUILD; sets PIDS, EPS, ZKS
   for ((i = 0; i < MEMBERS; i++)); do cluster="${cluster:+$cluster,}m$i=http://127.0.0.1:$((base + 10 * i + 2))"; done
   for ((i = 0; i < MEMBERS; i++)); do
     local cp=$((base + 10 * i)) zp=$((base + 10 * i + 1)) pp=$((base + 10 * i + 2))
-    node "${DIST[$b]}/src/cli/main.js" serve --name "m$i" --data-dir "$OUT/data-$b-$base-$i" \
+    # shellcheck disable=SC2086 # the flags are words
+    node ${NODE_FLAGS[$b]} "${DIST[$b]}/src/cli/main.js" serve --name "m$i" --data-dir "$OUT/data-$b-$base-$i" \
       --listen-client-urls "http://127.0.0.1:$cp" --advertise-client-urls "http://127.0.0.1:$cp" \
       --listen-peer-urls "http://127.0.0.1:$pp" --initial-advertise-peer-urls "http://127.0.0.1:$pp" \
       --initial-cluster "$cluster" --initial-cluster-state new \
