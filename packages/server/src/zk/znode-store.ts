@@ -396,11 +396,12 @@ export class ZnodeStore {
    */
   private readonly metaWrites = new Map<string, Meta | null>();
   /**
-   * Decoded zk_nodes records as last committed, for the paths read or written lately: a random
-   * LMDB lookup in a large tree costs several cache misses (about 5 µs per setData on the
-   * benchmark VM), a Map lookup far less. flushMeta() updates the entries it changed; the whole cache is
-   * dropped when a batch is aborted or the backend file is replaced (reload()). Cached records
-   * are never mutated (getNode copies them).
+   * Decoded zk_nodes records as last committed, for the paths read lately: a random LMDB lookup
+   * in a large tree costs several CPU cache misses (about 5 µs per setData on the benchmark VM),
+   * a Map lookup far less. flushMeta() updates the cached records it rewrites (a new node is
+   * cached once read: unique creates would only push out the records that are read again); the
+   * whole cache is dropped when a batch is aborted or the backend file is replaced (reload()).
+   * Cached records are never mutated (getNode copies them).
    */
   private readonly metaCache = new RecentCache<string, Meta>(META_CACHE_GENERATION);
 
