@@ -265,3 +265,17 @@ test('znodes with the same ACL share it read-only; setACL on one leaves the othe
   assert.deepEqual(sm.zk.getNode('/a')!.acl, readOnly);
   assert.deepEqual(sm.zk.getNode('/b')!.acl, OPEN_ACL_UNSAFE);
 });
+
+test('a cached znode deleted in a later batch is gone; created again, it reads the new record', () => {
+  const { sm } = fresh();
+  openSession(sm);
+  assert.equal(zk(sm, 1, OpCode.create, create('/d', 'one')).err, 0);
+  assert.equal(sm.zk.getNode('/d')!.data.toString(), 'one'); // read: now cached
+  const del = new JuteWriter().ustring('/d').int(-1).toBuffer();
+  assert.equal(zk(sm, 2, OpCode.delete, del).err, 0);
+  assert.equal(sm.zk.getNode('/d'), undefined);
+  assert.equal(zk(sm, 3, OpCode.create, create('/d', 'two', CreateMode.EPHEMERAL)).err, 0);
+  const d = sm.zk.getNode('/d')!;
+  assert.equal(d.data.toString(), 'two');
+  assert.equal(d.ephemeralOwner, SESSION);
+});

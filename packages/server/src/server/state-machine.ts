@@ -121,8 +121,9 @@ export class StateMachine {
         this.backend.putMetaNumber(META_APPLIED_TERM, this.appliedTerm);
       });
     } catch (err) {
-      // the transaction is aborted (in the callback or at commit): so are its pending znode writes
-      this.zk.discardMeta();
+      // the transaction is aborted (in the callback or at commit): so are its pending znode
+      // writes, and the cached records flushMeta() may have updated from them
+      this.zk.reload();
       throw err;
     }
     return { outcomes, events };

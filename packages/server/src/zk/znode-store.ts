@@ -513,7 +513,11 @@ export class ZnodeStore {
     return m ?? (path === '/' ? ROOT_META : undefined);
   }
 
-  /** Forgets every cached record: the backend file was replaced (a snapshot was installed). */
+  /**
+   * Forgets the pending writes and every cached record: the backend file was replaced (a
+   * snapshot was installed), or the batch's transaction was aborted after flushMeta() had
+   * already updated the cache from it.
+   */
   reload(): void {
     this.metaWrites.clear();
     this.metaCache.clear();
@@ -537,14 +541,6 @@ export class ZnodeStore {
       }
     }
     this.metaWrites.clear();
-  }
-
-  /**
-   * Drops the pending zk_nodes writes of a batch whose transaction is aborted, and the cache,
-   * which flushMeta() may already have filled from them.
-   */
-  discardMeta(): void {
-    this.reload();
   }
 
   /** Number of znodes without the root (which has a record once a change under it was stored). */
