@@ -6,7 +6,8 @@
 #   bench/profile.sh                   # put + range, profiles in /tmp/prof
 #   WORKLOADS=put bench/profile.sh     # put | range | watch (1000 watchers) | zk
 #   WORKLOADS=zk bench/profile.sh      # ZooKeeper port: zk create + zk set 64/4
-#                                      # (after a bulk load and warm-up), zk get 64/4
+#                                      # (after a bulk load and warm-up), zk get 64/4;
+#                                      # ZK_CLIENTS=16 ZK_CONNS=1 for the 16/1 runs
 #   WORKLOADS=zk3 bench/profile.sh     # 3 members on loopback, each profiled: zk set 64/6
 #                                      # and zk create 64/6 (sessions spread over the 3)
 #   WORKLOADS=put3 bench/profile.sh    # 3 members: put 64/4 (connections spread over the 3)
@@ -178,9 +179,10 @@ for wl in $WORKLOADS; do
       for op in create set get; do
         "$LOADGEN" zk "$op" "${zkc[@]}" --clients 64 --conns 4 --total 20000 >/dev/null
       done
-      measure zk zkcreate-c64 zk create "${zkc[@]}" --clients 64 --conns 4 --total "$TOTAL"
-      measure zk zkset-c64 zk set "${zkc[@]}" --clients 64 --conns 4 --total "$TOTAL"
-      measure zk zkget-c64 zk get "${zkc[@]}" --clients 64 --conns 4 --total "$TOTAL"
+      zc="${ZK_CLIENTS:-64}"; zn="${ZK_CONNS:-4}"
+      measure zk "zkcreate-c$zc" zk create "${zkc[@]}" --clients "$zc" --conns "$zn" --total "$TOTAL"
+      measure zk "zkset-c$zc" zk set "${zkc[@]}" --clients "$zc" --conns "$zn" --total "$TOTAL"
+      measure zk "zkget-c$zc" zk get "${zkc[@]}" --clients "$zc" --conns "$zn" --total "$TOTAL"
       stop zk; report zk ;;
     zk3)
       start3 zk3; : >"$PROF_DIR/zk3/windows.txt"; : >"$PROF_DIR/zk3/loadgen.jsonl"

@@ -255,6 +255,7 @@ test('znodes with the same ACL share it read-only; setACL on one leaves the othe
   const { sm } = fresh();
   openSession(sm);
   for (const p of ['/a', '/b']) assert.equal(zk(sm, 1, OpCode.create, create(p, '')).err, 0);
+  assert.equal(sm.zk.getNode('/a')!.acl, sm.zk.getNode('/b')!.acl); // as created
   sm.zk.reload(); // read both back from the backend
   const [a, b] = [sm.zk.getNode('/a')!, sm.zk.getNode('/b')!];
   assert.equal(a.acl, b.acl);
@@ -278,4 +279,15 @@ test('a cached znode deleted in a later batch is gone; created again, it reads t
   const d = sm.zk.getNode('/d')!;
   assert.equal(d.data.toString(), 'two');
   assert.equal(d.ephemeralOwner, SESSION);
+});
+
+test('a second store on the same backend file (a restart) loads every znode record', () => {
+  const { sm, backend } = fresh();
+  openSession(sm);
+  for (const p of ['/r', '/r/x', '/r/y'])
+    assert.equal(zk(sm, 1, OpCode.create, create(p, p)).err, 0);
+  const restarted = new StateMachine(backend, { minLeaseTtlSeconds: 2 });
+  assert.equal(restarted.zk.getNode('/r')!.numChildren, 2);
+  assert.equal(restarted.zk.getNode('/r/y')!.data.toString(), '/r/y');
+  assert.equal(restarted.zk.getNode('/r/z'), undefined);
 });

@@ -17,7 +17,6 @@
 import { Limits } from '../server/errors';
 import { concordpb } from '@concord/proto';
 import { Backend } from '../backend/backend';
-import { RecentCache } from '../util/recent-cache';
 import { KvStore, WriteTxn } from '../mvcc/kv-store';
 import { LivePointer, livePointerOf } from '../mvcc/record';
 import { big, buf, num } from '../server/pb';
@@ -104,8 +103,6 @@ interface Meta {
 }
 
 const ROOT_KEY = Buffer.from('/');
-/** ZnodeStore's cache of decoded zk_nodes records keeps 2 generations of this many. */
-const META_CACHE_GENERATION = 65_536;
 const ROOT_META: Meta = {
   czxid: 0,
   ctime: 0,
@@ -225,7 +222,7 @@ export function decodeMeta(raw: Buffer): Meta {
 
 /**
  * Most znodes have one of a few ACLs: records with the same ACL bytes share one frozen list
- * (ZnodeStore caches many records; nobody changes a node's list in place, setACL replaces it).
+ * (ZnodeStore keeps every record; nobody changes a node's list in place, setACL replaces it).
  */
 const aclsByBytes = new Map<string, readonly Acl[]>();
 const ACL_LISTS_KEPT = 1024;
@@ -396,14 +393,15 @@ export class ZnodeStore {
    */
   private readonly metaWrites = new Map<string, Meta | null>();
   /**
-   * Decoded zk_nodes records as last committed, for the paths read lately: a random LMDB lookup
-   * in a large tree costs several CPU cache misses (about 5 µs per setData on the benchmark VM),
-   * a Map lookup far less. flushMeta() updates the cached records it rewrites (a new node is
-   * cached once read: unique creates would only push out the records that are read again); the
-   * whole cache is dropped when a batch is aborted or the backend file is replaced (reload()).
-   * Cached records are never mutated (getNode copies them).
+   * Every znode's zk_nodes record as last committed, decoded, by path; ZooKeeper keeps its
+   * whole tree in memory too. A random LMDB lookup in a large tree costs several CPU cache
+   * misses (about 5 µs per setData on the benchmark VMs), and a create's check that its path is
+   * free is one more; a Map lookup costs far less, and a path it lacks does not exist. Loaded by
+   * one scan of zk_nodes on first use (see index()); flushMeta() keeps it current; dropped, to
+   * be loaded again, when a batch is aborted or the backend file is replaced (reload()). About
+   * 300 bytes per znode. Records are never mutated (getNode copies them).
    */
-  private readonly metaCache = new RecentCache<string, Meta>(META_CACHE_GENERATION);
+  private loaded: Map<string, Meta> | undefined;
 
   constructor(
     private readonly backend: Backend,
@@ -503,14 +501,22 @@ export class ZnodeStore {
   /** The node's zk_nodes record as this batch left it; the root has one even when none is stored. */
   private readMeta(path: string): Meta | undefined {
     let m = this.metaWrites.get(path); // null: removed in this batch
-    if (m === undefined) m = this.metaCache.get(path);
-    if (m === undefined) {
-      // decoded at once, so LMDB's reused result buffer (getBinaryFast) is safe to read
-      const raw = this.backend.zkNodes.getBinaryFast(Buffer.from(path, 'utf8'));
-      m = raw ? decodeMeta(raw) : null;
-      if (m) this.metaCache.set(path, m);
-    }
+    if (m === undefined) m = this.index().get(path);
     return m ?? (path === '/' ? ROOT_META : undefined);
+  }
+
+  /**
+   * The committed records (this.loaded), read from zk_nodes if not loaded. Inside a batch's
+   * transaction the scan sees the committed records too: the batch writes zk_nodes only in
+   * flushMeta(), which does not load.
+   */
+  private index(): Map<string, Meta> {
+    if (this.loaded) return this.loaded;
+    const all = new Map<string, Meta>();
+    for (const { key, value } of this.backend.zkNodes.getRange({}))
+      all.set((key as Buffer).toString('utf8'), decodeMeta(value));
+    this.loaded = all;
+    return all;
   }
 
   /**
@@ -520,7 +526,7 @@ export class ZnodeStore {
    */
   reload(): void {
     this.metaWrites.clear();
-    this.metaCache.clear();
+    this.loaded = undefined;
   }
 
   /**
@@ -528,16 +534,18 @@ export class ZnodeStore {
    * batch, inside the batch's backend transaction, after its last entry.
    */
   flushMeta(): void {
+    const index = this.loaded; // not loaded: stays so, and is read after the commit
     for (const [path, m] of this.metaWrites) {
       const key = Buffer.from(path, 'utf8');
       if (m) {
-        this.backend.zkNodes.putSync(key, encodeMeta(m));
-        // only records read before: a new node is often not read again (unique creates), and
-        // caching it would cost more than its next read saves
-        this.metaCache.update(path, m);
+        const raw = encodeMeta(m);
+        this.backend.zkNodes.putSync(key, raw);
+        // m is this batch's own object: it may take the shared list for its ACL bytes
+        m.acl = sharedAcl(raw);
+        index?.set(path, m);
       } else {
         this.backend.zkNodes.removeSync(key);
-        this.metaCache.delete(path);
+        index?.delete(path);
       }
     }
     this.metaWrites.clear();
