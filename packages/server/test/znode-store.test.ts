@@ -222,7 +222,7 @@ test('a batch of creates and deletes under one parent writes the parent record o
 // ZnodeStore keeps decoded metadata records in memory: these check that it never answers with
 // a record the backend does not hold.
 
-test('a batch aborted after its metadata was written leaves nothing of it cached', () => {
+test('a batch aborted after its metadata was written leaves nothing of it in memory', () => {
   const { sm, backend } = fresh();
   openSession(sm);
   assert.equal(zk(sm, 1, OpCode.create, create('/p', '')).err, 0);
@@ -237,7 +237,7 @@ test('a batch aborted after its metadata was written leaves nothing of it cached
   assert.equal(sm.zk.getNode('/p')!.numChildren, 0);
 });
 
-test('replacing the backend file (a snapshot) drops the cached metadata', async () => {
+test('replacing the backend file (a snapshot) drops the in-memory metadata', async () => {
   const { sm, backend } = fresh();
   openSession(sm);
   assert.equal(zk(sm, 1, OpCode.create, create('/p', '')).err, 0);
@@ -267,11 +267,11 @@ test('znodes with the same ACL share it read-only; setACL on one leaves the othe
   assert.deepEqual(sm.zk.getNode('/b')!.acl, OPEN_ACL_UNSAFE);
 });
 
-test('a cached znode deleted in a later batch is gone; created again, it reads the new record', () => {
+test('a znode deleted in a later batch is gone; created again, it reads the new record', () => {
   const { sm } = fresh();
   openSession(sm);
   assert.equal(zk(sm, 1, OpCode.create, create('/d', 'one')).err, 0);
-  assert.equal(sm.zk.getNode('/d')!.data.toString(), 'one'); // read: now cached
+  assert.equal(sm.zk.getNode('/d')!.data.toString(), 'one'); // read: the records are loaded
   const del = new JuteWriter().ustring('/d').int(-1).toBuffer();
   assert.equal(zk(sm, 2, OpCode.delete, del).err, 0);
   assert.equal(sm.zk.getNode('/d'), undefined);

@@ -122,7 +122,7 @@ export class StateMachine {
       });
     } catch (err) {
       // the transaction is aborted (in the callback or at commit): so are its pending znode
-      // writes, and the cached records flushMeta() may have updated from them
+      // writes, and the in-memory records flushMeta() may have updated from them
       this.zk.reload();
       throw err;
     }

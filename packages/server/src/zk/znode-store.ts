@@ -399,7 +399,8 @@ export class ZnodeStore {
    * free is one more; a Map lookup costs far less, and a path it lacks does not exist. Loaded by
    * one scan of zk_nodes on first use (see index()); flushMeta() keeps it current; dropped, to
    * be loaded again, when a batch is aborted or the backend file is replaced (reload()). About
-   * 300 bytes per znode. Records are never mutated (getNode copies them).
+   * 320 bytes of heap per znode with 10-character paths. Records are never mutated (getNode
+   * copies them).
    */
   private loaded: Map<string, Meta> | undefined;
 
@@ -520,9 +521,9 @@ export class ZnodeStore {
   }
 
   /**
-   * Forgets the pending writes and every cached record: the backend file was replaced (a
-   * snapshot was installed), or the batch's transaction was aborted after flushMeta() had
-   * already updated the cache from it.
+   * Forgets the pending writes and the in-memory records (read again on next use): the backend
+   * file was replaced (a snapshot was installed), or the batch's transaction was aborted after
+   * flushMeta() had already updated the records from it.
    */
   reload(): void {
     this.metaWrites.clear();
@@ -540,8 +541,9 @@ export class ZnodeStore {
       if (m) {
         const raw = encodeMeta(m);
         this.backend.zkNodes.putSync(key, raw);
-        // m is this batch's own object: it may take the shared list for its ACL bytes
-        m.acl = sharedAcl(raw);
+        // m is this batch's own object: it may take the shared list for its ACL bytes (a list
+        // read from a record is that list already: frozen, see sharedAcl)
+        if (!Object.isFrozen(m.acl)) m.acl = sharedAcl(raw);
         index?.set(path, m);
       } else {
         this.backend.zkNodes.removeSync(key);
