@@ -168,7 +168,7 @@ test('state survives reopening the backend; replayed entries are skipped', async
   assert.equal(String(sm2.kv.get(b('p'))!.value), '1');
 });
 
-test('ranges with bounds longer than the key limit behave as etcd and never reach LMDB', () => {
+test('ranges with bounds longer than the key limit behave as etcd', () => {
   const { sm } = fresh();
   const long = (c: string, n = 3000) => Buffer.alloc(n, c);
   apply(sm, put('a', '1'), put('b', '2'), put('c', '3'));
@@ -253,31 +253,68 @@ test('a put reads the previous value only when its request or a prevKv watcher w
   assert.equal(String(del.events[0].prevKv!.value), 'v4');
 });
 
-test('keys values of the older 12-byte layout are read, and rewritten by the next put', () => {
-  const { sm, backend } = fresh();
-  apply(sm, { leaseGrant: { ID: 5, TTL: 10 } });
-  apply(sm, put('old', 'a', 5), put('old', 'b', 5)); // revisions 2 and 3: version 2, lease 5
-  const created = sm.kv.get(b('old'))!.createRevision;
-  // what a data directory written before the 36-byte layout holds: the revs key only
-  backend.write(() => {
-    const ptr = backend.keys.getBinary(b('old'))!;
-    assert.equal(ptr.length, 36);
-    backend.keys.putSync(b('old'), Buffer.from(ptr.subarray(0, 12)));
-  });
-  assert.equal(backend.keys.getBinary(b('old'))!.length, 12);
+test('the key index is rebuilt from the history: a reopened store serves the same live keys', async () => {
+  const { sm, backend, dir } = fresh();
+  apply(sm, { leaseGrant: { ID: 7, TTL: 10 } });
+  apply(sm, put('a', '1'), put('b', '1', 7), put('c', '1'), put('d', '1')); // revs 2-5
+  apply(sm, put('a', '2'), { deleteRange: { key: b('c') } }, put('c', '2')); // 6-8: c re-created
+  apply(sm, { deleteRange: { key: b('d'), rangeEnd: b('e') } }, put('e', '1')); // 9-10
+  apply(sm, { compaction: { revision: 9 } }); // d's put and delete go; a@6, b@3, c@8 stay
+  apply(sm, put('b', '2', 7), put('f', '1')); // 11-12
+  const all = { key: b('\0'), rangeEnd: b('\0') };
+  const live = (s: StateMachine) =>
+    ['a', 'b', 'c', 'd', 'e', 'f', 'z'].map((k) => {
+      const p = s.kv.getLivePointer(b(k));
+      return p ? `${k}:${p.at.main}.${p.at.sub} c${p.createRevision} v${p.version} l${p.lease}` : k;
+    });
+  const before = { live: live(sm), all: keys(sm, all), count: sm.kv.keyCount };
+  assert.deepEqual(before.all, ['a=2@6', 'b=2@11', 'c=2@8', 'e=1@10', 'f=1@12']);
+  assert.equal(before.count, 5);
+  assert.equal(before.live[2], 'c:8.0 c8 v1 l0');
+  assert.equal(before.live[1], 'b:11.0 c3 v2 l7');
+  await backend.close();
+  const sm2 = new StateMachine(new Backend(dir), { minLeaseTtlSeconds: 2 });
+  assert.deepEqual({ live: live(sm2), all: keys(sm2, all), count: sm2.kv.keyCount }, before);
+  assert.deepEqual(keys(sm2, { ...all, revision: 10 }), ['a=2@6', 'b=1@3', 'c=2@8', 'e=1@10']);
+  // writes after the rebuild continue each key's generation
+  apply(sm2, put('c', '3'), { deleteRange: { key: b('a') } });
   assert.deepEqual(
-    [String(sm.kv.get(b('old'))!.value), sm.kv.getLivePointer(b('old'))!.version],
-    ['b', 2],
+    [sm2.kv.get(b('c'))!.version, sm2.kv.get(b('c'))!.createRevision, sm2.kv.keyCount],
+    [2, 8, 4],
   );
-  assert.deepEqual(keys(sm, { key: b('old'), rangeEnd: b('old\0') }), ['old=b@3']);
-  // the next put continues the generation and moves the key off the lease
-  apply(sm, put('old', 'c'));
-  const kv = sm.kv.get(b('old'))!;
-  assert.deepEqual([kv.version, kv.createRevision, kv.lease], [3, created, 0n]);
-  assert.deepEqual(sm.leases.keys(5n), []);
-  assert.equal(backend.keys.getBinary(b('old'))!.length, 36);
-  // history through the rewritten pointer, and a delete of it
-  assert.deepEqual(keys(sm, { key: b('old'), revision: 3 }), ['old=b@3']);
-  const del = apply(sm, { deleteRange: { key: b('old') } });
-  assert.equal(String(del.events[0].prevKv!.value), 'c');
+});
+
+test('an aborted batch leaves the key index as the backend: nothing of it is served', () => {
+  const { sm } = fresh();
+  apply(sm, put('a', '1'));
+  // the batch's apply throws after its first put (the server stops on that; the state it
+  // leaves behind must still be the committed one)
+  const good = { index: ++index, term: 1, request: put('b', '1') };
+  const bad = { index: ++index, term: 1, request: {} } as LogEntry;
+  const badBatch = [good, bad];
+  Object.defineProperty(bad, 'request', {
+    get() {
+      throw new Error('injected apply failure');
+    },
+  });
+  assert.throws(() => sm.apply(badBatch), /injected apply failure/);
+  assert.equal(sm.kv.get(b('b')), undefined);
+  assert.equal(sm.kv.keyCount, 1);
+  assert.deepEqual(keys(sm, { key: b('\0'), rangeEnd: b('\0') }), ['a=1@2']);
+  assert.equal(sm.kv.currentRevision, 2);
+});
+
+test('a data directory with the older keys table: it is emptied at open, keys still served', async () => {
+  const { sm, backend, dir } = fresh();
+  apply(sm, put('k', 'v'));
+  // what a data directory written before the in-memory key index holds
+  const legacy = backend.env.openDB({ name: 'keys', keyEncoding: 'binary', encoding: 'binary' });
+  await legacy.put(b('k'), Buffer.alloc(36, 1));
+  await backend.close();
+  const reopened = new Backend(dir);
+  const table = reopened.env.openDB({ name: 'keys', keyEncoding: 'binary', encoding: 'binary' });
+  assert.equal((table.getStats() as { entryCount: number }).entryCount, 0);
+  const sm2 = new StateMachine(reopened, { minLeaseTtlSeconds: 2 });
+  assert.deepEqual(keys(sm2, { key: b('k') }), ['k=v@2']);
+  await reopened.close();
 });

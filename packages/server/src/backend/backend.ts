@@ -84,8 +84,6 @@ export function checkBackendFile(file: string): void {
 
 export class Backend {
   env: RootDatabase;
-  /** user key → pointer (12 bytes: main revision, sub revision) to its latest record in `revs` */
-  keys!: BinaryDb;
   /** revision (main u64 BE, sub u32 BE) → event record (see mvcc/record.ts) */
   revs!: BinaryDb;
   /** lease id (i64 BE) → lease record */
@@ -127,7 +125,10 @@ export class Backend {
     });
     const sub = (name: string): BinaryDb =>
       env.openDB({ name, keyEncoding: 'binary', encoding: 'binary' }) as unknown as BinaryDb;
-    this.keys = sub('keys');
+    // Before the in-memory key index (mvcc/key-index.ts), a `keys` table held every live key's
+    // pointer; it is derived data, no longer kept current, so its pages are given back.
+    const legacyKeys = sub('keys');
+    if ((legacyKeys.getStats() as { entryCount: number }).entryCount > 0) legacyKeys.clearSync();
     this.revs = sub('revs');
     this.leases = sub('leases');
     this.leaseKeys = sub('lease_keys');

@@ -1,13 +1,10 @@
 import { Backend } from '../backend/backend';
+import { KeyIndex } from './key-index';
 import {
-  decodeLivePointer,
   decodeRecord,
-  encodeLivePointer,
   encodeRecord,
   LivePointer,
-  livePointerOf,
   parseRevKey,
-  pointedRevKey,
   recordKeyAndType,
   revKey,
   RevPointer,
@@ -33,8 +30,6 @@ import {
   TARGET_VERSION,
 } from './types';
 
-/** LMDB's key size limit in this build; see scanKeys. */
-const LMDB_MAX_KEY_BYTES = 1978;
 const META_REVISION = 'mvcc/revision';
 const META_COMPACT = 'mvcc/compact_revision';
 
@@ -53,6 +48,8 @@ export class KvStore {
   private rev: number;
   private revDirty = false;
   private compactRev: number;
+  /** the live keys (derived from revs; see KeyIndex) */
+  private index: KeyIndex;
 
   constructor(
     readonly backend: Backend,
@@ -63,13 +60,24 @@ export class KvStore {
     this.rev = backend.getMeta(META_REVISION) ? backend.getMetaNumber(META_REVISION) : 1;
     const c = backend.getMeta(META_COMPACT);
     this.compactRev = c ? backend.getMetaNumber(META_COMPACT) : -1;
+    this.index = KeyIndex.fromRevs(backend.revs);
   }
 
-  /** Re-reads the cached revisions (after the backend file was replaced by a snapshot). */
+  /**
+   * Re-reads the revisions and rebuilds the key index from the backend: after the backend file
+   * was replaced by a snapshot, or a batch's transaction was aborted after its writes had
+   * updated them.
+   */
   reload(): void {
     this.rev = this.backend.getMeta(META_REVISION) ? this.backend.getMetaNumber(META_REVISION) : 1;
     const c = this.backend.getMeta(META_COMPACT);
     this.compactRev = c ? this.backend.getMetaNumber(META_COMPACT) : -1;
+    this.index = KeyIndex.fromRevs(this.backend.revs);
+  }
+
+  /** Number of live keys. */
+  get keyCount(): number {
+    return this.index.size;
   }
 
   get currentRevision(): number {
@@ -131,61 +139,23 @@ export class KvStore {
 
   /** Latest value of one key and where its record is. */
   getLive(key: Buffer): LiveRecord | undefined {
-    if (key.length > LMDB_MAX_KEY_BYTES) return undefined; // never stored (see scanKeys)
-    const ptr = this.backend.keys.getBinary(key);
-    return ptr ? { kv: this.readPointer(ptr), at: parseRevKey(ptr) } : undefined;
+    const p = this.index.get(key);
+    return p ? { kv: this.readLive(p.at), at: p.at } : undefined;
   }
 
   /**
    * Where a live key's record is, with its create revision, version and lease, without reading
-   * the record (see PutOptions.replaces); the older 12-byte keys values need the record.
+   * the record (see PutOptions.replaces).
    */
   getLivePointer(key: Buffer): LivePointer | undefined {
-    if (key.length > LMDB_MAX_KEY_BYTES) return undefined;
-    // LMDB's reused result buffer (getBinaryFast): decoded before the next read overwrites it
-    const fast = this.backend.keys.getBinaryFast(key);
-    if (!fast) return undefined;
-    const p = decodeLivePointer(fast);
-    if (p) return p;
-    // the older 12-byte layout: read again into a buffer of its own, the record read reuses LMDB's
-    const ptr = this.backend.keys.getBinary(key)!;
-    return livePointerOf(parseRevKey(ptr), this.readPointer(ptr));
+    return this.index.get(key);
   }
 
-  /**
-   * Live keys in [start, end). LMDB cannot take a key longer than 1,978 bytes, and none is ever
-   * stored (puts are refused first), so a longer bound L behaves as its 1,978-byte prefix P:
-   * the stored keys >= L are exactly those > P, and the keys < L those <= P.
-   */
-  *scanKeys(bounds: {
-    start: Buffer;
-    end: Buffer | undefined;
-  }): Iterable<{ key: Buffer; value: Buffer }> {
-    const longStart = bounds.start.length > LMDB_MAX_KEY_BYTES;
-    const start = longStart ? bounds.start.subarray(0, LMDB_MAX_KEY_BYTES) : bounds.start;
-    const longEnd = bounds.end !== undefined && bounds.end.length > LMDB_MAX_KEY_BYTES;
-    const end = longEnd ? bounds.end!.subarray(0, LMDB_MAX_KEY_BYTES) : bounds.end;
-    // lmdb-js mutates the options object it is given: always pass a fresh one
-    for (const e of this.backend.keys.getRange({ start, end: longEnd ? undefined : end })) {
-      if (longStart && e.key.equals(start)) continue;
-      if (longEnd && Buffer.compare(e.key, end!) > 0) break;
-      yield e;
-    }
-  }
-
-  private countKeys(bounds: { start: Buffer; end: Buffer | undefined }): number {
-    const long =
-      bounds.start.length > LMDB_MAX_KEY_BYTES || (bounds.end?.length ?? 0) > LMDB_MAX_KEY_BYTES;
-    if (!long) return this.backend.keys.getKeysCount({ ...bounds });
-    let n = 0;
-    for (const _ of this.scanKeys(bounds)) n++;
-    return n;
-  }
-
-  private readPointer(ptr: Buffer): KeyValue {
-    const raw = this.backend.revs.getBinary(pointedRevKey(ptr));
-    if (!raw) throw new Error(`mvcc: dangling key pointer ${ptr.toString('hex')}`);
-    return toKeyValue(decodeRecord(raw), parseRevKey(ptr).main);
+  /** The record a live pointer names: it exists (compaction keeps every live record). */
+  private readLive(at: RevPointer): KeyValue {
+    const kv = this.readRevision(at);
+    if (!kv) throw new Error(`mvcc: dangling key pointer ${at.main}/${at.sub}`);
+    return kv;
   }
 
   readRevision(p: RevPointer): KeyValue | undefined {
@@ -205,11 +175,11 @@ export class KvStore {
     }
     const bounds = rangeBounds(key, end);
     if (bounds === undefined) return { kvs: [], count: 0 };
-    const count = this.countKeys(bounds);
+    const count = this.index.count(bounds.start, bounds.end);
     if (countOnly) return { kvs: [], count };
     const kvs: KeyValue[] = [];
-    for (const { value: ptr } of this.scanKeys(bounds)) {
-      kvs.push(this.readPointer(ptr));
+    for (const { ptr } of this.index.range(bounds.start, bounds.end)) {
+      kvs.push(this.readLive(ptr.at));
       if (limit > 0 && kvs.length >= limit) break;
     }
     return { kvs, count };
@@ -247,15 +217,11 @@ export class KvStore {
     const current =
       bounds === undefined
         ? (() => {
-            const p =
-              key.length > LMDB_MAX_KEY_BYTES ? undefined : this.backend.keys.getBinary(key);
-            return p ? [{ key, value: p }] : [];
+            const p = this.index.get(key);
+            return p ? [{ id: key.toString('latin1'), ptr: p }] : [];
           })()
-        : this.scanKeys(bounds);
-    for (const { key: k, value: p } of current) {
-      const id = k.toString('latin1');
-      if (!firstChange.has(id)) live.set(id, parseRevKey(p));
-    }
+        : this.index.range(bounds.start, bounds.end);
+    for (const { id, ptr } of current) if (!firstChange.has(id)) live.set(id, ptr.at);
     for (const [id, c] of firstChange) if (c.prev) live.set(id, c.prev);
     const ids = [...live.keys()].sort(compareLatin1);
     const count = ids.length;
@@ -361,6 +327,11 @@ export class KvStore {
   _leases(): LeaseKeyTracker | undefined {
     return this.leases;
   }
+
+  /** The key index, for WriteTxn (which keeps it current). */
+  _index(): KeyIndex {
+    return this.index;
+  }
 }
 
 /** A key's live record: its value and the revision pointer it is stored under. */
@@ -410,7 +381,8 @@ export class WriteTxn {
       prev && (this.withPrevKv || opts?.prevKv) ? this.store.readRevision(prev.at) : undefined;
     const createRevision = prev ? prev.createRevision : this.revision;
     const version = prev ? prev.version + 1 : 1;
-    const rk = revKey(this.revision, this.sub++);
+    const at: RevPointer = { main: this.revision, sub: this.sub++ };
+    const rk = revKey(at.main, at.sub);
     const keyCopy = Buffer.from(key);
     const timeMs = opts?.timeMs;
     b.revs.putSync(
@@ -426,7 +398,7 @@ export class WriteTxn {
         timeMs,
       }),
     );
-    b.keys.putSync(keyCopy, encodeLivePointer(rk, createRevision, version, lease));
+    this.store._index().set(keyCopy, { at, createRevision, version, lease });
     const leases = this.store._leases();
     if (leases && prev && prev.lease !== 0n && prev.lease !== lease)
       leases.detach(prev.lease, keyCopy);
@@ -447,25 +419,25 @@ export class WriteTxn {
 
   /** Deletes every live key in [key, end) (or the single key); returns their last values. */
   deleteRange(key: Buffer, end: Buffer): KeyValue[] {
-    const b = this.store.backend;
-    const victims: Array<{ key: Buffer; ptr: Buffer }> = [];
+    const index = this.store._index();
+    // collected first: the index is not written to while it is iterated
+    const victims: Array<{ key: Buffer; at: RevPointer }> = [];
     if (end.length === 0) {
-      const p = key.length > LMDB_MAX_KEY_BYTES ? undefined : b.keys.getBinary(key);
-      if (p) victims.push({ key: Buffer.from(key), ptr: p });
+      const p = index.get(key);
+      if (p) victims.push({ key: Buffer.from(key), at: p.at });
     } else {
       const bounds = rangeBounds(key, end);
       if (bounds)
-        for (const { key: k, value: p } of this.store.scanKeys(bounds))
-          victims.push({ key: Buffer.from(k), ptr: Buffer.from(p) });
+        for (const { id, ptr } of index.range(bounds.start, bounds.end))
+          victims.push({ key: Buffer.from(id, 'latin1'), at: ptr.at });
     }
     const deleted: KeyValue[] = [];
-    for (const v of victims) deleted.push(this.deleteOne(v.key, v.ptr));
+    for (const v of victims) deleted.push(this.deleteOne(v.key, v.at));
     return deleted;
   }
 
-  private deleteOne(key: Buffer, ptr: Buffer): KeyValue {
+  private deleteOne(key: Buffer, prev: RevPointer): KeyValue {
     const b = this.store.backend;
-    const prev = parseRevKey(ptr);
     const prevKv = this.store.readRevision(prev)!;
     const rk = revKey(this.revision, this.sub++);
     b.revs.putSync(
@@ -480,7 +452,7 @@ export class WriteTxn {
         value: EMPTY,
       }),
     );
-    b.keys.removeSync(key);
+    this.store._index().delete(key);
     const leases = this.store._leases();
     if (leases && prevKv.lease !== 0n) leases.detach(prevKv.lease, key);
     this.events.push({

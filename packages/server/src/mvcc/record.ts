@@ -14,14 +14,10 @@ import { KeyValue, EVENT_DELETE, EVENT_PUT, EventType } from './types';
  *   41 (bit 1 only) change time, ms since the epoch, u64 BE — ZooKeeper's mtime, so a setData
  *      need not rewrite the znode's metadata record as well
  *   41 or 49: key bytes, then value bytes
- * keys value (36 bytes): the revs key of the key's latest (live) record (12 bytes), then its
- *   create revision u64 BE, version u64 BE and lease i64 BE — copies of the record's header, so
- *   a put to an existing key learns them without reading the record (etcd keeps them in its
- *   in-memory key index). Data written before this layout has the 12-byte pointer only; it is
- *   read as before (the record is looked up) and rewritten in the new layout by the next put.
+ * The live keys are not stored: the in-memory KeyIndex (key-index.ts) is rebuilt from the
+ *   records. (Data directories written before it have a `keys` table, cleared at open.)
  */
 export const REV_KEY_BYTES = 12;
-const LIVE_BYTES = REV_KEY_BYTES + 24;
 const HEADER_BYTES = 41;
 const TIME_BYTES = 8;
 const FLAG_DELETE = 1;
@@ -70,7 +66,7 @@ export function parseRevKey(b: Buffer): RevPointer {
   return { main: readU64(b, 0), sub: b.readUInt32BE(8) };
 }
 
-/** What the keys value says of a live key: where its record is and the record's header fields. */
+/** A live key: where its latest record is and that record's header fields (KeyIndex). */
 export interface LivePointer {
   at: RevPointer;
   createRevision: number;
@@ -78,40 +74,14 @@ export interface LivePointer {
   lease: bigint;
 }
 
-/** The keys value for a record stored under `revKeyBytes` (see the layout above). */
-export function encodeLivePointer(
-  revKeyBytes: Buffer,
-  createRevision: number,
-  version: number,
-  lease: bigint,
-): Buffer {
-  const b = Buffer.allocUnsafe(LIVE_BYTES);
-  revKeyBytes.copy(b, 0, 0, REV_KEY_BYTES);
-  writeU64(b, createRevision, 12);
-  writeU64(b, version, 20);
-  b.writeBigInt64BE(lease, 28);
-  return b;
-}
-
-/** A keys value; undefined for the older 12-byte layout, whose fields are in the record only. */
-export function decodeLivePointer(b: Buffer): LivePointer | undefined {
-  if (b.length < LIVE_BYTES) return undefined;
-  return {
-    at: parseRevKey(b),
-    createRevision: readU64(b, 12),
-    version: readU64(b, 20),
-    lease: readLease(b, 28),
-  };
+/** The live pointer of a put record stored at `at`, from the record's header alone. */
+export function liveOfRecord(at: RevPointer, b: Buffer): LivePointer {
+  return { at, createRevision: readU64(b, 1), version: readU64(b, 9), lease: readLease(b, 17) };
 }
 
 /** The live pointer of a record read in full (stored at `at`). */
 export function livePointerOf(at: RevPointer, kv: KeyValue): LivePointer {
   return { at, createRevision: kv.createRevision, version: kv.version, lease: kv.lease };
-}
-
-/** The revs key a keys value points to (either layout). */
-export function pointedRevKey(b: Buffer): Buffer {
-  return b.length === REV_KEY_BYTES ? b : b.subarray(0, REV_KEY_BYTES);
 }
 
 export function encodeRecord(r: StoredRecord): Buffer {

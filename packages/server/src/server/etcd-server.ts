@@ -257,11 +257,7 @@ export class EtcdServer {
       'Total size of the underlying database logically in use in bytes.',
       () => this.backend.sizeInUse(),
     );
-    m.gauge(
-      'etcd_debugging_mvcc_keys_total',
-      'Total number of keys.',
-      () => (this.backend.keys.getStats() as { entryCount: number }).entryCount,
-    );
+    m.gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.', () => this.sm.kv.keyCount);
     m.gauge(
       'etcd_debugging_mvcc_watcher_total',
       'Total number of watchers.',

@@ -124,7 +124,8 @@ export class StateMachine {
       });
     } catch (err) {
       // the transaction is aborted (in the callback or at commit): so are its pending znode
-      // writes, and the in-memory records flushMeta() may have updated from them
+      // writes, and the in-memory records and key index its writes may have updated
+      this.kv.reload();
       this.zk.reload();
       throw err;
     }
