@@ -1,11 +1,21 @@
 import BTree from 'sorted-btree';
 import type { BinaryDb } from '../backend/backend';
 import { EVENT_DELETE } from './types';
-import { LivePointer, liveOfRecord, parseRevKey, recordKeyAndType } from './record';
+import { LivePointer, liveOfRecord, parseRevKey, recordKeyAndType, RevPointer } from './record';
 
-/** Holds a key's live pointer; the hash map and the tree share it, so an update is one write. */
-interface Slot {
-  ptr: LivePointer;
+/**
+ * A live key's latest record and that record's header fields. The hash map and the tree share
+ * it, and a put to the key overwrites its fields: no allocation per write, and nothing left for
+ * the old generation's collector (these slots live as long as their keys).
+ */
+class Slot {
+  constructor(
+    public main: number,
+    public sub: number,
+    public createRevision: number,
+    public version: number,
+    public lease: bigint,
+  ) {}
 }
 
 /** latin1 keeps one char per byte, so JavaScript's string order is the keys' byte order. */
@@ -36,7 +46,10 @@ export class KeyIndex {
     for (const { key: rk, value } of revs.getRange({})) {
       const { key, type } = recordKeyAndType(value);
       if (type === EVENT_DELETE) index.delete(key);
-      else index.set(key, liveOfRecord(parseRevKey(rk), value));
+      else {
+        const p = liveOfRecord(parseRevKey(rk), value);
+        index.set(key, p.at, p.createRevision, p.version, p.lease);
+      }
     }
     return index;
   }
@@ -45,18 +58,31 @@ export class KeyIndex {
     return this.byId.size;
   }
 
+  /** The key's live pointer (a copy: later writes do not change it), or undefined. */
   get(key: Buffer): LivePointer | undefined {
-    return this.byId.get(idOf(key))?.ptr;
+    const s = this.byId.get(idOf(key));
+    if (!s) return undefined;
+    return {
+      at: { main: s.main, sub: s.sub },
+      createRevision: s.createRevision,
+      version: s.version,
+      lease: s.lease,
+    };
   }
 
-  set(key: Buffer, ptr: LivePointer): void {
+  /** The key's latest record is now at `at`, with these header fields. */
+  set(key: Buffer, at: RevPointer, createRevision: number, version: number, lease: bigint): void {
     const id = idOf(key);
     const slot = this.byId.get(id);
     if (slot) {
-      slot.ptr = ptr;
+      slot.main = at.main;
+      slot.sub = at.sub;
+      slot.createRevision = createRevision;
+      slot.version = version;
+      slot.lease = lease;
       return;
     }
-    const s: Slot = { ptr };
+    const s = new Slot(at.main, at.sub, createRevision, version, lease);
     this.byId.set(id, s);
     this.ordered.set(id, s);
   }
@@ -70,11 +96,11 @@ export class KeyIndex {
    * Live keys in [start, end) in byte order (end undefined: to the last key), as latin1 ids (see
    * idOf; Buffer.from(id, 'latin1') gives the key back). Do not write to the index meanwhile.
    */
-  *range(start: Buffer, end: Buffer | undefined): Iterable<{ id: string; ptr: LivePointer }> {
+  *range(start: Buffer, end: Buffer | undefined): Iterable<{ id: string; at: RevPointer }> {
     const endId = end === undefined ? undefined : idOf(end);
     for (const [id, slot] of this.ordered.entries(idOf(start))) {
       if (endId !== undefined && id >= endId) return;
-      yield { id, ptr: slot.ptr };
+      yield { id, at: { main: slot.main, sub: slot.sub } };
     }
   }
 

@@ -178,8 +178,8 @@ export class KvStore {
     const count = this.index.count(bounds.start, bounds.end);
     if (countOnly) return { kvs: [], count };
     const kvs: KeyValue[] = [];
-    for (const { ptr } of this.index.range(bounds.start, bounds.end)) {
-      kvs.push(this.readLive(ptr.at));
+    for (const { at } of this.index.range(bounds.start, bounds.end)) {
+      kvs.push(this.readLive(at));
       if (limit > 0 && kvs.length >= limit) break;
     }
     return { kvs, count };
@@ -218,10 +218,10 @@ export class KvStore {
       bounds === undefined
         ? (() => {
             const p = this.index.get(key);
-            return p ? [{ id: key.toString('latin1'), ptr: p }] : [];
+            return p ? [{ id: key.toString('latin1'), at: p.at }] : [];
           })()
         : this.index.range(bounds.start, bounds.end);
-    for (const { id, ptr } of current) if (!firstChange.has(id)) live.set(id, ptr.at);
+    for (const { id, at } of current) if (!firstChange.has(id)) live.set(id, at);
     for (const [id, c] of firstChange) if (c.prev) live.set(id, c.prev);
     const ids = [...live.keys()].sort(compareLatin1);
     const count = ids.length;
@@ -398,7 +398,7 @@ export class WriteTxn {
         timeMs,
       }),
     );
-    this.store._index().set(keyCopy, { at, createRevision, version, lease });
+    this.store._index().set(keyCopy, at, createRevision, version, lease);
     const leases = this.store._leases();
     if (leases && prev && prev.lease !== 0n && prev.lease !== lease)
       leases.detach(prev.lease, keyCopy);
@@ -428,8 +428,8 @@ export class WriteTxn {
     } else {
       const bounds = rangeBounds(key, end);
       if (bounds)
-        for (const { id, ptr } of index.range(bounds.start, bounds.end))
-          victims.push({ key: Buffer.from(id, 'latin1'), at: ptr.at });
+        for (const { id, at } of index.range(bounds.start, bounds.end))
+          victims.push({ key: Buffer.from(id, 'latin1'), at });
     }
     const deleted: KeyValue[] = [];
     for (const v of victims) deleted.push(this.deleteOne(v.key, v.at));

@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KeyIndex } from '../src/mvcc/key-index';
+
+/** A tiny deterministic generator (mulberry32): the same keys on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('ranges follow the keys byte order, bytes above 0x7f and prefixes included', () => {
+  const next = rng(7);
+  const index = new KeyIndex();
+  const live = new Map<string, Buffer>();
+  const randomKey = () =>
+    Buffer.from(
+      Array.from(
+        { length: 1 + Math.floor(next() * 4) },
+        () => [0, 0x41, 0x7f, 0x80, 0xc3, 0xff][Math.floor(next() * 6)],
+      ),
+    );
+  for (let i = 0; i < 3000; i++) {
+    const k = randomKey();
+    if (next() < 0.25) {
+      index.delete(k);
+      live.delete(k.toString('hex'));
+    } else {
+      index.set(k, { main: i + 2, sub: 0 }, 2, 1, 0n);
+      live.set(k.toString('hex'), k);
+    }
+  }
+  const sorted = [...live.values()].sort(Buffer.compare);
+  assert.equal(index.size, sorted.length);
+  for (let i = 0; i < 200; i++) {
+    const start = randomKey();
+    const end = next() < 0.2 ? undefined : randomKey();
+    const want = sorted
+      .filter(
+        (k) => Buffer.compare(k, start) >= 0 && (end === undefined || Buffer.compare(k, end) < 0),
+      )
+      .map((k) => k.toString('hex'));
+    const got = [...index.range(start, end)].map((e) =>
+      Buffer.from(e.id, 'latin1').toString('hex'),
+    );
+    assert.deepEqual(got, want, `[${start.toString('hex')}, ${end?.toString('hex') ?? '∞'})`);
+    assert.equal(index.count(start, end), want.length);
+  }
+});
+
+test('get returns a copy: a later write to the key does not change what a caller holds', () => {
+  const index = new KeyIndex();
+  const k = Buffer.from('k');
+  index.set(k, { main: 2, sub: 0 }, 2, 1, 5n);
+  const before = index.get(k)!;
+  index.set(k, { main: 3, sub: 1 }, 2, 2, 0n);
+  assert.deepEqual(before, { at: { main: 2, sub: 0 }, createRevision: 2, version: 1, lease: 5n });
+  assert.deepEqual(index.get(k), {
+    at: { main: 3, sub: 1 },
+    createRevision: 2,
+    version: 2,
+    lease: 0n,
+  });
+  index.delete(k);
+  assert.equal(index.get(k), undefined);
+  assert.equal(index.size, 0);
+  assert.deepEqual([...index.range(Buffer.from([0]), undefined)], []);
+});
