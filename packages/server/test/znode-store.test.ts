@@ -9,7 +9,7 @@ import { StateMachine } from '../src/server/state-machine';
 import { JuteWriter } from '../src/zk/jute';
 import { CreateMode, OpCode, OPEN_ACL_UNSAFE, writeAcl } from '../src/zk/records';
 import { decodeMeta, encodeMeta, ZkApplyResult } from '../src/zk/znode-store';
-import { dataKey } from '../src/zk/paths';
+import { dataKey, dataKeyLatin1 } from '../src/zk/paths';
 
 // The znode model applied directly (no network): metadata layout and mtime, which lives with
 // the data key's MVCC record so a setData writes nothing else.
@@ -290,4 +290,17 @@ test('a second store on the same backend file (a restart) loads every znode reco
   assert.equal(restarted.zk.getNode('/r')!.numChildren, 2);
   assert.equal(restarted.zk.getNode('/r/y')!.data.toString(), '/r/y');
   assert.equal(restarted.zk.getNode('/r/z'), undefined);
+});
+
+test('versioned ops find the data key of non-ASCII paths (its bytes, not its UTF-16 text)', () => {
+  for (const p of ['/a', '/é', '/日本/x', '/emoji-\u{1f600}'])
+    assert.equal(dataKeyLatin1(p), dataKey(p).toString('latin1'), p);
+  const { sm } = fresh();
+  openSession(sm);
+  assert.equal(zk(sm, 1000, OpCode.create, create('/é', 'x')).err, 0);
+  assert.equal(zk(sm, 2000, OpCode.setData, setData('/é', 'y', 0)).err, 0);
+  assert.equal(zk(sm, 3000, OpCode.setData, setData('/é', 'z', 0)).err, -103); // BADVERSION
+  const r = zk(sm, 4000, OpCode.setData, setData('/é', 'z', 1));
+  assert.deepEqual([r.err, r.stat!.version], [0, 2]);
+  assert.equal(sm.zk.getNode('/é')!.data.toString(), 'z');
 });

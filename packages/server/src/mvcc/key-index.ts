@@ -60,7 +60,12 @@ export class KeyIndex {
 
   /** The key's live pointer (a copy: later writes do not change it), or undefined. */
   get(key: Buffer): LivePointer | undefined {
-    const s = this.byId.get(idOf(key));
+    return this.getById(idOf(key));
+  }
+
+  /** get() for a key given as its latin1 id (one char per byte; see idOf). */
+  getById(id: string): LivePointer | undefined {
+    const s = this.byId.get(id);
     if (!s) return undefined;
     return {
       at: { main: s.main, sub: s.sub },

@@ -151,6 +151,14 @@ export class KvStore {
     return this.index.get(key);
   }
 
+  /**
+   * getLivePointer() for a key given as a latin1 string, one char per byte: a caller that has
+   * the key as text need not build a Buffer only for the lookup.
+   */
+  getLivePointerLatin1(key: string): LivePointer | undefined {
+    return this.index.getById(key);
+  }
+
   /** The record a live pointer names: it exists (compaction keeps every live record). */
   private readLive(at: RevPointer): KeyValue {
     const kv = this.readRevision(at);

@@ -73,8 +73,9 @@ export class EtcdServer {
   private readonly pending = new Map<string, Pending>();
   /** as etcd's idutil: time-based start, so IDs do not repeat across restarts (a restarted member's
    * new proposals must not match old entries it is still catching up on) */
-  private nextProposalId = (BigInt(Date.now()) & ((1n << 40n) - 1n)) << 8n;
-  private readonly proposalIdPrefix: bigint;
+  private nextProposalId = (Date.now() % 2 ** 40) * 256;
+  /** the id's high 32 bits above the counter's: the member id's low 16 bits (etcd's idutil) */
+  private readonly proposalIdHighPrefix: number;
   private lessorTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -96,7 +97,7 @@ export class EtcdServer {
       ? boot.self.id
       : hash64('member', peerUrls, cfg.initialClusterToken) & ((1n << 64n) - 1n);
     this.clusterId = boot ? boot.clusterId : clusterIdOf([this.memberId], cfg.initialClusterToken);
-    this.proposalIdPrefix = (this.memberId & 0xffffn) << 48n;
+    this.proposalIdHighPrefix = Number(this.memberId & 0xffffn) * 65536;
     // etcd: minimum lease TTL = ceil(1.5 × election timeout)
     this.minLeaseTtlSeconds = Math.ceil((3 * cfg.electionMs) / 2 / 1000);
     this.sm = new StateMachine(backend, { minLeaseTtlSeconds: this.minLeaseTtlSeconds });
@@ -314,8 +315,11 @@ export class EtcdServer {
   async propose(req: concordpb.IInternalRequest): Promise<unknown> {
     if (this.stopped) throw Errors.stopped();
     if (this.maintenance) await this.maintenance;
-    const id = this.proposalIdPrefix | this.nextProposalId++;
-    const idLong = Long.fromBits(Number(id & 0xffffffffn), Number(id >> 32n), true);
+    // member bits (16) | counter (48), as two 32-bit halves: numbers, not BigInt arithmetic
+    // (the counter stays far below 2^53, where numbers are exact)
+    const counter = this.nextProposalId++;
+    const high = (this.proposalIdHighPrefix | Math.floor(counter / 4294967296)) >>> 0;
+    const idLong = Long.fromBits(counter >>> 0, high, true);
     req.id = idLong;
     req.timeMs = Date.now();
     const data = Buffer.from(concordpb.InternalRequest.encode(req).finish());

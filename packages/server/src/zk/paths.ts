@@ -7,6 +7,13 @@ export function dataKey(path: string): Buffer {
   return Buffer.from(ZK_KEY_PREFIX + path, 'utf8');
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** dataKey() as a latin1 string (one char per byte): the path itself when it is ASCII. */
+export function dataKeyLatin1(path: string): string {
+  return NON_ASCII.test(path) ? dataKey(path).toString('latin1') : ZK_KEY_PREFIX + path;
+}
+
 /** The znode path of an etcd key under the prefix, or undefined when it names no valid path. */
 export function pathOfKey(key: Buffer): string | undefined {
   const s = key.toString('utf8');

@@ -22,7 +22,7 @@ import { LivePointer, livePointerOf } from '../mvcc/record';
 import { big, buf, num } from '../server/pb';
 import { checkAcl, fixupAcl } from './acl';
 import { JuteError, JuteReader } from './jute';
-import { dataKey, invalidPathReason, nameOf, parentOf } from './paths';
+import { dataKey, dataKeyLatin1, invalidPathReason, nameOf, parentOf } from './paths';
 import {
   Acl,
   CreateMode,
@@ -445,7 +445,7 @@ export class ZnodeStore {
    */
   loadData(n: ZNode, read: 'version' | 'full'): void {
     if (read === 'version') {
-      const p = this.kv.getLivePointer(dataKey(n.path));
+      const p = this.kv.getLivePointerLatin1(dataKeyLatin1(n.path));
       n.live = p ?? null;
       if (!p) return;
       n.mzxid = p.at.main;
