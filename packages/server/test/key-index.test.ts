@@ -1,21 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyIndex } from '../src/mvcc/key-index';
-
-/** A tiny deterministic generator (mulberry32): the same keys on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './support/concordProcess';
 
 test('ranges follow the keys byte order, bytes above 0x7f and prefixes included', () => {
-  const next = rng(7);
+  const next = prng(7); // the same keys on every run
   const index = new KeyIndex();
   const live = new Map<string, Buffer>();
   const randomKey = () =>
