@@ -196,7 +196,6 @@ test('records with a change time (ZooKeeper mtime) read back the same on every p
     const t = sm.kv.beginWrite();
     t.put(b('t'), b('timed'), 0n, {
       timeMs: 1700000000123,
-      replaces: sm.kv.getLivePointer(b('t')),
     });
     t.put(b('u'), b('new'), 0n, { timeMs: 42 });
     t.commit();
@@ -317,4 +316,16 @@ test('a data directory with the older keys table: it is emptied at open, keys st
   const sm2 = new StateMachine(reopened, { minLeaseTtlSeconds: 2 });
   assert.deepEqual(keys(sm2, { key: b('k') }), ['k=v@2']);
   await reopened.close();
+});
+
+test('a put that changes a key lease moves the key between the leases', () => {
+  const { sm } = fresh();
+  apply(sm, { leaseGrant: { ID: 5, TTL: 10 } }, { leaseGrant: { ID: 6, TTL: 10 } });
+  apply(sm, put('k', 'a', 5));
+  assert.deepEqual(sm.leases.keys(5n).map(String), ['k']);
+  apply(sm, put('k', 'b', 6)); // the previous lease, read before the index is updated
+  assert.deepEqual([sm.leases.keys(5n), sm.leases.keys(6n).map(String)], [[], ['k']]);
+  apply(sm, put('k', 'c'));
+  assert.deepEqual([sm.leases.keys(5n), sm.leases.keys(6n)], [[], []]);
+  assert.equal(sm.kv.getLivePointer(b('k'))!.lease, 0n);
 });

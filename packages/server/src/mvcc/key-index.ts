@@ -3,12 +3,19 @@ import type { BinaryDb } from '../backend/backend';
 import { EVENT_DELETE } from './types';
 import { LivePointer, liveOfRecord, parseRevKey, recordKeyAndType, RevPointer } from './record';
 
+/** A live key's latest record (main, sub) and that record's create revision, version and lease. */
+export interface LiveSlot extends RevPointer {
+  readonly createRevision: number;
+  readonly version: number;
+  readonly lease: bigint;
+}
+
 /**
- * A live key's latest record and that record's header fields. The hash map and the tree share
- * it, and a put to the key overwrites its fields: no allocation per write, and nothing left for
- * the old generation's collector (these slots live as long as their keys).
+ * The index's own, mutable LiveSlot. The hash map and the tree share it, and a put to the key
+ * overwrites its fields: no allocation per write, and nothing left for the old generation's
+ * collector (these slots live as long as their keys).
  */
-class Slot {
+class Slot implements LiveSlot {
   constructor(
     public main: number,
     public sub: number,
@@ -18,8 +25,11 @@ class Slot {
   ) {}
 }
 
-/** latin1 keeps one char per byte, so JavaScript's string order is the keys' byte order. */
-function idOf(key: Buffer): string {
+/**
+ * A key's id in the index: its bytes as a latin1 string, one char per byte, so JavaScript's
+ * string order is the keys' byte order. Buffer.from(id, 'latin1') gives the key back.
+ */
+export function keyId(key: Buffer): string {
   return key.toString('latin1');
 }
 
@@ -35,6 +45,7 @@ function compareIds(a: string, b: string): number {
  * rewrites a random page of a key table per write, which was most of an LMDB commit's cost.
  *
  * Point lookups go through a hash map; ranges through a sorted B+ tree over the same slots.
+ * Keys are given as ids (keyId), so a caller converts a key once for a lookup and a write.
  */
 export class KeyIndex {
   private readonly byId = new Map<string, Slot>();
@@ -45,10 +56,11 @@ export class KeyIndex {
     const index = new KeyIndex();
     for (const { key: rk, value } of revs.getRange({})) {
       const { key, type } = recordKeyAndType(value);
-      if (type === EVENT_DELETE) index.delete(key);
+      const id = keyId(key);
+      if (type === EVENT_DELETE) index.delete(id);
       else {
         const p = liveOfRecord(parseRevKey(rk), value);
-        index.set(key, p.at, p.createRevision, p.version, p.lease);
+        index.set(id, p.at, p.createRevision, p.version, p.lease);
       }
     }
     return index;
@@ -58,13 +70,16 @@ export class KeyIndex {
     return this.byId.size;
   }
 
-  /** The key's live pointer (a copy: later writes do not change it), or undefined. */
-  get(key: Buffer): LivePointer | undefined {
-    return this.getById(idOf(key));
+  /**
+   * The key's slot, not a copy: it changes with the next write to the key, so read what you
+   * need before writing (get() hands out a copy to keep).
+   */
+  slot(id: string): LiveSlot | undefined {
+    return this.byId.get(id);
   }
 
-  /** get() for a key given as its latin1 id (one char per byte; see idOf). */
-  getById(id: string): LivePointer | undefined {
+  /** The key's live pointer (a copy: later writes do not change it), or undefined. */
+  get(id: string): LivePointer | undefined {
     const s = this.byId.get(id);
     if (!s) return undefined;
     return {
@@ -76,8 +91,7 @@ export class KeyIndex {
   }
 
   /** The key's latest record is now at `at`, with these header fields. */
-  set(key: Buffer, at: RevPointer, createRevision: number, version: number, lease: bigint): void {
-    const id = idOf(key);
+  set(id: string, at: RevPointer, createRevision: number, version: number, lease: bigint): void {
     const slot = this.byId.get(id);
     if (slot) {
       slot.main = at.main;
@@ -92,26 +106,26 @@ export class KeyIndex {
     this.ordered.set(id, s);
   }
 
-  delete(key: Buffer): void {
-    const id = idOf(key);
+  delete(id: string): void {
     if (this.byId.delete(id)) this.ordered.delete(id);
   }
 
   /**
-   * Live keys in [start, end) in byte order (end undefined: to the last key), as latin1 ids (see
-   * idOf; Buffer.from(id, 'latin1') gives the key back). Do not write to the index meanwhile.
+   * Live keys in [start, end) in byte order (end undefined: to the last key), as [id, slot]
+   * pairs. Do not write to the index meanwhile.
    */
-  *range(start: Buffer, end: Buffer | undefined): Iterable<{ id: string; at: RevPointer }> {
-    const endId = end === undefined ? undefined : idOf(end);
-    for (const [id, slot] of this.ordered.entries(idOf(start))) {
-      if (endId !== undefined && id >= endId) return;
-      yield { id, at: { main: slot.main, sub: slot.sub } };
+  *range(start: string, end: string | undefined): Iterable<readonly [string, LiveSlot]> {
+    for (const pair of this.ordered.entries(start)) {
+      if (end !== undefined && pair[0] >= end) return;
+      yield pair;
     }
   }
 
-  count(start: Buffer, end: Buffer | undefined): number {
-    let n = 0;
-    for (const _ of this.range(start, end)) n++;
-    return n;
+  /** How many live keys are in [start, end), without visiting them one by one in JavaScript. */
+  count(start: string, end: string | undefined): number {
+    // forRange does not check that low <= high
+    if (end !== undefined) return start < end ? this.ordered.forRange(start, end, false) : 0;
+    const last = this.ordered.maxKey();
+    return last === undefined || start > last ? 0 : this.ordered.forRange(start, last, true);
   }
 }

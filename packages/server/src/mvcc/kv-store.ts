@@ -1,5 +1,5 @@
 import { Backend } from '../backend/backend';
-import { KeyIndex } from './key-index';
+import { KeyIndex, keyId, LiveSlot } from './key-index';
 import {
   decodeRecord,
   encodeRecord,
@@ -139,24 +139,25 @@ export class KvStore {
 
   /** Latest value of one key and where its record is. */
   getLive(key: Buffer): LiveRecord | undefined {
-    const p = this.index.get(key);
-    return p ? { kv: this.readLive(p.at), at: p.at } : undefined;
+    const s = this.index.slot(keyId(key));
+    return s ? { kv: this.readLive(s), at: { main: s.main, sub: s.sub } } : undefined;
   }
 
   /**
    * Where a live key's record is, with its create revision, version and lease, without reading
-   * the record (see PutOptions.replaces).
+   * the record.
    */
   getLivePointer(key: Buffer): LivePointer | undefined {
-    return this.index.get(key);
+    return this.index.get(keyId(key));
   }
 
   /**
-   * getLivePointer() for a key given as a latin1 string, one char per byte: a caller that has
-   * the key as text need not build a Buffer only for the lookup.
+   * The key's live slot (not a copy: read what you need before the next write to the key), the
+   * key given as a latin1 string, one char per byte (the index's id, see keyId): a caller that
+   * has the key as text need not build a Buffer only for the lookup.
    */
-  getLivePointerLatin1(key: string): LivePointer | undefined {
-    return this.index.getById(key);
+  getLiveSlotLatin1(key: string): LiveSlot | undefined {
+    return this.index.slot(key);
   }
 
   /** The record a live pointer names: it exists (compaction keeps every live record). */
@@ -183,11 +184,13 @@ export class KvStore {
     }
     const bounds = rangeBounds(key, end);
     if (bounds === undefined) return { kvs: [], count: 0 };
-    const count = this.index.count(bounds.start, bounds.end);
+    const start = keyId(bounds.start);
+    const stop = bounds.end === undefined ? undefined : keyId(bounds.end);
+    const count = this.index.count(start, stop);
     if (countOnly) return { kvs: [], count };
     const kvs: KeyValue[] = [];
-    for (const { at } of this.index.range(bounds.start, bounds.end)) {
-      kvs.push(this.readLive(at));
+    for (const [, slot] of this.index.range(start, stop)) {
+      kvs.push(this.readLive(slot));
       if (limit > 0 && kvs.length >= limit) break;
     }
     return { kvs, count };
@@ -221,15 +224,17 @@ export class KvStore {
       if (!firstChange.has(id))
         firstChange.set(id, { key: Buffer.from(k), prev: decodeRecord(value).prev });
     }
+    // slots, not copies: nothing writes to the index while this read runs
     const live = new Map<string, RevPointer>();
-    const current =
-      bounds === undefined
-        ? (() => {
-            const p = this.index.get(key);
-            return p ? [{ id: key.toString('latin1'), at: p.at }] : [];
-          })()
-        : this.index.range(bounds.start, bounds.end);
-    for (const { id, at } of current) if (!firstChange.has(id)) live.set(id, at);
+    if (bounds === undefined) {
+      const id = keyId(key);
+      const s = this.index.slot(id);
+      if (s && !firstChange.has(id)) live.set(id, s);
+    } else {
+      const stop = bounds.end === undefined ? undefined : keyId(bounds.end);
+      for (const [id, s] of this.index.range(keyId(bounds.start), stop))
+        if (!firstChange.has(id)) live.set(id, s);
+    }
     for (const [id, c] of firstChange) if (c.prev) live.set(id, c.prev);
     const ids = [...live.keys()].sort(compareLatin1);
     const count = ids.length;
@@ -351,11 +356,6 @@ export interface LiveRecord {
 export interface PutOptions {
   /** stored with the record (KeyValue.timeMs): ZooKeeper's mtime */
   timeMs?: number;
-  /**
-   * The key's live pointer as the caller read it (KvStore.getLivePointer) in this same backend
-   * transaction, with no write to the key since: saves reading it again.
-   */
-  replaces?: LivePointer;
   /** the event must carry the previous value (the request asked for prev_kv) */
   prevKv?: boolean;
 }
@@ -383,10 +383,14 @@ export class WriteTxn {
 
   put(key: Buffer, value: Buffer, lease: bigint, opts?: PutOptions): MvccEvent {
     const b = this.store.backend;
-    const prev = opts?.replaces ?? this.store.getLivePointer(key);
+    const index = this.store._index();
+    const id = keyId(key);
+    // the index's own slot: everything needed from it is read before index.set() overwrites it
+    const prev = index.slot(id);
+    const prevLease = prev?.lease;
     // read now if at all: a compaction later in this batch may delete the previous record
     const prevKv =
-      prev && (this.withPrevKv || opts?.prevKv) ? this.store.readRevision(prev.at) : undefined;
+      prev && (this.withPrevKv || opts?.prevKv) ? this.store.readRevision(prev) : undefined;
     const createRevision = prev ? prev.createRevision : this.revision;
     const version = prev ? prev.version + 1 : 1;
     const at: RevPointer = { main: this.revision, sub: this.sub++ };
@@ -400,17 +404,17 @@ export class WriteTxn {
         createRevision,
         version,
         lease,
-        prev: prev?.at,
+        prev: prev ? { main: prev.main, sub: prev.sub } : undefined,
         key: keyCopy,
         value,
         timeMs,
       }),
     );
-    this.store._index().set(keyCopy, at, createRevision, version, lease);
+    index.set(id, at, createRevision, version, lease);
     const leases = this.store._leases();
-    if (leases && prev && prev.lease !== 0n && prev.lease !== lease)
-      leases.detach(prev.lease, keyCopy);
-    if (leases && lease !== 0n && (!prev || prev.lease !== lease)) leases.attach(lease, keyCopy);
+    if (leases && prevLease !== undefined && prevLease !== 0n && prevLease !== lease)
+      leases.detach(prevLease, keyCopy);
+    if (leases && lease !== 0n && prevLease !== lease) leases.attach(lease, keyCopy);
     const kv: KeyValue = {
       key: keyCopy,
       createRevision,
@@ -428,23 +432,26 @@ export class WriteTxn {
   /** Deletes every live key in [key, end) (or the single key); returns their last values. */
   deleteRange(key: Buffer, end: Buffer): KeyValue[] {
     const index = this.store._index();
-    // collected first: the index is not written to while it is iterated
-    const victims: Array<{ key: Buffer; at: RevPointer }> = [];
+    // collected first: the index is not written to while it is iterated (deleting a key leaves
+    // the other keys' slots as they are)
+    const victims: Array<{ id: string; slot: RevPointer }> = [];
     if (end.length === 0) {
-      const p = index.get(key);
-      if (p) victims.push({ key: Buffer.from(key), at: p.at });
+      const id = keyId(key);
+      const slot = index.slot(id);
+      if (slot) victims.push({ id, slot });
     } else {
       const bounds = rangeBounds(key, end);
+      const stop = bounds?.end === undefined ? undefined : keyId(bounds.end);
       if (bounds)
-        for (const { id, at } of index.range(bounds.start, bounds.end))
-          victims.push({ key: Buffer.from(id, 'latin1'), at });
+        for (const [id, slot] of index.range(keyId(bounds.start), stop)) victims.push({ id, slot });
     }
     const deleted: KeyValue[] = [];
-    for (const v of victims) deleted.push(this.deleteOne(v.key, v.at));
+    for (const v of victims)
+      deleted.push(this.deleteOne(Buffer.from(v.id, 'latin1'), v.id, v.slot));
     return deleted;
   }
 
-  private deleteOne(key: Buffer, prev: RevPointer): KeyValue {
+  private deleteOne(key: Buffer, id: string, prev: RevPointer): KeyValue {
     const b = this.store.backend;
     const prevKv = this.store.readRevision(prev)!;
     const rk = revKey(this.revision, this.sub++);
@@ -460,7 +467,7 @@ export class WriteTxn {
         value: EMPTY,
       }),
     );
-    this.store._index().delete(key);
+    this.store._index().delete(id);
     const leases = this.store._leases();
     if (leases && prevKv.lease !== 0n) leases.detach(prevKv.lease, key);
     this.events.push({

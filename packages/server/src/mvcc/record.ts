@@ -79,11 +79,6 @@ export function liveOfRecord(at: RevPointer, b: Buffer): LivePointer {
   return { at, createRevision: readU64(b, 1), version: readU64(b, 9), lease: readLease(b, 17) };
 }
 
-/** The live pointer of a record read in full (stored at `at`). */
-export function livePointerOf(at: RevPointer, kv: KeyValue): LivePointer {
-  return { at, createRevision: kv.createRevision, version: kv.version, lease: kv.lease };
-}
-
 export function encodeRecord(r: StoredRecord): Buffer {
   const keyAt = r.timeMs === undefined ? HEADER_BYTES : HEADER_BYTES + TIME_BYTES;
   const b = Buffer.allocUnsafe(keyAt + r.key.length + r.value.length);

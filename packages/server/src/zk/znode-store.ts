@@ -18,7 +18,6 @@ import { Limits } from '../server/errors';
 import { concordpb } from '@concord/proto';
 import { Backend } from '../backend/backend';
 import { KvStore, WriteTxn } from '../mvcc/kv-store';
-import { LivePointer, livePointerOf } from '../mvcc/record';
 import { big, buf, num } from '../server/pb';
 import { checkAcl, fixupAcl } from './acl';
 import { JuteError, JuteReader } from './jute';
@@ -61,8 +60,6 @@ export interface ZNode {
   /** creates under this node so far: the next sequential suffix */
   seq: number;
   acl: Acl[];
-  /** the data key's live pointer as read in this transaction (null: none); undefined: not read */
-  live?: LivePointer | null;
 }
 
 export interface SessionRecord {
@@ -445,20 +442,14 @@ export class ZnodeStore {
    */
   loadData(n: ZNode, read: 'version' | 'full'): void {
     if (read === 'version') {
-      const p = this.kv.getLivePointerLatin1(dataKeyLatin1(n.path));
-      n.live = p ?? null;
-      if (!p) return;
-      n.mzxid = p.at.main;
-      n.version = p.version - 1;
+      const s = this.kv.getLiveSlotLatin1(dataKeyLatin1(n.path));
+      if (!s) return;
+      n.mzxid = s.main;
+      n.version = s.version - 1;
       return;
     }
-    const live = this.kv.getLive(dataKey(n.path));
-    if (!live) {
-      n.live = null;
-      return;
-    }
-    const kv = live.kv;
-    n.live = livePointerOf(live.at, kv);
+    const kv = this.kv.get(dataKey(n.path));
+    if (!kv) return;
     n.data = kv.value;
     n.mzxid = kv.modRevision;
     n.version = kv.version - 1;
@@ -880,11 +871,8 @@ export class ZnodeStore {
   /** Writes the overlay: MVCC changes in op order (one revision), then the metadata. */
   private commit(t: WriteTxn, o: Overlay): void {
     const b = this.backend;
-    /** paths whose data key this commit has written: their record as read is no longer live */
-    let written: Set<string> | undefined;
     for (const e of o.effects) {
       if (e.kind === 'create') {
-        (written ??= new Set()).add(e.path);
         t.put(dataKey(e.path), e.data, 0n, { timeMs: o.timeMs });
         b.zkChildren.putSync(childKey(parentOf(e.path), nameOf(e.path)), ONE);
         if (sessionOwned(e.owner))
@@ -893,7 +881,6 @@ export class ZnodeStore {
             ONE,
           );
       } else if (e.kind === 'delete') {
-        (written ??= new Set()).add(e.path);
         t.deleteRange(dataKey(e.path), EMPTY);
         b.zkChildren.removeSync(childKey(parentOf(e.path), nameOf(e.path)));
         this.metaWrites.set(e.path, null);
@@ -904,9 +891,7 @@ export class ZnodeStore {
       } else {
         const n = o.nodes.get(e.path);
         if (!n) continue;
-        const replaces = n.live && !written?.has(e.path) ? n.live : undefined;
-        (written ??= new Set()).add(e.path);
-        t.put(dataKey(e.path), n.data, 0n, { timeMs: o.timeMs, replaces });
+        t.put(dataKey(e.path), n.data, 0n, { timeMs: o.timeMs });
       }
     }
     for (const path of o.dirty) {
