@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KeyIndex, keyId } from '../src/mvcc/key-index';
+import { KeyIndex, keyId, slotRetired } from '../src/mvcc/key-index';
 import { prng } from './support/concordProcess';
 
 test('ranges follow the keys byte order, bytes above 0x7f and prefixes included', () => {
@@ -62,4 +62,21 @@ test('get returns a copy: a later write to the key does not change what a caller
   assert.equal(index.get(k), undefined);
   assert.equal(index.size, 0);
   assert.deepEqual([...index.range('\0', undefined)], []);
+});
+
+test('a kept slot follows the key until the key is deleted or the index rebuilt', () => {
+  const index = new KeyIndex();
+  const k = keyId(Buffer.from('k'));
+  index.set(k, { main: 2, sub: 0 }, 2, 1, 0n);
+  const kept = index.slot(k)!;
+  index.set(k, { main: 3, sub: 0 }, 2, 2, 0n);
+  assert.deepEqual([kept.main, kept.version, slotRetired(kept)], [3, 2, false]);
+  index.delete(k);
+  assert.equal(slotRetired(kept), true);
+  index.set(k, { main: 4, sub: 0 }, 4, 1, 0n); // re-created: a new slot, the kept one stays retired
+  assert.equal(slotRetired(kept), true);
+  const again = index.slot(k)!;
+  assert.deepEqual([again.main, again.version, slotRetired(again)], [4, 1, false]);
+  index.retireAll();
+  assert.equal(slotRetired(again), true);
 });

@@ -329,3 +329,27 @@ test('a put that changes a key lease moves the key between the leases', () => {
   assert.deepEqual([sm.leases.keys(5n), sm.leases.keys(6n)], [[], []]);
   assert.equal(sm.kv.getLivePointer(b('k'))!.lease, 0n);
 });
+
+test('a put given a kept slot writes through it while it is live, and looks up once retired', () => {
+  const { sm, backend } = fresh();
+  apply(sm, put('s', 'one')); // 2
+  const kept = sm.kv.getLiveSlotLatin1('s')!;
+  const putWith = (value: string) =>
+    backend.write(() => {
+      const t = sm.kv.beginWrite();
+      t.put(b('s'), b(value), 0n, { slot: kept });
+      t.commit();
+      sm.kv.persistRevision();
+    });
+  putWith('two'); // 3: through the kept slot
+  assert.deepEqual([kept.main, kept.version], [3, 2]);
+  apply(sm, { deleteRange: { key: b('s') } }); // 4: retires it
+  apply(sm, put('s', 'new')); // 5: a new slot
+  putWith('after'); // 6: the retired slot is not written; the new one is
+  const kv = sm.kv.get(b('s'))!;
+  assert.deepEqual(
+    [kv.value.toString(), kv.version, kv.createRevision, kv.modRevision],
+    ['after', 2, 5, 6],
+  );
+  assert.equal(sm.kv.getLiveSlotLatin1('s')!.main, 6);
+});

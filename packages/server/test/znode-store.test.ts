@@ -137,6 +137,7 @@ test('metadata records: binary round trip, and the JSON of older data directorie
       { perms: 31, id: { scheme: 'world', id: 'anyone' } },
       { perms: 1, id: { scheme: 'digest', id: 'u:ä/b=' } },
     ],
+    dataSlot: undefined,
   };
   assert.deepEqual(decodeMeta(encodeMeta(m)), m);
   const legacy = Buffer.from(
@@ -164,6 +165,7 @@ test('metadata records: binary round trip, and the JSON of older data directorie
     numChildren: 6,
     seq: 7,
     acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }],
+    dataSlot: undefined,
   });
   assert.throws(() => decodeMeta(Buffer.from([9, 0, 0])), /unknown record format 9/);
 });
@@ -303,4 +305,54 @@ test('versioned ops find the data key of non-ASCII paths (its bytes, not its UTF
   const r = zk(sm, 4000, OpCode.setData, setData('/é', 'z', 1));
   assert.deepEqual([r.err, r.stat!.version], [0, 2]);
   assert.equal(sm.zk.getNode('/é')!.data.toString(), 'z');
+});
+
+test('a data key deleted and re-created by an etcd client: ZooKeeper ops see the new key', () => {
+  const { sm } = fresh();
+  openSession(sm);
+  zk(sm, 1000, OpCode.create, create('/k', 'x'));
+  assert.equal(zk(sm, 2000, OpCode.setData, setData('/k', 'y', 0)).err, 0); // the node keeps its data key's slot
+  const etcd = (request: object) => sm.apply([{ index: ++index, term: 1, request }]);
+  etcd({ deleteRange: { key: dataKey('/k') } });
+  // no data key: version -1 + 1, as a node whose key an etcd client removed reads
+  assert.equal(zk(sm, 3000, OpCode.setData, setData('/k', 'z', 1)).err, -103); // BADVERSION
+  etcd({ put: { key: dataKey('/k'), value: Buffer.from('etcd') } });
+  const n = sm.zk.getNode('/k')!;
+  assert.deepEqual([n.data.toString(), n.version], ['etcd', 0]);
+  const r = zk(sm, 4000, OpCode.setData, setData('/k', 'w', 0));
+  assert.deepEqual([r.err, r.stat!.version], [0, 1]);
+  assert.equal(sm.zk.getNode('/k')!.data.toString(), 'w');
+  // a rebuilt key index (snapshot install, aborted batch) retires every kept slot
+  sm.kv.reload();
+  assert.equal(zk(sm, 5000, OpCode.setData, setData('/k', 'v', 1)).err, 0);
+  assert.deepEqual(
+    [sm.zk.getNode('/k')!.data.toString(), sm.kv.get(dataKey('/k'))!.version],
+    ['v', 3],
+  );
+});
+
+test('a multi that sets, deletes, re-creates and sets one znode writes the new data key', () => {
+  const { sm } = fresh();
+  openSession(sm);
+  zk(sm, 1000, OpCode.create, create('/r', 'old'));
+  assert.equal(zk(sm, 2000, OpCode.setData, setData('/r', 'kept', 0)).err, 0); // the node keeps its slot
+  const w = new JuteWriter();
+  for (const [type, body] of [
+    [OpCode.setData, setData('/r', 'a', 1)],
+    [OpCode.delete, new JuteWriter().ustring('/r').int(2).toBuffer()],
+    [OpCode.create, create('/r', 'b')],
+    [OpCode.setData, setData('/r', 'c', 0)], // the slot kept before the delete is retired
+  ] as const) {
+    w.int(type).bool(false).int(-1);
+    w.raw(body);
+  }
+  w.int(-1).bool(true).int(-1);
+  const r = zk(sm, 3000, OpCode.multi, w.toBuffer());
+  assert.equal(r.err, 0, inspect(r));
+  const n = sm.zk.getNode('/r')!;
+  assert.deepEqual([n.version, n.data.toString()], [1, 'c']);
+  const kv = sm.kv.get(dataKey('/r'))!;
+  assert.deepEqual([kv.value.toString(), kv.version], ['c', 2]);
+  assert.equal(zk(sm, 4000, OpCode.setData, setData('/r', 'd', 1)).err, 0);
+  assert.equal(sm.kv.get(dataKey('/r'))!.value.toString(), 'd');
 });

@@ -3,7 +3,12 @@ import type { BinaryDb } from '../backend/backend';
 import { EVENT_DELETE } from './types';
 import { LivePointer, liveOfRecord, parseRevKey, recordKeyAndType, RevPointer } from './record';
 
-/** A live key's latest record (main, sub) and that record's create revision, version and lease. */
+/**
+ * A live key's latest record (main, sub) and that record's create revision, version and lease.
+ * A slot stays the key's slot for as long as the key lives (puts overwrite it in place); once
+ * the key is deleted, or the index is rebuilt, it is retired (slotRetired), so a holder can
+ * keep one across writes and check it instead of looking the key up again.
+ */
 export interface LiveSlot extends RevPointer {
   readonly createRevision: number;
   readonly version: number;
@@ -31,6 +36,14 @@ class Slot implements LiveSlot {
  */
 export function keyId(key: Buffer): string {
   return key.toString('latin1');
+}
+
+/** main of a retired slot: no record has revision 0 */
+const RETIRED = 0;
+
+/** The slot's key was deleted or the index rebuilt since the slot was handed out. */
+export function slotRetired(s: LiveSlot): boolean {
+  return s.main === RETIRED;
 }
 
 function compareIds(a: string, b: string): number {
@@ -93,21 +106,39 @@ export class KeyIndex {
   /** The key's latest record is now at `at`, with these header fields. */
   set(id: string, at: RevPointer, createRevision: number, version: number, lease: bigint): void {
     const slot = this.byId.get(id);
-    if (slot) {
-      slot.main = at.main;
-      slot.sub = at.sub;
-      slot.createRevision = createRevision;
-      slot.version = version;
-      slot.lease = lease;
-      return;
-    }
+    if (slot) return this.rewrite(slot, at, createRevision, version, lease);
     const s = new Slot(at.main, at.sub, createRevision, version, lease);
     this.byId.set(id, s);
     this.ordered.set(id, s);
   }
 
+  /** A live slot's key has its latest record at `at` now (set() without the lookup). */
+  rewrite(
+    slot: LiveSlot,
+    at: RevPointer,
+    createRevision: number,
+    version: number,
+    lease: bigint,
+  ): void {
+    const s = slot as Slot; // every LiveSlot is an index's Slot, and a live one is this index's
+    s.main = at.main;
+    s.sub = at.sub;
+    s.createRevision = createRevision;
+    s.version = version;
+    s.lease = lease;
+  }
+
   delete(id: string): void {
-    if (this.byId.delete(id)) this.ordered.delete(id);
+    const slot = this.byId.get(id);
+    if (!slot) return;
+    slot.main = RETIRED;
+    this.byId.delete(id);
+    this.ordered.delete(id);
+  }
+
+  /** Retires every slot: the index is being replaced by a rebuilt one. */
+  retireAll(): void {
+    for (const slot of this.byId.values()) slot.main = RETIRED;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Backend } from '../backend/backend';
-import { KeyIndex, keyId, LiveSlot } from './key-index';
+import { KeyIndex, keyId, LiveSlot, slotRetired } from './key-index';
 import {
   decodeRecord,
   encodeRecord,
@@ -72,6 +72,7 @@ export class KvStore {
     this.rev = this.backend.getMeta(META_REVISION) ? this.backend.getMetaNumber(META_REVISION) : 1;
     const c = this.backend.getMeta(META_COMPACT);
     this.compactRev = c ? this.backend.getMetaNumber(META_COMPACT) : -1;
+    this.index.retireAll(); // a slot someone kept must not look live (see LiveSlot)
     this.index = KeyIndex.fromRevs(this.backend.revs);
   }
 
@@ -152,16 +153,20 @@ export class KvStore {
   }
 
   /**
-   * The key's live slot (not a copy: read what you need before the next write to the key), the
-   * key given as a latin1 string, one char per byte (the index's id, see keyId): a caller that
-   * has the key as text need not build a Buffer only for the lookup.
+   * The key's live slot (not a copy: later writes to the key show in it; once slotRetired says
+   * so, look the key up again), the key given as a latin1 string, one char per byte (the
+   * index's id, see keyId): a caller that has the key as text need not build a Buffer only for
+   * the lookup.
    */
   getLiveSlotLatin1(key: string): LiveSlot | undefined {
     return this.index.slot(key);
   }
 
-  /** The record a live pointer names: it exists (compaction keeps every live record). */
-  private readLive(at: RevPointer): KeyValue {
+  /**
+   * The record a live pointer or a live (not retired) slot names: it exists (compaction keeps
+   * every live record).
+   */
+  readLive(at: RevPointer): KeyValue {
     const kv = this.readRevision(at);
     if (!kv) throw new Error(`mvcc: dangling key pointer ${at.main}/${at.sub}`);
     return kv;
@@ -358,6 +363,12 @@ export interface PutOptions {
   timeMs?: number;
   /** the event must carry the previous value (the request asked for prev_kv) */
   prevKv?: boolean;
+  /**
+   * The key's live slot, if the caller kept one (getLiveSlotLatin1 of this very key): the put
+   * then skips the index lookup (a new string's hash and several cache misses). Ignored once
+   * retired.
+   */
+  slot?: LiveSlot;
 }
 
 /**
@@ -384,9 +395,10 @@ export class WriteTxn {
   put(key: Buffer, value: Buffer, lease: bigint, opts?: PutOptions): MvccEvent {
     const b = this.store.backend;
     const index = this.store._index();
-    const id = keyId(key);
-    // the index's own slot: everything needed from it is read before index.set() overwrites it
-    const prev = index.slot(id);
+    const kept = opts?.slot;
+    const id = kept !== undefined && !slotRetired(kept) ? undefined : keyId(key);
+    // the index's own slot: everything needed from it is read before it is overwritten below
+    const prev = id === undefined ? kept : index.slot(id);
     const prevLease = prev?.lease;
     // read now if at all: a compaction later in this batch may delete the previous record
     const prevKv =
@@ -410,7 +422,8 @@ export class WriteTxn {
         timeMs,
       }),
     );
-    index.set(id, at, createRevision, version, lease);
+    if (prev) index.rewrite(prev, at, createRevision, version, lease);
+    else index.set(id ?? keyId(key), at, createRevision, version, lease);
     const leases = this.store._leases();
     if (leases && prevLease !== undefined && prevLease !== 0n && prevLease !== lease)
       leases.detach(prevLease, keyCopy);

@@ -70,7 +70,8 @@ export class EtcdServer {
   readonly metrics = new Metrics();
   private backend: Backend;
   private log!: ReplicatedLog;
-  private readonly pending = new Map<string, Pending>();
+  /** proposals of this member waiting for their apply, by ownProposal(id) */
+  private readonly pending = new Map<number, Pending>();
   /** as etcd's idutil: time-based start, so IDs do not repeat across restarts (a restarted member's
    * new proposals must not match old entries it is still catching up on) */
   private nextProposalId = (Date.now() % 2 ** 40) * 256;
@@ -324,7 +325,7 @@ export class EtcdServer {
     req.timeMs = Date.now();
     const data = Buffer.from(concordpb.InternalRequest.encode(req).finish());
     if (data.length > this.cfg.maxRequestBytes) throw Errors.requestTooLarge();
-    const key = pendingKey(idLong);
+    const key = this.ownProposal(idLong)!;
     const outcome = new Promise<ApplyOutcome>((resolve) => this.pending.set(key, { resolve }));
     try {
       await this.log.propose([data]);
@@ -338,6 +339,18 @@ export class EtcdServer {
     const o = await outcome;
     if (o.error) throw o.error;
     return o.response;
+  }
+
+  /**
+   * A proposal id's key in `pending`: its 48-bit counter (a number, exact) when this member's
+   * prefix made it; undefined for another member's proposal, which none of ours can be.
+   */
+  private ownProposal(id: Long | number | null | undefined): number | undefined {
+    if (id === null || id === undefined) return undefined;
+    const high = typeof id === 'number' ? Math.floor(id / 4294967296) >>> 0 : id.high >>> 0;
+    const low = typeof id === 'number' ? id >>> 0 : id.low >>> 0;
+    if ((high & 0xffff0000) >>> 0 !== this.proposalIdHighPrefix) return undefined;
+    return (high & 0xffff) * 4294967296 + low;
   }
 
   private applyCommitted(entries: CommittedEntry[]): void {
@@ -360,9 +373,9 @@ export class EtcdServer {
       const r = batch[i].request;
       const o = result.outcomes[i];
       if (!o.error) this.afterApply(r, o);
-      const key = pendingKey(r.id);
-      const p = this.pending.get(key);
-      if (p) {
+      const key = this.ownProposal(r.id);
+      const p = key === undefined ? undefined : this.pending.get(key);
+      if (key !== undefined && p) {
         this.pending.delete(key);
         p.resolve(o);
       }
@@ -706,11 +719,6 @@ export class EtcdServer {
 }
 
 /** Map key of a proposal id: its two 32-bit halves, without a bigint or decimal conversion. */
-function pendingKey(id: Long | number | null | undefined): string {
-  if (id === null || id === undefined) return '0:0';
-  if (typeof id === 'number') return `${Math.floor(id / 4294967296)}:${id >>> 0}`;
-  return `${id.high >>> 0}:${id.low >>> 0}`;
-}
 
 /** What a txn adds to the backend, as etcd's quota counts it: the keys and values it puts. */
 function txnPutBytes(r: etcdserverpb.ITxnRequest): number {

@@ -18,10 +18,18 @@ import { Limits } from '../server/errors';
 import { concordpb } from '@concord/proto';
 import { Backend } from '../backend/backend';
 import { KvStore, WriteTxn } from '../mvcc/kv-store';
+import { LiveSlot, slotRetired } from '../mvcc/key-index';
 import { big, buf, num } from '../server/pb';
 import { checkAcl, fixupAcl } from './acl';
 import { JuteError, JuteReader } from './jute';
-import { dataKey, dataKeyLatin1, invalidPathReason, nameOf, parentOf } from './paths';
+import {
+  dataKey,
+  dataKeyLatin1,
+  invalidPathReason,
+  nameOf,
+  parentOf,
+  ZK_KEY_PREFIX,
+} from './paths';
 import {
   Acl,
   CreateMode,
@@ -97,6 +105,13 @@ interface Meta {
   numChildren: number;
   seq: number;
   acl: Acl[];
+  /**
+   * Not stored: the data key's slot in the key index once a read looked it up, so the next op
+   * on the node need not look it up again (a lookup in a large hash map by a new string costs
+   * several cache misses, 5 % of a setData). Dropped with the record; retired slots are looked
+   * up again (see LiveSlot).
+   */
+  dataSlot: LiveSlot | undefined;
 }
 
 const ROOT_KEY = Buffer.from('/');
@@ -111,6 +126,7 @@ const ROOT_META: Meta = {
   numChildren: 0,
   seq: 0,
   acl: [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }],
+  dataSlot: undefined, // never set: this record is shared by every store (see dataSlotOf)
 };
 
 /**
@@ -135,6 +151,7 @@ function metaOf(n: ZNode): Meta {
     numChildren: n.numChildren,
     seq: n.seq,
     acl: n.acl,
+    dataSlot: undefined,
   };
 }
 
@@ -198,6 +215,7 @@ export function decodeMeta(raw: Buffer): Meta {
       numChildren: j.nc,
       seq: j.seq,
       acl: j.acl.map(([perms, scheme, id]) => ({ perms, id: { scheme, id } })),
+      dataSlot: undefined,
     };
   }
   if (raw[0] !== META_FORMAT || raw.length < META_FIXED)
@@ -209,11 +227,12 @@ export function decodeMeta(raw: Buffer): Meta {
     mtime: d(2),
     cversion: d(3),
     aversion: d(4),
+    ephemeralOwner: raw.readBigInt64BE(1 + 8 * 8), // metaOf's field order: one object shape
     pzxid: d(5),
     numChildren: d(6),
     seq: d(7),
-    ephemeralOwner: raw.readBigInt64BE(1 + 8 * 8),
     acl: sharedAcl(raw),
+    dataSlot: undefined,
   };
 }
 
@@ -401,6 +420,12 @@ export class ZnodeStore {
    * copies them).
    */
   private loaded: Map<string, Meta> | undefined;
+  /**
+   * The ids of the sessions in zk_sessions, kept with the records (every write checks its
+   * session: an LMDB lookup and a key buffer per op otherwise). Loaded and dropped with
+   * `loaded`; a batch's own session writes show in it at once, as in its transaction.
+   */
+  private sessionIds: Set<bigint> | undefined;
 
   constructor(
     private readonly backend: Backend,
@@ -432,24 +457,24 @@ export class ZnodeStore {
       seq: m.seq,
       acl: m.acl,
     };
-    if (read !== 'meta') this.loadData(n, read);
+    if (read !== 'meta') this.loadData(n, read, m);
     return n;
   }
 
   /**
-   * Fills in version and mzxid from the node's data key ('version': its live pointer only), and
-   * for 'full' also data and mtime (the key's record).
+   * Fills in version and mzxid from the node's data key ('version': its live slot only), and
+   * for 'full' also data and mtime (the key's record). m: the node's record, if the caller has
+   * it (it keeps the slot for the next op).
    */
-  loadData(n: ZNode, read: 'version' | 'full'): void {
+  loadData(n: ZNode, read: 'version' | 'full', m?: Meta): void {
+    const s = this.dataSlotOf(n.path, m ?? this.readMeta(n.path));
+    if (!s) return;
     if (read === 'version') {
-      const s = this.kv.getLiveSlotLatin1(dataKeyLatin1(n.path));
-      if (!s) return;
       n.mzxid = s.main;
       n.version = s.version - 1;
       return;
     }
-    const kv = this.kv.get(dataKey(n.path));
-    if (!kv) return;
+    const kv = this.kv.readLive(s);
     n.data = kv.value;
     n.mzxid = kv.modRevision;
     n.version = kv.version - 1;
@@ -491,6 +516,16 @@ export class ZnodeStore {
     return out;
   }
 
+  /** The node's data key's live slot: the one its record keeps, or looked up (and kept). */
+  private dataSlotOf(path: string, m: Meta | undefined): LiveSlot | undefined {
+    const kept = m?.dataSlot;
+    if (kept !== undefined && !slotRetired(kept)) return kept;
+    const s = this.kv.getLiveSlotLatin1(dataKeyLatin1(path));
+    // ROOT_META is one object for every store: it keeps nothing
+    if (m !== undefined && m !== ROOT_META) m.dataSlot = s;
+    return s;
+  }
+
   /** The node's zk_nodes record as this batch left it; the root has one even when none is stored. */
   private readMeta(path: string): Meta | undefined {
     let m = this.metaWrites.get(path); // null: removed in this batch
@@ -505,6 +540,17 @@ export class ZnodeStore {
    */
   load(): void {
     this.index();
+    this.liveSessions();
+  }
+
+  /** sessionIds, read from zk_sessions if not loaded (inside a batch: with its writes). */
+  private liveSessions(): Set<bigint> {
+    if (this.sessionIds) return this.sessionIds;
+    const ids = new Set<bigint>();
+    for (const key of this.backend.zkSessions.getKeys({}))
+      ids.add((key as Buffer).readBigInt64BE(0));
+    this.sessionIds = ids;
+    return ids;
   }
 
   /**
@@ -529,6 +575,7 @@ export class ZnodeStore {
   reload(): void {
     this.metaWrites.clear();
     this.loaded = undefined;
+    this.sessionIds = undefined;
   }
 
   /**
@@ -603,8 +650,10 @@ export class ZnodeStore {
       const v = Buffer.alloc(4 + (s.password?.length ?? 0));
       v.writeInt32BE(s.timeoutMs ?? 0, 0);
       buf(s.password).copy(v, 4);
-      this.backend.zkSessions.putSync(sessionKey(big(s.sessionId)), v);
-      this.onSessionCreated(big(s.sessionId), s.timeoutMs ?? 0);
+      const id = big(s.sessionId);
+      this.backend.zkSessions.putSync(sessionKey(id), v);
+      this.sessionIds?.add(id);
+      this.onSessionCreated(id, s.timeoutMs ?? 0);
       return { err: Err.OK, zxid: this.kv.currentRevision };
     }
     if (r.zkCloseSession) {
@@ -618,6 +667,7 @@ export class ZnodeStore {
         }
         this.commit(t, o);
         this.backend.zkSessions.removeSync(sessionKey(id));
+        this.sessionIds?.delete(id);
         this.onSessionRemoved(id);
         return { err: Err.OK, zxid: t.changed ? t.revision : t.revision - 1 };
       });
@@ -629,8 +679,7 @@ export class ZnodeStore {
       return write((t) => this.deleteContainer(t, buf(op.body).toString('utf8'), timeMs));
     return write((t) => {
       const zxid = () => (t.changed ? t.revision : t.revision - 1);
-      if (!this.backend.zkSessions.doesExist(sessionKey(session)))
-        return { err: Err.SESSIONEXPIRED, zxid: zxid() };
+      if (!this.liveSessions().has(session)) return { err: Err.SESSIONEXPIRED, zxid: zxid() };
       const o = new Overlay(this, t.revision, timeMs);
       const rd = new JuteReader(buf(op.body));
       const type = op.type ?? 0;
@@ -817,7 +866,8 @@ export class ZnodeStore {
     checkAcl(parent.acl, Perms.CREATE, auth);
     const path = sequential ? req.path + String(parent.seq).padStart(10, '0') : req.path;
     validatePath(path);
-    if (Buffer.byteLength(dataKey(path)) > Limits.maxKeyBytes) throw new ZkError(Err.BADARGUMENTS);
+    if (ZK_KEY_PREFIX.length + Buffer.byteLength(path) > Limits.maxKeyBytes)
+      throw new ZkError(Err.BADARGUMENTS);
     if (o.getMeta(path)) throw new ZkError(Err.NODEEXISTS);
     if (sessionOwned(parent.ephemeralOwner)) throw new ZkError(Err.NOCHILDRENFOREPHEMERALS);
     parent.cversion += 1;
@@ -891,7 +941,9 @@ export class ZnodeStore {
       } else {
         const n = o.nodes.get(e.path);
         if (!n) continue;
-        t.put(dataKey(e.path), n.data, 0n, { timeMs: o.timeMs });
+        // the slot the op's version check kept (a node created in this op has none yet)
+        const slot = this.readMeta(e.path)?.dataSlot;
+        t.put(dataKey(e.path), n.data, 0n, { timeMs: o.timeMs, slot });
       }
     }
     for (const path of o.dirty) {
