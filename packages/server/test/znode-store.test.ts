@@ -356,3 +356,23 @@ test('a multi that sets, deletes, re-creates and sets one znode writes the new d
   assert.equal(zk(sm, 4000, OpCode.setData, setData('/r', 'd', 1)).err, 0);
   assert.equal(sm.kv.get(dataKey('/r'))!.value.toString(), 'd');
 });
+
+test('writes check their session: closed sessions are expired, also after the records are reloaded', () => {
+  const { sm } = fresh();
+  openSession(sm);
+  assert.equal(zk(sm, 1000, OpCode.create, create('/s', 'x')).err, 0);
+  sm.apply([
+    {
+      index: ++index,
+      term: 1,
+      request: { timeMs: 2000, zkCloseSession: { sessionId: Number(SESSION) } },
+    },
+  ]);
+  assert.equal(zk(sm, 3000, OpCode.setData, setData('/s', 'y')).err, -112); // SESSIONEXPIRED
+  sm.zk.reload(); // as after a snapshot install or an aborted batch: read from zk_sessions again
+  assert.equal(zk(sm, 4000, OpCode.setData, setData('/s', 'y')).err, -112);
+  openSession(sm);
+  assert.equal(zk(sm, 5000, OpCode.setData, setData('/s', 'y')).err, 0);
+  sm.zk.reload();
+  assert.equal(zk(sm, 6000, OpCode.setData, setData('/s', 'z')).err, 0);
+});
