@@ -16,10 +16,10 @@ import { dataKey, dataKeyLatin1 } from '../src/zk/paths';
 
 const SESSION = 0x1234n;
 
-function fresh(): { sm: StateMachine; backend: Backend } {
+function fresh(): { sm: StateMachine; backend: Backend; dir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-znode-'));
   const backend = new Backend(dir);
-  return { sm: new StateMachine(backend, { minLeaseTtlSeconds: 2 }), backend };
+  return { sm: new StateMachine(backend, { minLeaseTtlSeconds: 2 }), backend, dir };
 }
 
 let index = 0;
@@ -375,4 +375,26 @@ test('writes check their session: closed sessions are expired, also after the re
   assert.equal(zk(sm, 5000, OpCode.setData, setData('/s', 'y')).err, 0);
   sm.zk.reload();
   assert.equal(zk(sm, 6000, OpCode.setData, setData('/s', 'z')).err, 0);
+});
+
+test('after a reopen, version checks and reads use the data key of each node as stored', async () => {
+  const { sm, backend, dir } = fresh();
+  openSession(sm);
+  for (const p of ['/a', '/é']) zk(sm, 1000, OpCode.create, create(p, 'x'));
+  zk(sm, 2000, OpCode.setData, setData('/a', 'y', 0));
+  sm.apply([
+    { index: ++index, term: 1, request: { put: { key: dataKey('/é'), value: Buffer.from('e') } } },
+  ]);
+  await backend.close();
+  const sm2 = new StateMachine(new Backend(dir), { minLeaseTtlSeconds: 2 });
+  assert.equal(zk(sm2, 3000, OpCode.setData, setData('/a', 'z', 0)).err, -103); // BADVERSION
+  assert.equal(zk(sm2, 3000, OpCode.setData, setData('/a', 'z', 1)).err, 0);
+  assert.equal(zk(sm2, 4000, OpCode.setData, setData('/é', 'f', 1)).err, 0);
+  const a = sm2.zk.getNode('/a')!;
+  const e = sm2.zk.getNode('/é')!;
+  assert.deepEqual([a.data.toString(), a.version, e.data.toString(), e.version], ['z', 2, 'f', 2]);
+  assert.deepEqual(
+    [sm2.kv.get(dataKey('/a'))!.version, sm2.kv.get(dataKey('/é'))!.version],
+    [3, 3],
+  );
 });

@@ -561,8 +561,13 @@ export class ZnodeStore {
   private index(): Map<string, Meta> {
     if (this.loaded) return this.loaded;
     const all = new Map<string, Meta>();
-    for (const { key, value } of this.backend.zkNodes.getRange({}))
-      all.set((key as Buffer).toString('utf8'), decodeMeta(value));
+    for (const { key, value } of this.backend.zkNodes.getRange({})) {
+      const m = decodeMeta(value);
+      // the data key's slot now, while the scan runs anyway, not on each node's first op (the
+      // key is the prefix and the path's UTF-8 bytes, which the zk_nodes key already is)
+      m.dataSlot = this.kv.getLiveSlotLatin1(ZK_KEY_PREFIX + (key as Buffer).toString('latin1'));
+      all.set((key as Buffer).toString('utf8'), m);
+    }
     this.loaded = all;
     return all;
   }
@@ -949,6 +954,12 @@ export class ZnodeStore {
     for (const path of o.dirty) {
       const n = o.nodes.get(path);
       if (n) this.metaWrites.set(path, metaOf(n));
+    }
+    // a new node's record keeps its data key's slot from the start (found at once: just written)
+    for (const e of o.effects) {
+      if (e.kind !== 'create') continue;
+      const m = this.metaWrites.get(e.path);
+      if (m) m.dataSlot = this.kv.getLiveSlotLatin1(dataKeyLatin1(e.path));
     }
     if (this.recordEvents && o.events.length > 0 && t.changed) {
       const list = this.recent.get(t.revision) ?? [];
