@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import { EtcdClient, KVService } from './support/grpcClient';
 import { JuteReader, JuteWriter, JuteError } from '../src/zk/jute';
-import { readMulti, readCreate, ZkError } from '../src/zk/records';
+import { createFlags, readMulti, readCreate, ZkError } from '../src/zk/records';
 import { invalidPathReason } from '../src/zk/paths';
 import {
   connectClient,
@@ -153,6 +153,31 @@ describe('zookeeper protocol', () => {
           assert.ok(err instanceof JuteError || err instanceof ZkError, String(err));
         }
       }
+    }
+    // the proposer's flags-only read agrees with the full decode, on valid and malformed input
+    const outcome = (f: () => number) => {
+      try {
+        return f();
+      } catch (err) {
+        assert.ok(err instanceof JuteError, String(err));
+        return 'JuteError';
+      }
+    };
+    // the high bits: an LCG's low bits repeat with a short period
+    const pick = (n: number) => (rnd() >>> 8) % n;
+    for (let i = 0; i < 5000; i++) {
+      const w = new JuteWriter().ustring(pick(5) ? '/p' + pick(100) : null);
+      w.buffer(pick(5) ? Buffer.alloc(pick(20), 1) : null);
+      const acls = pick(4) - 1;
+      w.int(acls);
+      for (let k = 0; k < acls; k++) w.int(pick(32)).ustring('world').ustring('anyone');
+      w.int(pick(8));
+      const full = w.toBuffer();
+      const b = pick(3) ? full : full.subarray(0, pick(full.length)); // truncated: malformed
+      assert.equal(
+        outcome(() => createFlags(new JuteReader(b))),
+        outcome(() => readCreate(new JuteReader(b)).flags),
+      );
     }
     assert.equal(invalidPathReason('/a/./b'), 'relative paths not allowed @3');
     assert.equal(invalidPathReason('/a\u0001'), 'invalid character @2');

@@ -65,6 +65,15 @@ export class JuteReader {
     return v;
   }
 
+  /** Skips a buffer or string (same layout), with the checks reading it makes. */
+  skipBytes(): void {
+    const n = this.int();
+    if (n === -1) return;
+    if (n < 0 || n > this.maxLen) throw new JuteError(`bad buffer length ${n}`);
+    this.need(n);
+    this.pos += n;
+  }
+
   /** A string (UTF-8); null reads as ''. */
   ustring(): string {
     const n = this.int();

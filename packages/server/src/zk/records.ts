@@ -185,6 +185,25 @@ export function readCreate(r: JuteReader, ttl = false): CreateRequest {
   return ttl ? { path, data, acl, flags, ttl: r.long() } : { path, data, acl, flags };
 }
 
+/**
+ * The flags of a create request, the rest skipped (the proposer checks only them; apply reads
+ * the whole request). Malformed input throws as readCreate does.
+ */
+export function createFlags(r: JuteReader): number {
+  r.skipBytes(); // path
+  r.skipBytes(); // data
+  const acls = r.int();
+  if (acls !== -1) {
+    if (acls < 0 || acls > r.remaining) throw new JuteError(`bad vector length ${acls}`);
+    for (let i = 0; i < acls; i++) {
+      r.int(); // perms
+      r.skipBytes(); // scheme
+      r.skipBytes(); // id
+    }
+  }
+  return r.int();
+}
+
 export function readPathVersion(r: JuteReader): PathVersion {
   return { path: r.ustring(), version: r.int() };
 }

@@ -23,7 +23,7 @@ import {
   MultiResult,
   OpCode,
   Perms,
-  readCreate,
+  createFlags,
   readMulti,
   readPathWatch,
   Stat,
@@ -449,7 +449,7 @@ export class ZkService {
       if (type === OpCode.create || type === OpCode.create2 || type === OpCode.createContainer) {
         let flags = 0;
         try {
-          flags = readCreate(new JuteReader(body)).flags;
+          flags = createFlags(new JuteReader(body));
         } catch {
           // malformed: answered by apply
         }
