@@ -341,7 +341,7 @@ test('a multi that sets, deletes, re-creates and sets one znode writes the new d
     [OpCode.setData, setData('/r', 'a', 1)],
     [OpCode.delete, new JuteWriter().ustring('/r').int(2).toBuffer()],
     [OpCode.create, create('/r', 'b')],
-    [OpCode.setData, setData('/r', 'c', 0)], // the slot kept before the delete is retired
+    [OpCode.setData, setData('/r', 'c', 0)], // the deleted record (and its kept slot) is gone: a lookup finds the new key
   ] as const) {
     w.int(type).bool(false).int(-1);
     w.raw(body);
@@ -397,4 +397,18 @@ test('after a reopen, version checks and reads use the data key of each node as 
     [sm2.kv.get(dataKey('/a'))!.version, sm2.kv.get(dataKey('/é'))!.version],
     [3, 3],
   );
+});
+
+test('the root data of two stores stays apart (each keeps its own root record and slot)', () => {
+  const one = fresh().sm;
+  const two = fresh().sm;
+  for (const sm of [one, two]) openSession(sm);
+  assert.equal(zk(one, 1000, OpCode.setData, setData('/', 'first')).err, 0);
+  assert.equal(zk(two, 1000, OpCode.setData, setData('/', 'second')).err, 0);
+  assert.equal(zk(one, 2000, OpCode.setData, setData('/', 'again')).err, 0);
+  assert.deepEqual(
+    [one.zk.getNode('/')!.data.toString(), two.zk.getNode('/')!.data.toString()],
+    ['again', 'second'],
+  );
+  assert.equal(one.zk.getNode('/')!.version, two.zk.getNode('/')!.version + 1);
 });

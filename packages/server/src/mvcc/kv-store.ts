@@ -464,6 +464,7 @@ export class WriteTxn {
     return deleted;
   }
 
+  /** prev may be the key's live slot: everything read from it is read before delete() retires it. */
   private deleteOne(key: Buffer, id: string, prev: RevPointer): KeyValue {
     const b = this.store.backend;
     const prevKv = this.store.readRevision(prev)!;

@@ -126,7 +126,7 @@ const ROOT_META: Meta = {
   numChildren: 0,
   seq: 0,
   acl: [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }],
-  dataSlot: undefined, // never set: this record is shared by every store (see dataSlotOf)
+  dataSlot: undefined, // each store keeps its own copy (rootMeta), which may keep a slot
 };
 
 /**
@@ -426,6 +426,8 @@ export class ZnodeStore {
    * `loaded`; a batch's own session writes show in it at once, as in its transaction.
    */
   private sessionIds: Set<bigint> | undefined;
+  /** The root's record while none is stored: this store's own, as it may keep a slot. */
+  private readonly rootMeta: Meta = { ...ROOT_META };
 
   constructor(
     private readonly backend: Backend,
@@ -521,8 +523,7 @@ export class ZnodeStore {
     const kept = m?.dataSlot;
     if (kept !== undefined && !slotRetired(kept)) return kept;
     const s = this.kv.getLiveSlotLatin1(dataKeyLatin1(path));
-    // ROOT_META is one object for every store: it keeps nothing
-    if (m !== undefined && m !== ROOT_META) m.dataSlot = s;
+    if (m !== undefined) m.dataSlot = s;
     return s;
   }
 
@@ -530,7 +531,7 @@ export class ZnodeStore {
   private readMeta(path: string): Meta | undefined {
     let m = this.metaWrites.get(path); // null: removed in this batch
     if (m === undefined) m = this.index().get(path);
-    return m ?? (path === '/' ? ROOT_META : undefined);
+    return m ?? (path === '/' ? this.rootMeta : undefined);
   }
 
   /**
