@@ -177,6 +177,45 @@ test('group commit batches concurrent appends into few fdatasyncs', async () => 
   await w2.close();
 });
 
+test('a batch started by a finished sync does not hold back that sync\'s callers', async (t) => {
+  // A one-record batch from idle is synced on the event loop (saves two thread hops). One that
+  // queued behind a sync in flight must not be: the finished batch's callers would wait for
+  // it too, and each such wait lets only the next single caller in (batches of one, forever).
+  const dir = tmpDir();
+  const { wal } = await Wal.open(dir);
+  await wal.append([ent(1)]);
+  const fsMod = require('node:fs') as typeof fs;
+  const realAsync = fsMod.fdatasync;
+  const realSync = fsMod.fdatasyncSync;
+  let onLoop = 0;
+  let inPool = 0;
+  let queuedB: Promise<void> | undefined;
+  fsMod.fdatasyncSync = (fd: number): void => {
+    onLoop++;
+    realSync(fd);
+  };
+  fsMod.fdatasync = ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void => {
+    inPool++;
+    // while batch A's sync is in flight, B (one record) queues behind it; A's sync is instant,
+    // so the WAL's last sync time allows syncing B on the loop
+    if (inPool === 1) queuedB = wal.append([ent(4)]);
+    realSync(fd);
+    setImmediate(() => cb(null));
+  }) as typeof fs.fdatasync;
+  t.after(() => {
+    fsMod.fdatasync = realAsync;
+    fsMod.fdatasyncSync = realSync;
+  });
+  await wal.append([ent(2), ent(3)]); // two records: never synced on the loop
+  assert.equal(wal.stats().syncs, 2, "A's callers were resolved after B's sync too");
+  assert.ok(queuedB);
+  await queuedB;
+  assert.deepEqual({ onLoop, inPool }, { onLoop: 0, inPool: 2 });
+  assert.equal(wal.stats().syncs, 3);
+  await wal.close();
+  assert.deepEqual(await recoveredIndexes(dir), [1, 2, 3, 4]);
+});
+
 test('segment rollover, recovery across segments, and releaseTo', async () => {
   const dir = tmpDir();
   const { wal } = await Wal.open(dir, { segmentBytes: 4096 });
