@@ -177,7 +177,7 @@ test('group commit batches concurrent appends into few fdatasyncs', async () => 
   await w2.close();
 });
 
-test('a batch started by a finished sync does not hold back that sync\'s callers', async (t) => {
+test("a batch started by a finished sync does not hold back that sync's callers", async (t) => {
   // A one-record batch from idle is synced on the event loop (saves two thread hops). One that
   // queued behind a sync in flight must not be: the finished batch's callers would wait for
   // it too, and each such wait lets only the next single caller in (batches of one, forever).
