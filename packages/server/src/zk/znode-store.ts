@@ -5,7 +5,8 @@
  *
  * Storage (docs/architecture.md, "ZooKeeper"):
  *  - znode data: MVCC key "/zookeeper" + path (czxid = create_revision, mzxid = mod_revision,
- *    version = MVCC version - 1); only create and setData put it, delete deletes it;
+ *    version = MVCC version - 1, the root's = MVCC version: see znodeVersion); only create and
+ *    setData put it, delete deletes it;
  *  - zk_nodes: path → metadata etcd has not (ctime, cversion, aversion, ephemeral owner, pzxid,
  *    child count, sequence counter, ACL; binary, see encodeMeta); a znode exists iff it has
  *    this record. mtime is the time stored with the data key's MVCC record (KeyValue.timeMs),
@@ -112,6 +113,15 @@ interface Meta {
    * up again (see LiveSlot).
    */
   dataSlot: LiveSlot | undefined;
+}
+
+/**
+ * A znode's version from its data key's MVCC version. A create puts the key (MVCC version 1,
+ * znode version 0), so each setData adds one to both. The root is never created: it has no
+ * data key until its first setData, which writes MVCC version 1 and must read back as 1.
+ */
+function znodeVersion(path: string, mvccVersion: number): number {
+  return path === '/' ? mvccVersion : mvccVersion - 1;
 }
 
 const ROOT_KEY = Buffer.from('/');
@@ -473,13 +483,13 @@ export class ZnodeStore {
     if (!s) return;
     if (read === 'version') {
       n.mzxid = s.main;
-      n.version = s.version - 1;
+      n.version = znodeVersion(n.path, s.version);
       return;
     }
     const kv = this.kv.readLive(s);
     n.data = kv.value;
     n.mzxid = kv.modRevision;
-    n.version = kv.version - 1;
+    n.version = znodeVersion(n.path, kv.version);
     if (kv.timeMs !== undefined) n.mtime = kv.timeMs;
   }
 

@@ -46,6 +46,18 @@ export async function runScenario(target: ZkTarget): Promise<unknown[]> {
     await rec('delete missing', a.remove('/app/missing'));
     await rec('getData missing', a.getData('/app/missing'));
     await rec('exists missing', a.exists('/app/missing'));
+    // the root's data version: it counts from 0 like any node's, though the root has no data
+    // to start with (only versions: the two servers' roots differ in their children)
+    const version = (p: Promise<any>) => p.then((s) => s.version as number);
+    await rec('setData / version 0', version(a.setData('/', Buffer.from('r1'), 0)));
+    await rec('exists / version', version(a.exists('/')));
+    await rec(
+      'getData / version',
+      a.getData('/').then(([, s]) => s.version as number),
+    );
+    await rec('setData / version 1', version(a.setData('/', Buffer.from('r2'), 1)));
+    await rec('setData / stale version 1', version(a.setData('/', Buffer.from('r3'), 1)));
+    await rec('exists / version again', version(a.exists('/')));
     // ---- config watch: B watches /app, A changes it; B sees the event before newer data
     await rec('B getData /app watch', b.getData('/app', ev('B')));
     await rec('A setData /app v2', a.setData('/app', Buffer.from('v2'), 0));
