@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # bench/ab-builds.sh — A/B of two Concord builds with loadgen, to tell whether a change made
-# Concord faster: the two builds run alternately in the same sitting (A B A B ...), so machine
+# Concord faster: the two builds run alternately in the same sitting (A B, then B A, ...), so machine
 # drift hits both alike. Used for docs/benchmarks.md ("What made Concord faster").
+# Run an A/A first (the same dist as both): on the Xeon VM of 2026-12-03 the B server of the
+# 1-member mode ran zk:set 64/4 up to 20 % faster than A with one build as both (B faster in 3
+# of 4 rounds, CPU per 1k 0.063 vs 0.079), whichever order the round ran them in.
 #
 #   bench/ab-builds.sh OLD_DIST NEW_DIST        # dists: a built packages/server/dist of each build
 #
@@ -21,7 +24,7 @@
 #   A_NODE_FLAGS / B_NODE_FLAGS: node options for that build's servers (e.g. the same dist
 #   twice, B with --max-semi-space-size=4, measures what a V8 flag costs)
 # Prints one line per run: round, op, build, ops/s, p50, p99, errors, server CPU-s per 1k ops;
-# then the medians per op and build.
+# then the medians per op and build, and in how many rounds the new build was faster.
 set -euo pipefail
 OLD="${1:?usage: bench/ab-builds.sh OLD_DIST NEW_DIST}"
 NEW="${2:?usage: bench/ab-builds.sh OLD_DIST NEW_DIST}"
@@ -97,16 +100,19 @@ if [ "$MEMBERS" = 1 ]; then
   PIDS=""
 fi
 for r in $(seq 1 "$ROUNDS"); do
+  # A B in odd rounds, B A in even ones: the build run second in a round had an edge in some
+  # sittings (the first one's flush and write-back still going on), so neither keeps it
+  order="A B"; [ $((r % 2)) = 0 ] && order="B A"
   if [ "$MEMBERS" = 1 ]; then
     for op in $OPS; do
-      for b in A B; do
+      for b in $order; do
         PIDS="${B_PIDS[$b]}" EPS="${B_EPS[$b]}" ZKS="${B_ZKS[$b]}"
         record "$r" "$op" "$b" "$(one "${op%%:*}" "${op#*:}" "$TOTAL")"
       done
     done
     PIDS=""
   else
-    for b in A B; do
+    for b in $order; do
       start "$b" 24400
       load
       for op in $OPS; do record "$r" "$op" "$b" "$(one "${op%%:*}" "${op#*:}" "$TOTAL")"; done
@@ -124,5 +130,10 @@ for op in dict.fromkeys(r["op"] for r in rows):
         med = lambda k: statistics.median(x[k] for x in xs if x[k] is not None)
         print(f"{op} {name}: ops/s {med('ops'):.0f} (runs {' '.join(str(int(x['ops'])) for x in xs)}), "
               f"p99 {med('p99'):.1f} ms, server CPU-s per 1k {med('cpu1k'):.4f}")
+    by = {(r["round"], r["build"]): r for r in rows if r["op"] == op}
+    rounds = sorted({k[0] for k in by if (k[0], "A") in by and (k[0], "B") in by})
+    faster = sum(by[(n, "B")]["ops"] > by[(n, "A")]["ops"] for n in rounds)
+    cheaper = sum((by[(n, "B")]["cpu1k"] or 0) < (by[(n, "A")]["cpu1k"] or 0) for n in rounds)
+    print(f"{op}: new faster in {faster} of {len(rounds)} rounds, less CPU per op in {cheaper}")
 PY
 echo "results: $OUT/results.jsonl" >&2
