@@ -100,8 +100,8 @@ if [ "$MEMBERS" = 1 ]; then
   PIDS=""
 fi
 for r in $(seq 1 "$ROUNDS"); do
-  # A B in odd rounds, B A in even ones: the build run second in a round had an edge in some
-  # sittings (the first one's flush and write-back still going on), so neither keeps it
+  # A B in odd rounds, B A in even ones, so neither build always runs second (the second one
+  # came out ahead in some A/Bs; the cause was not found)
   order="A B"; [ $((r % 2)) = 0 ] && order="B A"
   if [ "$MEMBERS" = 1 ]; then
     for op in $OPS; do
@@ -133,7 +133,8 @@ for op in dict.fromkeys(r["op"] for r in rows):
     by = {(r["round"], r["build"]): r for r in rows if r["op"] == op}
     rounds = sorted({k[0] for k in by if (k[0], "A") in by and (k[0], "B") in by})
     faster = sum(by[(n, "B")]["ops"] > by[(n, "A")]["ops"] for n in rounds)
-    cheaper = sum((by[(n, "B")]["cpu1k"] or 0) < (by[(n, "A")]["cpu1k"] or 0) for n in rounds)
+    cheaper = sum(by[(n, "B")]["cpu1k"] < by[(n, "A")]["cpu1k"] for n in rounds
+                  if by[(n, "A")]["cpu1k"] is not None and by[(n, "B")]["cpu1k"] is not None)
     print(f"{op}: new faster in {faster} of {len(rounds)} rounds, less CPU per op in {cheaper}")
 PY
 echo "results: $OUT/results.jsonl" >&2

@@ -411,4 +411,6 @@ test('the root data of two stores stays apart (each keeps its own root record an
     ['again', 'second'],
   );
   assert.equal(one.zk.getNode('/')!.version, two.zk.getNode('/')!.version + 1);
+  // as ZooKeeper's root: version 0 before any setData, one more per setData
+  assert.deepEqual([one.zk.getNode('/')!.version, two.zk.getNode('/')!.version], [2, 1]);
 });
