@@ -237,6 +237,9 @@ test('a batch aborted after its metadata was written leaves nothing of it in mem
   assert.equal(backend.zkNodes.getBinary(Buffer.from('/p/c')), undefined);
   assert.equal(sm.zk.getNode('/p/c'), undefined);
   assert.equal(sm.zk.getNode('/p')!.numChildren, 0);
+  assert.deepEqual(sm.zk.children('/p'), []);
+  assert.equal(zk(sm, 3, OpCode.create, create('/p/d', 'y')).err, 0);
+  assert.deepEqual(sm.zk.children('/p'), ['d']);
 });
 
 test('replacing the backend file (a snapshot) drops the in-memory metadata', async () => {
@@ -247,10 +250,12 @@ test('replacing the backend file (a snapshot) drops the in-memory metadata', asy
   await backend.backupTo(copy);
   assert.equal(zk(sm, 2, OpCode.create, create('/p/c', 'x')).err, 0);
   assert.equal(sm.zk.getNode('/p')!.numChildren, 1);
+  assert.deepEqual(sm.zk.children('/p'), ['c']);
   await backend.replaceWith(async (tmp) => fs.copyFileSync(copy, tmp));
   sm.reload();
   assert.equal(sm.zk.getNode('/p/c'), undefined);
   assert.equal(sm.zk.getNode('/p')!.numChildren, 0);
+  assert.deepEqual(sm.zk.children('/p'), []);
 });
 
 test('znodes with the same ACL share it read-only; setACL on one leaves the others alone', () => {
@@ -277,7 +282,9 @@ test('a znode deleted in a later batch is gone; created again, it reads the new 
   const del = new JuteWriter().ustring('/d').int(-1).toBuffer();
   assert.equal(zk(sm, 2, OpCode.delete, del).err, 0);
   assert.equal(sm.zk.getNode('/d'), undefined);
+  assert.deepEqual(sm.zk.children('/'), []);
   assert.equal(zk(sm, 3, OpCode.create, create('/d', 'two', CreateMode.EPHEMERAL)).err, 0);
+  assert.deepEqual(sm.zk.children('/'), ['d']);
   const d = sm.zk.getNode('/d')!;
   assert.equal(d.data.toString(), 'two');
   assert.equal(d.ephemeralOwner, SESSION);
@@ -290,6 +297,9 @@ test('a second store on the same backend file (a restart) loads every znode reco
     assert.equal(zk(sm, 1, OpCode.create, create(p, p)).err, 0);
   const restarted = new StateMachine(backend, { minLeaseTtlSeconds: 2 });
   assert.equal(restarted.zk.getNode('/r')!.numChildren, 2);
+  assert.deepEqual(restarted.zk.children('/'), ['r']);
+  assert.deepEqual(restarted.zk.children('/r'), ['x', 'y']);
+  assert.deepEqual(restarted.zk.children('/r/x'), []);
   assert.equal(restarted.zk.getNode('/r/y')!.data.toString(), '/r/y');
   assert.equal(restarted.zk.getNode('/r/z'), undefined);
 });
@@ -413,4 +423,31 @@ test('the root data of two stores stays apart (each keeps its own root record an
   assert.equal(one.zk.getNode('/')!.version, two.zk.getNode('/')!.version + 1);
   // as ZooKeeper's root: version 0 before any setData, one more per setData
   assert.deepEqual([one.zk.getNode('/')!.version, two.zk.getNode('/')!.version], [2, 1]);
+});
+
+test('children come from the znode records; a zk_children table of an older build is cleared', async () => {
+  const { sm, backend, dir } = fresh();
+  openSession(sm);
+  for (const p of ['/q', '/q/b', '/q/a', '/q/a/deep'])
+    assert.equal(zk(sm, 1, OpCode.create, create(p, '')).err, 0);
+  assert.deepEqual(sm.zk.children('/q'), ['a', 'b']);
+  // an older build kept parent NUL child rows in zk_children: the rows go when the file opens
+  const legacy = backend.env.openDB({
+    name: 'zk_children',
+    keyEncoding: 'binary',
+    encoding: 'binary',
+  });
+  legacy.putSync(Buffer.from('/q\u0000stale'), Buffer.from([1]));
+  await backend.close();
+  const reopened = new Backend(dir);
+  const rows = reopened.env.openDB({
+    name: 'zk_children',
+    keyEncoding: 'binary',
+    encoding: 'binary',
+  });
+  assert.equal((rows.getStats() as { entryCount: number }).entryCount, 0);
+  const sm2 = new StateMachine(reopened, { minLeaseTtlSeconds: 2 });
+  assert.deepEqual(sm2.zk.children('/q'), ['a', 'b']);
+  assert.deepEqual(sm2.zk.children('/q/a'), ['deep']);
+  await reopened.close();
 });

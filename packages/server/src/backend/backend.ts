@@ -92,10 +92,9 @@ export class Backend {
   leaseKeys!: BinaryDb;
   /** small named values: applied index, compact revision, cluster identity, ... */
   meta!: BinaryDb;
-  /** ZooKeeper (zk/znode-store.ts): path → znode metadata; parent NUL child → 1;
-   * session id → timeout + password; session id + path → 1 */
+  /** ZooKeeper (zk/znode-store.ts): path → znode metadata; session id → timeout + password;
+   * session id + path → 1 */
   zkNodes!: BinaryDb;
-  zkChildren!: BinaryDb;
   zkSessions!: BinaryDb;
   zkEphemerals!: BinaryDb;
   readonly path: string;
@@ -127,14 +126,14 @@ export class Backend {
       env.openDB({ name, keyEncoding: 'binary', encoding: 'binary' }) as unknown as BinaryDb;
     // Before the in-memory key index (mvcc/key-index.ts), a `keys` table held every live key's
     // pointer; it is derived data, no longer kept current, so its pages are given back.
-    const legacyKeys = sub('keys');
-    if ((legacyKeys.getStats() as { entryCount: number }).entryCount > 0) legacyKeys.clearSync();
+    // The same for `zk_children` once the znode store kept its children index in memory.
+    for (const legacy of [sub('keys'), sub('zk_children')])
+      if ((legacy.getStats() as { entryCount: number }).entryCount > 0) legacy.clearSync();
     this.revs = sub('revs');
     this.leases = sub('leases');
     this.leaseKeys = sub('lease_keys');
     this.meta = sub('meta');
     this.zkNodes = sub('zk_nodes');
-    this.zkChildren = sub('zk_children');
     this.zkSessions = sub('zk_sessions');
     this.zkEphemerals = sub('zk_ephemerals');
     return env;

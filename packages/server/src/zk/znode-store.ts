@@ -12,7 +12,7 @@
  *    this record. mtime is the time stored with the data key's MVCC record (KeyValue.timeMs),
  *    so a setData writes the data key only; the record's mtime is the fallback for data keys
  *    written without a time (by etcd clients, or before times were stored);
- *  - zk_children: parent path + NUL + child name → children index;
+ *  - children: an in-memory index derived from the zk_nodes paths (ZnodeStore.childNames);
  *  - zk_sessions: session id → timeout and password; zk_ephemerals: session id + path.
  */
 import { Limits } from '../server/errors';
@@ -307,10 +307,6 @@ export function sessionKey(id: bigint): Buffer {
   return b;
 }
 
-function childKey(parent: string, name: string): Buffer {
-  return Buffer.concat([Buffer.from(parent, 'utf8'), Buffer.from([0]), Buffer.from(name, 'utf8')]);
-}
-
 export function statOf(n: ZNode): Stat {
   return {
     czxid: n.czxid,
@@ -431,6 +427,13 @@ export class ZnodeStore {
    */
   private loaded: Map<string, Meta> | undefined;
   /**
+   * Each znode's children's names, by parent path: derived from the paths in `loaded`, built,
+   * kept current and dropped with it. No table holds them: a zk_children row was one more
+   * random B-tree insert (and dirty page) per create and one more delete per delete, about a
+   * fifth of a create's apply cost.
+   */
+  private childNames: Map<string, Set<string>> | undefined;
+  /**
    * The ids of the sessions in zk_sessions, kept with the records (every write checks its
    * session: an LMDB lookup and a key buffer per op otherwise). Loaded and dropped with
    * `loaded`; a batch's own session writes show in it at once, as in its transaction.
@@ -493,13 +496,14 @@ export class ZnodeStore {
     if (kv.timeMs !== undefined) n.mtime = kv.timeMs;
   }
 
+  /**
+   * The names of path's children, sorted (ZooKeeper promises no order; a sorted list is the same
+   * on every member and after a restart).
+   */
   children(path: string): string[] {
-    const prefix = Buffer.concat([Buffer.from(path, 'utf8'), Buffer.from([0])]);
-    const end = Buffer.concat([Buffer.from(path, 'utf8'), Buffer.from([1])]);
-    const out: string[] = [];
-    for (const k of this.backend.zkChildren.getKeys({ start: prefix, end }))
-      out.push((k as Buffer).subarray(prefix.length).toString('utf8'));
-    return out;
+    this.index();
+    const names = this.childNames!.get(path);
+    return names ? [...names].sort() : [];
   }
 
   session(id: bigint): SessionRecord | undefined {
@@ -572,12 +576,15 @@ export class ZnodeStore {
   private index(): Map<string, Meta> {
     if (this.loaded) return this.loaded;
     const all = new Map<string, Meta>();
+    this.childNames = new Map();
     for (const { key, value } of this.backend.zkNodes.getRange({})) {
       const m = decodeMeta(value);
       // the data key's slot now, while the scan runs anyway, not on each node's first op (the
       // key is the prefix and the path's UTF-8 bytes, which the zk_nodes key already is)
       m.dataSlot = this.kv.getLiveSlotLatin1(ZK_KEY_PREFIX + (key as Buffer).toString('latin1'));
-      all.set((key as Buffer).toString('utf8'), m);
+      const path = (key as Buffer).toString('utf8');
+      all.set(path, m);
+      this.childAdded(path);
     }
     this.loaded = all;
     return all;
@@ -591,6 +598,7 @@ export class ZnodeStore {
   reload(): void {
     this.metaWrites.clear();
     this.loaded = undefined;
+    this.childNames = undefined;
     this.sessionIds = undefined;
   }
 
@@ -608,13 +616,30 @@ export class ZnodeStore {
         // m is this batch's own object: it may take the shared list for its ACL bytes (a list
         // read from a record is that list already: frozen, see sharedAcl)
         if (!Object.isFrozen(m.acl)) m.acl = sharedAcl(raw);
+        if (index && !index.has(path)) this.childAdded(path);
         index?.set(path, m);
       } else {
         this.backend.zkNodes.removeSync(key);
-        index?.delete(path);
+        if (index?.delete(path)) this.childRemoved(path);
       }
     }
     this.metaWrites.clear();
+  }
+
+  private childAdded(path: string): void {
+    if (path === '/') return;
+    const parent = parentOf(path);
+    let names = this.childNames!.get(parent);
+    if (!names) this.childNames!.set(parent, (names = new Set()));
+    names.add(nameOf(path));
+  }
+
+  private childRemoved(path: string): void {
+    const parent = parentOf(path);
+    const names = this.childNames!.get(parent);
+    if (!names) return;
+    names.delete(nameOf(path));
+    if (names.size === 0) this.childNames!.delete(parent);
   }
 
   /** Number of znodes without the root (which has a record once a change under it was stored). */
@@ -940,7 +965,6 @@ export class ZnodeStore {
     for (const e of o.effects) {
       if (e.kind === 'create') {
         t.put(dataKey(e.path), e.data, 0n, { timeMs: o.timeMs });
-        b.zkChildren.putSync(childKey(parentOf(e.path), nameOf(e.path)), ONE);
         if (sessionOwned(e.owner))
           b.zkEphemerals.putSync(
             Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]),
@@ -948,7 +972,6 @@ export class ZnodeStore {
           );
       } else if (e.kind === 'delete') {
         t.deleteRange(dataKey(e.path), EMPTY);
-        b.zkChildren.removeSync(childKey(parentOf(e.path), nameOf(e.path)));
         this.metaWrites.set(e.path, null);
         if (sessionOwned(e.owner))
           b.zkEphemerals.removeSync(
