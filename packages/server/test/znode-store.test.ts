@@ -181,6 +181,40 @@ test('a TTL node is due by the time of its last setData', () => {
   assert.deepEqual(sm.zk.reapCandidates(1251, 10), ['/t']);
 });
 
+test('the reaper sees containers and TTL nodes from the records in memory, also after a restart', () => {
+  const { sm, backend } = fresh();
+  openSession(sm);
+  const container = (p: string) => create(p, '', CreateMode.CONTAINER);
+  for (const p of ['/c1', '/c2', '/plain'])
+    assert.equal(
+      zk(
+        sm,
+        1000,
+        p === '/plain' ? OpCode.create : OpCode.createContainer,
+        p === '/plain' ? create(p, '') : container(p),
+      ).err,
+      0,
+    );
+  assert.equal(
+    zk(sm, 1100, OpCode.createTTL, create('/t', '', CreateMode.PERSISTENT_WITH_TTL, 100n)).err,
+    0,
+  );
+  const del = (p: string) => new JuteWriter().ustring(p).int(-1).toBuffer();
+  // a container is due once it has had a child and has none; a plain node never is
+  for (const p of ['/c1/x', '/plain/x'])
+    assert.equal(zk(sm, 1100, OpCode.create, create(p, '')).err, 0);
+  assert.deepEqual(sm.zk.reapCandidates(1150, 10), []);
+  for (const p of ['/c1/x', '/plain/x']) assert.equal(zk(sm, 1100, OpCode.delete, del(p)).err, 0);
+  assert.deepEqual(sm.zk.reapCandidates(1150, 10).sort(), ['/c1']);
+  assert.deepEqual(sm.zk.reapCandidates(1250, 10).sort(), ['/c1', '/t']);
+  assert.equal(sm.zk.reapCandidates(1250, 1).length, 1);
+  const restarted = new StateMachine(backend, { minLeaseTtlSeconds: 2 });
+  assert.deepEqual(restarted.zk.reapCandidates(1250, 10).sort(), ['/c1', '/t']);
+  // deleted: no longer a candidate
+  assert.equal(zk(restarted, 1300, OpCode.delete, del('/c1')).err, 0);
+  assert.deepEqual(restarted.zk.reapCandidates(1300, 10), ['/t']);
+});
+
 test('a batch of creates and deletes under one parent writes the parent record once, correctly', () => {
   const { sm, backend } = fresh();
   openSession(sm);
