@@ -465,6 +465,10 @@ test('children come from the znode records; a zk_children table of an older buil
   for (const p of ['/q', '/q/b', '/q/a', '/q/a/deep'])
     assert.equal(zk(sm, 1, OpCode.create, create(p, '')).err, 0);
   assert.deepEqual(sm.zk.children('/q'), ['a', 'b']);
+  assert.deepEqual(
+    ['/', '/q', '/q/a', '/q/a/deep', '/none'].map((p) => sm.zk.descendantCount(p)),
+    [4, 3, 1, 0, 0],
+  );
   // an older build kept parent NUL child rows in zk_children: the rows go when the file opens
   const legacy = backend.env.openDB({
     name: 'zk_children',
@@ -483,5 +487,6 @@ test('children come from the znode records; a zk_children table of an older buil
   const sm2 = new StateMachine(reopened, { minLeaseTtlSeconds: 2 });
   assert.deepEqual(sm2.zk.children('/q'), ['a', 'b']);
   assert.deepEqual(sm2.zk.children('/q/a'), ['deep']);
+  assert.equal(sm2.zk.descendantCount('/'), 4);
   await reopened.close();
 });

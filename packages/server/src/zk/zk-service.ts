@@ -577,15 +577,7 @@ export class ZkService {
           const n = this.store.getNode(path);
           if (!n) throw new ZkError(Err.NONODE);
           checkAcl(n.acl, Perms.READ, conn.auth);
-          let total = 0;
-          const stack = [path];
-          while (stack.length > 0) {
-            const p = stack.pop()!;
-            for (const c of this.store.children(p)) {
-              total++;
-              stack.push(p === '/' ? `/${c}` : `${p}/${c}`);
-            }
-          }
+          const total = this.store.descendantCount(path);
           return ok((w) => w.int(total));
         }
         case OpCode.getEphemerals: {

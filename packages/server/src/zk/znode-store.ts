@@ -513,6 +513,21 @@ export class ZnodeStore {
     return names ? [...names].sort() : [];
   }
 
+  /** How many znodes are below path, at any depth (getAllChildrenNumber); no sorting. */
+  descendantCount(path: string): number {
+    this.index();
+    let total = 0;
+    const stack = [path];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      const names = this.childNames!.get(p);
+      if (!names) continue;
+      total += names.size;
+      for (const c of names) stack.push(p === '/' ? `/${c}` : `${p}/${c}`);
+    }
+    return total;
+  }
+
   session(id: bigint): SessionRecord | undefined {
     const raw = this.backend.zkSessions.getBinary(sessionKey(id));
     if (!raw) return undefined;
