@@ -505,8 +505,8 @@ export class Wal {
    * system allocate blocks, and the fdatasync then waits for a journal commit as well as the
    * data; into blocks written once already it flushes the data only (bench/wal-ab.js, 16
    * writers: fdatasync p50 0.18-0.24 ms instead of 0.24-0.29, 20.6k -> 32.3k appends/s). One
-   * fdatasync per chunk also writes the chunk's zeros. Zeros are only ever written past every record, so an
-   * append always lands after them.
+   * fdatasync per chunk also writes the chunk's zeros. Zeros are only ever written past every
+   * record, so an append always lands after them.
    */
   private zeroAhead(end: number): void {
     while (this.zeroedTo < this.segmentBytes && this.zeroedTo < end + ZERO_CHUNK) {

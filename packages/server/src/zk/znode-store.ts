@@ -27,6 +27,7 @@ import {
   dataKey,
   dataKeyLatin1,
   invalidPathReason,
+  childPath,
   nameOf,
   parentOf,
   ZK_KEY_PREFIX,
@@ -523,7 +524,7 @@ export class ZnodeStore {
       const names = this.childNames!.get(p);
       if (!names) continue;
       total += names.size;
-      for (const c of names) stack.push(p === '/' ? `/${c}` : `${p}/${c}`);
+      for (const c of names) stack.push(childPath(p, c));
     }
     return total;
   }
@@ -640,8 +641,11 @@ export class ZnodeStore {
         // m is this batch's own object: it may take the shared list for its ACL bytes (a list
         // read from a record is that list already: frozen, see sharedAcl)
         if (!Object.isFrozen(m.acl)) m.acl = sharedAcl(raw);
-        if (index && !index.has(path)) this.recordAdded(path, m);
-        index?.set(path, m);
+        if (index) {
+          // one map operation: a record new to the index grows it
+          const size = index.size;
+          if (index.set(path, m).size !== size) this.recordAdded(path, m);
+        }
       } else {
         this.backend.zkNodes.removeSync(key);
         if (index?.delete(path)) this.recordRemoved(path);
