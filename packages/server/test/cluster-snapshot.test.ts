@@ -2,7 +2,8 @@
  * Log compaction and snapshots in a 3-member cluster (--snapshot-count 50): one member is
  * stopped while more than 4 × snapshot-count entries are written, so the others snapshot and
  * compact their logs past it; restarted, it can only catch up by receiving a snapshot over the
- * peer transport. Then every member has every key, the same KV hash, keeps serving, and
+ * peer transport (a copy of the leader's backend made for it: the snapshots the members take
+ * only record metadata). Then every member has every key, the same KV hash, keeps serving, and
  * restarts again from its own snapshot + WAL marker.
  */
 import { describe, test, after } from 'node:test';
@@ -75,6 +76,11 @@ describe('cluster snapshots', { timeout: 300_000 }, () => {
         .readdirSync(path.join(m.dataDir, 'member', 'snap'))
         .filter((n) => n.endsWith('.snap'));
       assert.ok(snaps.length > 0, `${m.name} has snapshot files`);
+      // a snapshot records where the flushed backend is; it does not copy the backend
+      for (const n of snaps) {
+        const size = fs.statSync(path.join(m.dataDir, 'member', 'snap', n)).size;
+        assert.ok(size < 4096, `${m.name}'s snapshot ${n} is ${size} bytes: a backend copy`);
+      }
     }
     await until('leader logs "snapshot taken"', 10_000, async () =>
       first.leader.proc!.output.includes('snapshot taken') ? true : undefined,
@@ -87,6 +93,11 @@ describe('cluster snapshots', { timeout: 300_000 }, () => {
       lagging.proc!.output.includes('snapshot installed') ? true : undefined,
     );
     assert.match(first.leader.proc!.output, /sending snapshot/);
+    // the copy made for it was removed once streamed
+    await until('the leader removed the copy it sent', 10_000, async () => {
+      const send = path.join(first.leader.dataDir, 'member', 'snap', 'send');
+      return !fs.existsSync(send) || fs.readdirSync(send).length === 0 ? true : undefined;
+    });
     await until(`${lagging.name} has every key`, 30_000, async () => {
       const got = await getPrefix(lagging.endpoint, 'k/', true);
       for (const [k, v] of acked) if (got.get(k) !== v) return undefined;

@@ -12,7 +12,7 @@ import { Backend, BackendCorruptionError, checkBackendFile } from '../backend/ba
 import { KvStore } from '../mvcc/kv-store';
 import { Wal } from '../wal/wal';
 import { clusterIdOf, clusterMembers, parseInitialCluster, sameUrls } from '../server/cluster';
-import { bootstrapMembership, saveMembership } from '../server/membership';
+import { bootstrapMembership, confStateOf, saveMembership } from '../server/membership';
 import { RaftSnapshots } from '../server/raft-snapshots';
 import { humanBytes, renderTable, toJson } from './ctl-format';
 
@@ -262,12 +262,11 @@ async function restoreClusterMember(
   fs.fsyncSync(fd);
   fs.closeSync(fd);
   if (applied === 0) return; // an empty store: an ordinary new cluster
-  // the Raft snapshot a leader sends to followers that need entries at or below `applied`
-  const snap = await new RaftSnapshots(path.join(memberDir, 'snap')).create(backend);
-  if (snap.meta.index !== applied || snap.meta.term !== term)
-    throw new Error(
-      `snapshot copy is at ${snap.meta.index}/${snap.meta.term}, not ${applied}/${term}`,
-    );
+  // the Raft snapshot the log starts after: the backend holds everything up to `applied`
+  await new RaftSnapshots(path.join(memberDir, 'snap')).record(backend, {
+    meta: { index: applied, term, confState: confStateOf(st) },
+    data: Buffer.alloc(0),
+  });
   // the WAL: the log starts after `applied` (segment first index applied + 1)
   const { wal } = await Wal.open(path.join(memberDir, 'wal'), { fromIndex: applied + 1 });
   try {

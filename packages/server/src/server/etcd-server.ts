@@ -15,7 +15,7 @@ import { RaftLog } from './raft-log';
 import { ClusterBoot, resolveCluster } from './cluster-boot';
 import { confStateOf, loadMembership, saveMembership } from './membership';
 import { RaftSnapshots } from './raft-snapshots';
-import { readSnapshotFile } from '../snapshot/snapshot-store';
+import { readSnapshotBodyLength, readSnapshotFile } from '../snapshot/snapshot-store';
 import { WalStorage } from './wal-storage';
 import { ApplyOutcome, LogEntry, StateMachine, toPbAlarm } from './state-machine';
 import { big, long, num } from './pb';
@@ -136,7 +136,9 @@ export class EtcdServer {
     const snaps = members ? new RaftSnapshots(path.join(memberDir, 'snap')) : undefined;
     if (snaps && state.snapshot && state.snapshot.index > applied) {
       const file = snaps.pathOf(state.snapshot.index, state.snapshot.term);
-      if (fs.existsSync(file)) {
+      // (a snapshot taken here has no body: the backend was flushed past it, and being behind
+      // it means the backend file was lost, refused below)
+      if (fs.existsSync(file) && snaps.hasBody(state.snapshot.index, state.snapshot.term)) {
         cfg.logger.info(
           { index: state.snapshot.index },
           'installing the snapshot the WAL starts from',
@@ -641,6 +643,9 @@ export class EtcdServer {
     this.backend.busy = true;
     const prevRev = this.sm.kv.currentRevision;
     try {
+      // an empty body would become an empty backend: every key lost
+      if (readSnapshotBodyLength(snapPath) === 0)
+        throw new Error(`snapshot ${snapPath} holds no backend (a snapshot of metadata only)`);
       await this.backend.replaceWith((tmp) => readSnapshotFile(snapPath, tmp));
       this.sm.reload();
       this.lastFlushedIndex = this.sm.appliedIndex;

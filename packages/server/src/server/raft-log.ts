@@ -17,11 +17,12 @@
  * Linearizable reads use Raft's ReadIndex; reads arriving while one ReadIndex round is in
  * flight share the next round (as etcd's linearizableReadLoop).
  *
- * Snapshots and compaction: every `snapshotCount` applied entries (between two Readys, so
- * nothing is applied meanwhile) the backend is copied into a snapshot file (raft-snapshots.ts),
- * the backend flushed, a WAL snapshot marker appended at C = snapshot index - catch-up entries,
- * the in-memory log compacted to C and WAL segments below C released. A follower that needs
- * entries below C gets the snapshot file streamed by the peer transport; when Raft hands the
+ * Snapshots and compaction: every `snapshotCount` applied entries (its metadata read between
+ * two Readys, so nothing is applied meanwhile) a snapshot is taken: the backend flushed and the
+ * index, term and membership recorded in a file without a body (raft-snapshots.ts); then a WAL
+ * snapshot marker is appended at C = snapshot index - catch-up entries, the in-memory log
+ * compacted to C and WAL segments below C released. A follower that needs entries below C is
+ * streamed a copy of the backend made for it by the peer transport; when Raft hands the
  * snapshot out in a Ready, the marker is written to the WAL, the log replaced, and the backend
  * file swapped for the snapshot's body (EtcdServer.installSnapshot, under the maintenance guard);
  * the leader is told with reportSnapshot once the stream was sent.
@@ -59,6 +60,7 @@ import {
   MemberChange,
   MemberRecord,
   MembershipState,
+  confStateOf,
   toClusterMember,
 } from './membership';
 
@@ -195,10 +197,11 @@ export class RaftLog implements ReplicatedLog {
   private readonly memberWaiters = new Map<string, MemberWaiter>();
   private lastSnapshotIndex: number;
   private removedSelf = false;
-  private snapshotWanted = false;
-  /** a background snapshot copy (startSnapshot) and its result, waiting for finishSnapshot */
+  /** a snapshot being taken in the background (startSnapshot), its result for finishSnapshot */
   private snapshotting: Promise<void> | undefined;
   private snapshotMade: { snap: Snapshot; started: number } | undefined;
+  /** backend copies being made for followers (sendSnapshot) */
+  private readonly copying = new Set<Promise<void>>();
 
   onCommit: (entries: CommittedEntry[]) => void = () => undefined;
   /** called when this member becomes leader (true) or stops being leader (false) */
@@ -497,6 +500,7 @@ export class RaftLog implements ReplicatedLog {
     await this.transport.close().catch(() => undefined);
     while (this.processing) await this.processing;
     await this.snapshotting;
+    await Promise.all(this.copying);
     this.failAll(Errors.stopped());
     await this.wal.close();
   }
@@ -605,12 +609,9 @@ export class RaftLog implements ReplicatedLog {
     if (this.snapshotMade) await this.finishSnapshot();
     if (
       !this.snapshotting &&
-      (this.snapshotWanted ||
-        this.o.appliedIndex() - this.lastSnapshotIndex >= this.o.snapshotCount)
-    ) {
-      this.snapshotWanted = false;
-      if (this.o.appliedIndex() > this.lastSnapshotIndex) this.startSnapshot();
-    }
+      this.o.appliedIndex() - this.lastSnapshotIndex >= this.o.snapshotCount
+    )
+      this.startSnapshot();
     // a leader may have appeared: submit what waited for one
     if (this.node.raft.lead !== NONE) {
       if (this.waitingForLeader.length > 0) {
@@ -725,29 +726,56 @@ export class RaftLog implements ReplicatedLog {
 
   // ------------------------------------------------------------------ snapshots
 
+  /**
+   * Streams a follower a copy of the backend made now, not the snapshot Raft picked (which has
+   * no body, see raft-snapshots.ts): the copy holds at least that snapshot's index, and the
+   * message carries the copy's own index, term and membership. The follower then continues
+   * from the copy's index; Raft's progress takes any acknowledged index at or past the one it
+   * asked for.
+   */
   private sendSnapshot(m: Message & { type: 'MsgSnap' }): void {
-    const cs = m.snapshot.meta.confState;
-    if (!cs.voters.includes(m.to) && !cs.learners.includes(m.to)) {
-      // a member added after the snapshot would refuse it: take a fresh one, offer that later
-      this.snapshotWanted = true;
-      this.node.reportSnapshot(m.to, false);
-      return;
-    }
-    const file = this.o.snapshots.pathOf(m.snapshot.meta.index, m.snapshot.meta.term);
     const to = this.memberRecordOf(m.to)?.name ?? String(m.to);
-    this.log.info({ to, index: m.snapshot.meta.index }, 'sending snapshot');
-    void this.transport.sendSnapshot(m, file).then((ok) => {
-      if (this.closed) return;
-      this.log.info({ to, index: m.snapshot.meta.index, ok }, 'snapshot sent');
-      this.node.reportSnapshot(m.to, ok);
-      this.kick();
-    });
+    const copy = this.o.snapshots.copyForSending(this.o.backend());
+    // the backend must not be replaced or closed while it is being copied (not while streamed)
+    const copied = copy.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.copying.add(copied);
+    void copied.then(() => this.copying.delete(copied));
+    void copy
+      .then(async ({ snap, file }) => {
+        try {
+          const cs = snap.meta.confState;
+          if (this.closed) return false;
+          if (
+            snap.meta.index < m.snapshot.meta.index ||
+            (!cs.voters.includes(m.to) && !cs.learners.includes(m.to))
+          )
+            throw new Error(`backend copy at ${snap.meta.index} does not cover the follower`);
+          this.log.info({ to, index: snap.meta.index }, 'sending snapshot');
+          return await this.transport.sendSnapshot({ ...m, snapshot: snap }, file);
+        } finally {
+          await this.o.snapshots.dropSent(file);
+        }
+      })
+      .catch((err: Error) => {
+        this.log.warn({ to, err: err.message }, 'snapshot for a follower failed');
+        return false;
+      })
+      .then((ok) => {
+        if (this.closed) return;
+        this.log.info({ to, ok }, 'snapshot sent');
+        this.node.reportSnapshot(m.to, ok);
+        this.kick();
+      });
   }
 
   /** A leader's snapshot (already received and verified, and now in the WAL): load it. */
   private async installSnapshot(s: Snapshot): Promise<void> {
-    // the backend is about to be replaced: let a background copy of it finish first
+    // the backend is about to be replaced: let background uses of it finish first
     await this.snapshotting;
+    await Promise.all(this.copying);
     this.snapshotMade = undefined;
     const file = this.o.snapshots.pathOf(s.meta.index, s.meta.term);
     this.log.info({ index: s.meta.index, term: s.meta.term }, 'installing snapshot');
@@ -765,19 +793,23 @@ export class RaftLog implements ReplicatedLog {
     );
   }
 
-  /** Copies the backend into a snapshot file, then compacts the log and the WAL below it. */
   /**
-   * Copies the backend into a snapshot file in the background: the copy of a large backend
-   * takes seconds, and a Raft loop paused that long stops heartbeats (followers then elect a
-   * new leader and proposals in flight fail). The copy is one LMDB read transaction and the
-   * snapshot's index is read from the copy itself, so applying meanwhile is safe. The Raft
-   * side (storage, WAL marker, log compaction) is done by finishSnapshot in the loop.
+   * Takes a snapshot of the applied state (flush the backend, record index, term and
+   * membership; raft-snapshots.ts) in the background: the flush of a backend with many dirty
+   * pages can take a while, and a Raft loop paused that long stops heartbeats. The snapshot's
+   * metadata is read here, between two Readys, where nothing is being applied; the Raft side
+   * (storage, WAL marker, log compaction) is done by finishSnapshot in the loop.
    */
   private startSnapshot(): void {
     const started = Date.now();
-    this.snapshotting = this.o.snapshots.create(this.o.backend()).then(
-      (snap) => {
-        this.snapshotMade = { snap, started };
+    const index = this.o.appliedIndex();
+    const snap: Snapshot = {
+      meta: { index, term: this.storage.term(index), confState: confStateOf(this.membership) },
+      data: Buffer.alloc(0),
+    };
+    this.snapshotting = this.o.snapshots.record(this.o.backend(), snap).then(
+      (taken) => {
+        this.snapshotMade = { snap: taken, started };
         this.kick();
       },
       (err: Error) => this.log.error({ err }, 'snapshot failed'),

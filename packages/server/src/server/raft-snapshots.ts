@@ -1,24 +1,39 @@
 /**
- * Raft snapshots of a cluster member: files in <data-dir>/member/snap written by SnapshotStore
- * (header + body + SHA-256). The body is a compacted copy of the LMDB backend
- * (Backend.backupTo); the header's index and term are the copy's applied index and term, read
- * back from the copy itself, so the metadata always describes exactly what the body holds. The
- * header's meta is JSON { confState } (the membership at that index, also read from the copy).
+ * Raft snapshots of a cluster member, in <data-dir>/member/snap (SnapshotStore's files: header +
+ * body + SHA-256). Two kinds, told apart by the body:
  *
- * Received snapshots are streamed into a temp file in the same directory, verified end to end
- * and renamed to their final name before Raft sees the MsgSnap.
+ * - A snapshot taken here has no body. The backend itself is the state: every --snapshot-count
+ *   entries the backend is flushed (fsync) and a file records the index, term and membership it
+ *   holds from then on, so the log below that index can be compacted. Taking one costs a sync,
+ *   not a copy of the whole backend (as etcd, whose snapshots do not copy its bolt database).
+ * - A follower that needs entries already compacted is sent a copy of the backend made for it
+ *   (copyForSending): a compacted LMDB copy in send/, whose index, term and membership are read
+ *   back from the copy itself, so the metadata always describes exactly what the body holds. It
+ *   is newer than the snapshot Raft asked for, and the message is sent with the copy's metadata
+ *   (as etcd sends its current database). The copy is deleted once streamed.
+ *
+ * A received snapshot is streamed into a temp file here, verified end to end and renamed to its
+ * final name before Raft sees the MsgSnap; it has a body, which is installed as the backend.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Backend } from '../backend/backend';
 import { ConfState, Snapshot } from '../raft';
-import { SnapshotStore, snapshotFileName } from '../snapshot/snapshot-store';
+import {
+  readSnapshotBodyLength,
+  SnapshotStore,
+  snapshotFileName,
+} from '../snapshot/snapshot-store';
 import { confStateOf, loadMembership } from './membership';
 
 /** the state machine's meta keys (state-machine.ts) */
 const META_APPLIED_INDEX = 'server/applied_index';
 const META_APPLIED_TERM = 'server/applied_term';
 const KEEP = 3;
+
+function encodeMeta(confState: ConfState): Buffer {
+  return Buffer.from(JSON.stringify({ confState }), 'utf8');
+}
 
 export interface SnapshotReceiver {
   readonly index: number;
@@ -32,10 +47,15 @@ export interface SnapshotReceiver {
 export class RaftSnapshots {
   readonly store: SnapshotStore;
 
+  /** copies of the backend being made or streamed to followers */
+  private readonly sendDir: string;
+
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
     this.store = new SnapshotStore(dir);
-    // leftovers of an interrupted copy or receive
+    this.sendDir = path.join(dir, 'send');
+    // leftovers of an interrupted copy, send or receive (.copy-: the copies of older builds)
+    fs.rmSync(this.sendDir, { recursive: true, force: true });
     for (const n of fs.readdirSync(dir))
       if (n.endsWith('.tmp') || n.startsWith('.copy-'))
         fs.rmSync(path.join(dir, n), { recursive: true, force: true });
@@ -57,11 +77,27 @@ export class RaftSnapshots {
   }
 
   /**
-   * Copies the backend and stores it as a snapshot. Entries may be applied meanwhile: the copy
-   * is one LMDB read transaction, and its index, term and membership are read from the copy.
+   * Takes a snapshot of the state the backend holds at `snap` (its applied index, that entry's
+   * term and the membership then; nothing may be applied between reading them and this call):
+   * flushes the backend, then records the metadata in a file without a body.
    */
-  async create(backend: Backend): Promise<Snapshot> {
-    const tmpDir = fs.mkdtempSync(path.join(this.dir, '.copy-'));
+  async record(backend: Backend, snap: Snapshot): Promise<Snapshot> {
+    // everything committed before the flush started is on disk after it, snap.meta.index too
+    await backend.flush();
+    const { index, term, confState } = snap.meta;
+    await this.store.save({ index, term, meta: encodeMeta(confState) });
+    await this.store.purge(KEEP);
+    return { meta: { index, term, confState }, data: Buffer.alloc(0) };
+  }
+
+  /**
+   * A copy of the backend as a snapshot file to stream to one follower, in send/ (removed with
+   * dropSent). Entries may be applied meanwhile: the copy is one LMDB read transaction, and its
+   * index, term and membership are read from the copy.
+   */
+  async copyForSending(backend: Backend): Promise<{ snap: Snapshot; file: string }> {
+    fs.mkdirSync(this.sendDir, { recursive: true });
+    const tmpDir = fs.mkdtempSync(path.join(this.sendDir, '.copy-'));
     try {
       const file = path.join(tmpDir, 'data.mdb');
       await backend.backupTo(file);
@@ -76,17 +112,25 @@ export class RaftSnapshots {
       } finally {
         await copy.close();
       }
-      await this.store.save(
-        { index, term, meta: Buffer.from(JSON.stringify({ confState }), 'utf8') },
-        file,
-      );
-      await this.store.purge(KEEP);
-      return { meta: { index, term, confState }, data: Buffer.alloc(0) };
+      const out = await new SnapshotStore(
+        await fs.promises.mkdtemp(path.join(this.sendDir, 'out-')),
+      ).save({ index, term, meta: encodeMeta(confState) }, file);
+      return { snap: { meta: { index, term, confState }, data: Buffer.alloc(0) }, file: out };
     } finally {
       // off the event loop: unlinking the copy (the size of the backend) took up to 100 ms in
       // a 3-member benchmark's profile, a stall for every client of this member
       await fs.promises.rm(tmpDir, { recursive: true, force: true });
     }
+  }
+
+  /** Removes a copy made by copyForSending (its directory). */
+  async dropSent(file: string): Promise<void> {
+    await fs.promises.rm(path.dirname(file), { recursive: true, force: true });
+  }
+
+  /** Whether the stored snapshot `index`/`term` holds a backend (received), not only metadata. */
+  hasBody(index: number, term: number): boolean {
+    return readSnapshotBodyLength(this.pathOf(index, term)) > 0;
   }
 
   /** Starts receiving a streamed snapshot file (header + body + hash, as stored). */
@@ -115,6 +159,8 @@ export class RaftSnapshots {
           const m = await store.verify(tmp);
           if (m.index !== index || m.term !== term)
             throw new Error(`snapshot header ${m.index}/${m.term} does not match ${index}/${term}`);
+          // a leader sends a copy of its backend: a snapshot of metadata only is not installable
+          if (readSnapshotBodyLength(tmp) === 0) throw new Error('snapshot without a backend');
           fs.renameSync(tmp, final);
           const d = fs.openSync(dir, 'r');
           fs.fsyncSync(d);

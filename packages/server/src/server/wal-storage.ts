@@ -3,13 +3,13 @@
  * entries) and keeps the log in memory; RaftLog appends to it after the WAL made the same
  * records durable, so this is always a copy of the durable log.
  *
- * Compaction: after RaftLog took a snapshot (a backend copy in the snap directory, see
- * raft-snapshots.ts) it compacts this log up to some index C (appending a WAL snapshot marker
- * at C first), and entries <= C are gone from memory; WAL segments below C are released. On
- * restart the WAL replay drops entries at or below the last marker, so the log starts at C+1 and
- * term(C) is the marker's term. snapshot() returns the newest snapshot file's metadata (index
- * S >= C); the transport streams the file itself. A follower that installs a leader's snapshot
- * replaces its whole log with it (applySnapshot).
+ * Compaction: after RaftLog took a snapshot (the backend flushed and its state recorded in the
+ * snap directory, see raft-snapshots.ts) it compacts this log up to some index C (appending a
+ * WAL snapshot marker at C first), and entries <= C are gone from memory; WAL segments below C
+ * are released. On restart the WAL replay drops entries at or below the last marker, so the log
+ * starts at C+1 and term(C) is the marker's term. snapshot() returns the newest snapshot's
+ * metadata (index S >= C); a follower sent one is streamed a copy of the backend made for it.
+ * A follower that installs a leader's snapshot replaces its whole log with it (applySnapshot).
  */
 import {
   CompactedError,
@@ -115,7 +115,7 @@ export class WalStorage implements Storage {
     };
   }
 
-  /** A snapshot file now exists for `s` (taken here or received): offer it to lagging followers. */
+  /** A snapshot was taken here or received: Raft offers it to lagging followers. */
   setSnapshot(s: Snapshot): void {
     if (!this.snap || s.meta.index > this.snap.meta.index) this.snap = s;
   }

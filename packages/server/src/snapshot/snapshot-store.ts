@@ -2,7 +2,8 @@
  * State-machine snapshot files.
  *
  * A snapshot is an opaque body (a copy of the LMDB backend, produced
- * elsewhere) plus metadata. File layout (integers little-endian):
+ * elsewhere; empty in a Raft snapshot that only records metadata, see
+ * server/raft-snapshots.ts) plus metadata. File layout (integers little-endian):
  *
  *   offset  size     field
  *   0       6        magic "CSNAP1"
@@ -115,15 +116,19 @@ async function writeAll(fh: fs.promises.FileHandle, buf: Uint8Array): Promise<vo
   while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
 }
 
-/** Builds a snapshot file at `destPath` from metadata and a body file. */
+/**
+ * Builds a snapshot file at `destPath` from metadata and a body file (none: an empty body, a
+ * snapshot that only records metadata).
+ */
 export async function writeSnapshotFile(
   destPath: string,
   meta: SnapshotMeta,
-  sourceFilePath: string,
+  sourceFilePath?: string,
 ): Promise<void> {
-  const src = await fs.promises.open(sourceFilePath, 'r');
+  const src =
+    sourceFilePath === undefined ? undefined : await fs.promises.open(sourceFilePath, 'r');
   try {
-    const bodyLen = (await src.stat()).size;
+    const bodyLen = src ? (await src.stat()).size : 0;
     const header = Buffer.alloc(FIXED_HEADER + meta.meta.length);
     MAGIC.copy(header, 0);
     putU64(header, 6, meta.index);
@@ -138,7 +143,7 @@ export async function writeSnapshotFile(
       await writeAll(fh, header);
       const chunk = Buffer.allocUnsafe(CHUNK);
       let copied = 0;
-      for (;;) {
+      while (src) {
         const { bytesRead } = await src.read(chunk, 0, CHUNK, copied);
         if (bytesRead === 0) break;
         const part = chunk.subarray(0, bytesRead);
@@ -154,8 +159,24 @@ export async function writeSnapshotFile(
       await writeAll(fh, hash.digest());
     });
   } finally {
-    await src.close();
+    await src?.close();
   }
+}
+
+/** The body length a snapshot file's header gives (0: a snapshot of metadata only). */
+export function readSnapshotBodyLength(file: string): number {
+  const fixed = Buffer.alloc(FIXED_HEADER);
+  const fd = fs.openSync(file, 'r');
+  try {
+    if (fs.readSync(fd, fixed, 0, FIXED_HEADER, 0) < FIXED_HEADER)
+      throw new SnapshotCorruptionError(file, 'truncated header');
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (!fixed.subarray(0, 6).equals(MAGIC)) throw new SnapshotCorruptionError(file, 'bad magic');
+  const bodyLen = getU64(fixed, 22);
+  if (bodyLen < 0) throw new SnapshotCorruptionError(file, 'bad header fields');
+  return bodyLen;
 }
 
 interface Header extends SnapshotMeta {
@@ -251,8 +272,8 @@ export class SnapshotStore {
     private readonly opts: SnapshotStoreOptions = {},
   ) {}
 
-  /** Stores a snapshot of `sourceFilePath`; returns the snapshot's path. */
-  async save(meta: SnapshotMeta, sourceFilePath: string): Promise<string> {
+  /** Stores a snapshot of `sourceFilePath` (none: metadata only); returns the snapshot's path. */
+  async save(meta: SnapshotMeta, sourceFilePath?: string): Promise<string> {
     await fs.promises.mkdir(this.dir, { recursive: true });
     const dest = path.join(this.dir, snapshotFileName(meta.index, meta.term));
     await writeSnapshotFile(dest, meta, sourceFilePath);
