@@ -64,3 +64,27 @@ test('trims after consecutive quiet windows, not while the loop is busy', async 
     t.stop();
   }
 });
+
+test('no trim while clients keep working, however little of the loop they use', async () => {
+  let applied = 0;
+  const t = startIdleHeapTrim({
+    windowMs: 25,
+    quietWindows: 3,
+    minGrowthBytes: 0, // the heap always counts as grown: only quietness decides
+    activity: () => applied,
+  });
+  try {
+    // a light steady load: a unit of work every few milliseconds (several per window, so a
+    // late timer cannot leave a window without one), the loop otherwise idle
+    for (let i = 0; i < 120; i++) {
+      applied++;
+      await sleep(5);
+    }
+    assert.equal(t.count, 0, 'trimmed while clients were working');
+    // the work stops: a trim within a bounded wait
+    for (let i = 0; i < 80 && t.count === 0; i++) await sleep(25);
+    assert.equal(t.count, 1);
+  } finally {
+    t.stop();
+  }
+});

@@ -139,6 +139,7 @@ export function serveCommand(): Command {
           o.idleHeapTrim === false
             ? undefined
             : startIdleHeapTrim({
+                activity: () => running.server.sm.appliedIndex,
                 onTrim: (t) =>
                   logger.debug(
                     {
