@@ -360,19 +360,49 @@ test('a data key deleted and re-created by an etcd client: ZooKeeper ops see the
   etcd({ deleteRange: { key: dataKey('/k') } });
   // no data key: version -1 + 1, as a node whose key an etcd client removed reads
   assert.equal(zk(sm, 3000, OpCode.setData, setData('/k', 'z', 1)).err, -103); // BADVERSION
+  assert.equal(sm.zk.getNode('/k')!.version, 0);
+  // the etcd put changes the node: its version moves on (a key the create did not put counts
+  // from 1), so a conditional setData on the version read before the put fails
   etcd({ put: { key: dataKey('/k'), value: Buffer.from('etcd') } });
   const n = sm.zk.getNode('/k')!;
-  assert.deepEqual([n.data.toString(), n.version], ['etcd', 0]);
-  const r = zk(sm, 4000, OpCode.setData, setData('/k', 'w', 0));
-  assert.deepEqual([r.err, r.stat!.version], [0, 1]);
+  assert.deepEqual([n.data.toString(), n.version], ['etcd', 1]);
+  assert.equal(zk(sm, 3500, OpCode.setData, setData('/k', 'w', 0)).err, -103); // BADVERSION
+  const r = zk(sm, 4000, OpCode.setData, setData('/k', 'w', 1));
+  assert.deepEqual([r.err, r.stat!.version], [0, 2]);
   assert.equal(sm.zk.getNode('/k')!.data.toString(), 'w');
   // a rebuilt key index (snapshot install, aborted batch) retires every kept slot
   sm.kv.reload();
-  assert.equal(zk(sm, 5000, OpCode.setData, setData('/k', 'v', 1)).err, 0);
+  assert.equal(zk(sm, 5000, OpCode.setData, setData('/k', 'v', 2)).err, 0);
   assert.deepEqual(
-    [sm.zk.getNode('/k')!.data.toString(), sm.kv.get(dataKey('/k'))!.version],
-    ['v', 3],
+    [
+      sm.zk.getNode('/k')!.data.toString(),
+      sm.zk.getNode('/k')!.version,
+      sm.kv.get(dataKey('/k'))!.version,
+    ],
+    ['v', 3, 3],
   );
+});
+
+test('a setData after an etcd client deleted the data key reads back the version it replied', () => {
+  const { sm } = fresh();
+  openSession(sm);
+  zk(sm, 1000, OpCode.create, create('/d', 'x'));
+  zk(sm, 2000, OpCode.setData, setData('/d', 'y'));
+  assert.equal(zk(sm, 2500, OpCode.setData, setData('/d', 'z')).stat!.version, 2);
+  sm.apply([{ index: ++index, term: 1, request: { deleteRange: { key: dataKey('/d') } } }]);
+  assert.deepEqual([sm.zk.getNode('/d')!.version, sm.zk.getNode('/d')!.data.length], [0, 0]);
+  const r = zk(sm, 3000, OpCode.setData, setData('/d', 'again'));
+  assert.deepEqual([r.err, r.stat!.version], [0, 1]);
+  const n = sm.zk.getNode('/d')!;
+  assert.deepEqual([n.data.toString(), n.version], ['again', 1]);
+  // so a compare-and-set on the replied version goes through
+  const r2 = zk(sm, 4000, OpCode.setData, setData('/d', 'cas', 1));
+  assert.deepEqual([r2.err, r2.stat!.version], [0, 2]);
+  assert.equal(sm.zk.getNode('/d')!.version, 2);
+  // and a new store on the same file (a restart) reads the same
+  sm.kv.reload();
+  sm.zk.reload();
+  assert.equal(sm.zk.getNode('/d')!.version, 2);
 });
 
 test('a multi that sets, deletes, re-creates and sets one znode writes the new data key', () => {
@@ -489,4 +519,26 @@ test('children come from the znode records; a zk_children table of an older buil
   assert.deepEqual(sm2.zk.children('/q/a'), ['deep']);
   assert.equal(sm2.zk.descendantCount('/'), 4);
   await reopened.close();
+});
+
+test('a znode created where an etcd client had put a key starts at version 0', () => {
+  const { sm } = fresh();
+  openSession(sm);
+  sm.apply([
+    {
+      index: ++index,
+      term: 1,
+      request: { put: { key: dataKey('/s'), value: Buffer.from('stray') } },
+    },
+  ]);
+  sm.apply([
+    { index: ++index, term: 1, request: { put: { key: dataKey('/s'), value: Buffer.from('v2') } } },
+  ]);
+  assert.equal(sm.zk.getNode('/s'), undefined, 'no znode: the key alone is not one');
+  const c = zk(sm, 1000, OpCode.create2, create('/s', 'mine'));
+  assert.deepEqual([c.err, c.stat!.version], [0, 0]);
+  const n = sm.zk.getNode('/s')!;
+  assert.deepEqual([n.data.toString(), n.version, n.czxid], ['mine', 0, c.stat!.czxid]);
+  assert.equal(sm.kv.get(dataKey('/s'))!.createRevision, c.stat!.czxid);
+  assert.deepEqual(zk(sm, 2000, OpCode.setData, setData('/s', 'x', 0)).stat!.version, 1);
 });

@@ -5,7 +5,7 @@
  *
  * Storage (docs/architecture.md, "ZooKeeper"):
  *  - znode data: MVCC key "/zookeeper" + path (czxid = create_revision, mzxid = mod_revision,
- *    version = MVCC version - 1, the root's = MVCC version: see znodeVersion); only create and
+ *    version = MVCC version - 1 while the key is the one the create put: see znodeVersion); only create and
  *    setData put it, delete deletes it;
  *  - zk_nodes: path → metadata etcd has not (ctime, cversion, aversion, ephemeral owner, pzxid,
  *    child count, sequence counter, ACL; binary, see encodeMeta); a znode exists iff it has
@@ -117,12 +117,15 @@ interface Meta {
 }
 
 /**
- * A znode's version from its data key's MVCC version. A create puts the key (MVCC version 1,
- * znode version 0), so each setData adds one to both. The root is never created: it has no
- * data key until its first setData, which writes MVCC version 1 and must read back as 1.
+ * A znode's version from its data key. The node's create puts the key (MVCC version 1, znode
+ * version 0), and each setData adds one to both. A key the create did not put (its create
+ * revision is not the node's czxid) counts from 1: its first write was a change of a node
+ * that read version 0 without a key. That is the root's key (the root is never created; its
+ * first setData writes MVCC version 1 and must read back as 1), and a key an etcd client
+ * deleted, written again by a setData (which replied version 1) or by an etcd put.
  */
-function znodeVersion(path: string, mvccVersion: number): number {
-  return path === '/' ? mvccVersion : mvccVersion - 1;
+function znodeVersion(czxid: number, key: { createRevision: number; version: number }): number {
+  return key.createRevision === czxid ? key.version - 1 : key.version;
 }
 
 const ROOT_KEY = Buffer.from('/');
@@ -494,13 +497,13 @@ export class ZnodeStore {
     if (!s) return;
     if (read === 'version') {
       n.mzxid = s.main;
-      n.version = znodeVersion(n.path, s.version);
+      n.version = znodeVersion(n.czxid, s);
       return;
     }
     const kv = this.kv.readLive(s);
     n.data = kv.value;
     n.mzxid = kv.modRevision;
-    n.version = znodeVersion(n.path, kv.version);
+    n.version = znodeVersion(n.czxid, kv);
     if (kv.timeMs !== undefined) n.mtime = kv.timeMs;
   }
 
@@ -995,6 +998,10 @@ export class ZnodeStore {
     const b = this.backend;
     for (const e of o.effects) {
       if (e.kind === 'create') {
+        // a key an etcd client wrote at the path (invisible to ZooKeeper: no znode had it) ends
+        // here, so the node's key starts anew at its create (version 0, see znodeVersion)
+        if (this.kv.getLiveSlotLatin1(dataKeyLatin1(e.path)) !== undefined)
+          t.deleteRange(dataKey(e.path), EMPTY);
         t.put(dataKey(e.path), e.data, 0n, { timeMs: o.timeMs });
         if (sessionOwned(e.owner))
           b.zkEphemerals.putSync(
