@@ -9,6 +9,7 @@
 #                                      # (after a bulk load and warm-up), zk get 64/4;
 #                                      # ZK_CLIENTS=16 ZK_CONNS=1 for the 16/1 runs
 #   WORKLOADS=zk3 bench/profile.sh     # 3 members on loopback, each profiled: zk set 64/6
+#                                      # (ZK3_CLIENTS=16 ZK3_CONNS=3 for the 16/3 runs)
 #                                      # and zk create 64/6 (sessions spread over the 3)
 #   WORKLOADS=put3 bench/profile.sh    # 3 members: put 64/4 (connections spread over the 3)
 #
@@ -191,8 +192,9 @@ for wl in $WORKLOADS; do
       for op in create set; do
         "$LOADGEN" zk "$op" "${zkc[@]}" --clients 64 --conns 6 --total 20000 >/dev/null
       done
-      measure zk3 zkset3-c64 zk set "${zkc[@]}" --clients 64 --conns 6 --total "$TOTAL"
-      measure zk3 zkcreate3-c64 zk create "${zkc[@]}" --clients 64 --conns 6 --total "$TOTAL"
+      zc="${ZK3_CLIENTS:-64}"; zn="${ZK3_CONNS:-6}"
+      measure zk3 "zkset3-c$zc" zk set "${zkc[@]}" --clients "$zc" --conns "$zn" --total "$TOTAL"
+      measure zk3 "zkcreate3-c$zc" zk create "${zkc[@]}" --clients "$zc" --conns "$zn" --total "$TOTAL"
       stop zk3; report zk3 ;;
     put3)
       start3 put3; : >"$PROF_DIR/put3/windows.txt"; : >"$PROF_DIR/put3/loadgen.jsonl"
