@@ -37,6 +37,8 @@ describe('cluster snapshots', { timeout: 300_000 }, () => {
     rmTemp(work);
   });
 
+  /** keys every write of the first test was acknowledged with */
+  const acked = new Map<string, string>();
   const start = (m: Member) =>
     startMember(m, members, {
       token: TOKEN,
@@ -51,7 +53,6 @@ describe('cluster snapshots', { timeout: 300_000 }, () => {
     const lagging = members.find((m) => m !== first.leader)!;
     const live = members.filter((m) => m !== lagging);
 
-    const acked = new Map<string, string>();
     const put = async (c: EtcdClient, k: string, v: string) => {
       await c.put({ key: Buffer.from(k), value: Buffer.from(v) });
       acked.set(k, v);
@@ -131,5 +132,38 @@ describe('cluster snapshots', { timeout: 300_000 }, () => {
     assert.equal(w.stdout.trim(), 'OK');
     const hashes2 = await hashesWhenEqual(members);
     assert.equal(hashes2.size, 1, `KV hashes differ after restart: ${[...hashes2].join(' ')}`);
+  });
+  test('a member whose backend file is lost does not serve without its data', async (t) => {
+    assert.ok(members.length === 3 && acked.size > 0, 'runs after the first test');
+    const { leader } = await waitLeader(members, 30_000);
+    const victim = members.find((m) => m !== leader)!;
+    await victim.proc!.kill('SIGTERM');
+    // its snapshots hold no backend to fall back on: only metadata (see the first test)
+    const file = path.join(victim.dataDir, 'member', 'db', 'data.mdb');
+    fs.truncateSync(file, 0);
+    const p = start(victim);
+    const ready = await p.waitReady(30_000).then(
+      () => true,
+      () => false,
+    );
+    t.diagnostic(ready ? 'the member started and caught up' : 'the member refused to start');
+    if (ready) {
+      // started (e.g. brought up to date by a snapshot from the leader): then with every key
+      const got = await until(`${victim.name} has every key`, 30_000, async () => {
+        const kv = await getPrefix(victim.endpoint, 'k/', true);
+        for (const [k, v] of acked) if (kv.get(k) !== v) return undefined;
+        return kv;
+      });
+      assert.equal(got.size, acked.size);
+    } else {
+      const e = await p.waitExit(10_000);
+      assert.equal(e.signal, null, `crashed with ${e.signal}; output:\n${p.tail()}`);
+      assert.notEqual(e.code, 0);
+      const walDir = path.join(victim.dataDir, 'member', 'wal');
+      assert.ok(
+        p.output.includes(file) || p.output.includes(walDir),
+        `names the file; output:\n${p.tail()}`,
+      );
+    }
   });
 });
