@@ -5,8 +5,8 @@
  *
  * Storage (docs/architecture.md, "ZooKeeper"):
  *  - znode data: MVCC key "/zookeeper" + path (czxid = create_revision, mzxid = mod_revision,
- *    version = MVCC version - 1 while the key is the one the create put: see znodeVersion); only create and
- *    setData put it, delete deletes it;
+ *    version = MVCC version - 1 while the key is the one the create put: see znodeVersion);
+ *    only create and setData put it, delete deletes it;
  *  - zk_nodes: path → metadata etcd has not (ctime, cversion, aversion, ephemeral owner, pzxid,
  *    child count, sequence counter, ACL; binary, see encodeMeta); a znode exists iff it has
  *    this record. mtime is the time stored with the data key's MVCC record (KeyValue.timeMs),
