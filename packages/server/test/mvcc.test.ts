@@ -353,3 +353,23 @@ test('a put given a kept slot writes through it while it is live, and looks up o
   );
   assert.equal(sm.kv.getLiveSlotLatin1('s')!.main, 6);
 });
+
+test('a put with newKey deletes a live key first: a new generation at this revision', () => {
+  const { sm, backend } = fresh();
+  apply(sm, put('n', '1'), put('n', '2')); // revs 2, 3: version 2
+  const events = backend.write(() => {
+    const t = sm.kv.beginWrite();
+    t.put(b('n'), b('fresh'), 0n, { newKey: true });
+    t.put(b('m'), b('absent'), 0n, { newKey: true }); // no live key: only the put
+    t.commit();
+    sm.kv.persistRevision();
+    return t.events.map((e) => `${e.type === 0 ? 'PUT' : 'DELETE'} ${e.kv.key}`);
+  }); // 4
+  assert.deepEqual(events, ['DELETE n', 'PUT n', 'PUT m']);
+  const n = sm.kv.get(b('n'))!;
+  assert.deepEqual([n.value.toString(), n.createRevision, n.version], ['fresh', 4, 1]);
+  // the history and the watch stream see the old generation end before the new one starts
+  const ev = sm.kv.eventsSince(4, 100, true).events.map((e) => `${e.type}:${e.kv.key}`);
+  assert.deepEqual(ev, ['1:n', '0:n', '0:m']);
+  assert.deepEqual(keys(sm, { key: b('n'), revision: 3 }), ['n=2@3']);
+});

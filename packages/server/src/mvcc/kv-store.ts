@@ -369,6 +369,13 @@ export interface PutOptions {
    * retired.
    */
   slot?: LiveSlot;
+  /**
+   * The key starts anew here (create revision = this revision, version 1): a live key is
+   * deleted first, in this txn (its DELETE event comes before the PUT), as a delete and a put
+   * of the key would do, with the one index lookup the put makes anyway. ZooKeeper's create,
+   * where an etcd client had written the node's key.
+   */
+  newKey?: boolean;
 }
 
 /**
@@ -398,7 +405,11 @@ export class WriteTxn {
     const kept = opts?.slot;
     const id = kept !== undefined && !slotRetired(kept) ? undefined : keyId(key);
     // the index's own slot: everything needed from it is read before it is overwritten below
-    const prev = id === undefined ? kept : index.slot(id);
+    let prev = id === undefined ? kept : index.slot(id);
+    if (prev && opts?.newKey) {
+      this.deleteOne(Buffer.from(key), id ?? keyId(key), prev);
+      prev = undefined;
+    }
     const prevLease = prev?.lease;
     // read now if at all: a compaction later in this batch may delete the previous record
     const prevKv =

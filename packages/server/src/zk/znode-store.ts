@@ -998,11 +998,9 @@ export class ZnodeStore {
     const b = this.backend;
     for (const e of o.effects) {
       if (e.kind === 'create') {
-        // a key an etcd client wrote at the path (invisible to ZooKeeper: no znode had it) ends
-        // here, so the node's key starts anew at its create (version 0, see znodeVersion)
-        if (this.kv.getLiveSlotLatin1(dataKeyLatin1(e.path)) !== undefined)
-          t.deleteRange(dataKey(e.path), EMPTY);
-        t.put(dataKey(e.path), e.data, 0n, { timeMs: o.timeMs });
+        // newKey: a key an etcd client wrote at the path (invisible to ZooKeeper: no znode had
+        // it) ends here, so the node's key starts at its create (version 0, see znodeVersion)
+        t.put(dataKey(e.path), e.data, 0n, { timeMs: o.timeMs, newKey: true });
         if (sessionOwned(e.owner))
           b.zkEphemerals.putSync(
             Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]),
