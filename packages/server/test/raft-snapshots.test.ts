@@ -107,6 +107,14 @@ test('a received snapshot without a backend is refused (it would install an empt
     r.write(fs.readFileSync(sender.pathOf(50, 2)));
     assert.equal(await r.finish(), false);
     assert.equal(fs.existsSync(receiver.pathOf(50, 2)), false);
+    // installed anyway (a file already in the snap directory), the backend refuses the empty
+    // body and keeps its data
+    await assert.rejects(
+      backend.replaceWith((tmp) => readSnapshotFile(sender.pathOf(50, 2), tmp)),
+      /empty file/,
+    );
+    assert.equal(backend.getMetaNumber(APPLIED_INDEX), 50);
+    assert.equal(backend.revs.getBinary(Buffer.from('rev-9'))?.length, 100);
     // the same stream with a backend copy is accepted
     const { snap, file } = await sender.copyForSending(backend);
     const r2 = receiver.receive(snap.meta.index, snap.meta.term);

@@ -15,7 +15,7 @@ import { RaftLog } from './raft-log';
 import { ClusterBoot, resolveCluster } from './cluster-boot';
 import { confStateOf, loadMembership, saveMembership } from './membership';
 import { RaftSnapshots } from './raft-snapshots';
-import { readSnapshotBodyLength, readSnapshotFile } from '../snapshot/snapshot-store';
+import { readSnapshotFile } from '../snapshot/snapshot-store';
 import { WalStorage } from './wal-storage';
 import { ApplyOutcome, LogEntry, StateMachine, toPbAlarm } from './state-machine';
 import { big, long, num } from './pb';
@@ -643,9 +643,6 @@ export class EtcdServer {
     this.backend.busy = true;
     const prevRev = this.sm.kv.currentRevision;
     try {
-      // an empty body would become an empty backend: every key lost
-      if (readSnapshotBodyLength(snapPath) === 0)
-        throw new Error(`snapshot ${snapPath} holds no backend (a snapshot of metadata only)`);
       await this.backend.replaceWith((tmp) => readSnapshotFile(snapPath, tmp));
       this.sm.reload();
       this.lastFlushedIndex = this.sm.appliedIndex;

@@ -163,20 +163,33 @@ export async function writeSnapshotFile(
   }
 }
 
+/** The fixed header's fields, checked (bytesRead of FIXED_HEADER were read into `fixed`). */
+function parseFixedHeader(
+  file: string,
+  fixed: Buffer,
+  bytesRead: number,
+): { index: number; term: number; bodyLen: number; metaLen: number } {
+  if (bytesRead < FIXED_HEADER)
+    throw new SnapshotCorruptionError(file, `truncated header (${bytesRead} bytes)`);
+  if (!fixed.subarray(0, 6).equals(MAGIC)) throw new SnapshotCorruptionError(file, 'bad magic');
+  const index = getU64(fixed, 6);
+  const term = getU64(fixed, 14);
+  const bodyLen = getU64(fixed, 22);
+  const metaLen = fixed.readUInt32LE(30);
+  if (index < 0 || term < 0 || bodyLen < 0 || metaLen > MAX_META)
+    throw new SnapshotCorruptionError(file, 'bad header fields');
+  return { index, term, bodyLen, metaLen };
+}
+
 /** The body length a snapshot file's header gives (0: a snapshot of metadata only). */
 export function readSnapshotBodyLength(file: string): number {
   const fixed = Buffer.alloc(FIXED_HEADER);
   const fd = fs.openSync(file, 'r');
   try {
-    if (fs.readSync(fd, fixed, 0, FIXED_HEADER, 0) < FIXED_HEADER)
-      throw new SnapshotCorruptionError(file, 'truncated header');
+    return parseFixedHeader(file, fixed, fs.readSync(fd, fixed, 0, FIXED_HEADER, 0)).bodyLen;
   } finally {
     fs.closeSync(fd);
   }
-  if (!fixed.subarray(0, 6).equals(MAGIC)) throw new SnapshotCorruptionError(file, 'bad magic');
-  const bodyLen = getU64(fixed, 22);
-  if (bodyLen < 0) throw new SnapshotCorruptionError(file, 'bad header fields');
-  return bodyLen;
 }
 
 interface Header extends SnapshotMeta {
@@ -191,15 +204,7 @@ async function readHeader(
 ): Promise<Header> {
   const fixed = Buffer.alloc(FIXED_HEADER);
   const { bytesRead } = await fh.read(fixed, 0, FIXED_HEADER, 0);
-  if (bytesRead < FIXED_HEADER)
-    throw new SnapshotCorruptionError(file, `truncated header (${fileSize} bytes)`);
-  if (!fixed.subarray(0, 6).equals(MAGIC)) throw new SnapshotCorruptionError(file, 'bad magic');
-  const index = getU64(fixed, 6);
-  const term = getU64(fixed, 14);
-  const bodyLen = getU64(fixed, 22);
-  const metaLen = fixed.readUInt32LE(30);
-  if (index < 0 || term < 0 || bodyLen < 0 || metaLen > MAX_META)
-    throw new SnapshotCorruptionError(file, 'bad header fields');
+  const { index, term, bodyLen, metaLen } = parseFixedHeader(file, fixed, bytesRead);
   const expected = FIXED_HEADER + metaLen + bodyLen + TRAILER;
   if (fileSize !== expected) {
     throw new SnapshotCorruptionError(
