@@ -746,13 +746,10 @@ export class RaftLog implements ReplicatedLog {
     void copy
       .then(async ({ snap, file }) => {
         try {
-          const cs = snap.meta.confState;
+          // The copy is at least at the snapshot Raft picked (applied only grows), and holds the
+          // follower in its membership (Raft tracks a member once its conf change is applied,
+          // which saved it in the backend first).
           if (this.closed) return false;
-          if (
-            snap.meta.index < m.snapshot.meta.index ||
-            (!cs.voters.includes(m.to) && !cs.learners.includes(m.to))
-          )
-            throw new Error(`backend copy at ${snap.meta.index} does not cover the follower`);
           this.log.info({ to, index: snap.meta.index }, 'sending snapshot');
           return await this.transport.sendSnapshot({ ...m, snapshot: snap }, file);
         } finally {
@@ -827,8 +824,9 @@ export class RaftLog implements ReplicatedLog {
     const keep = Math.min(CATCH_UP_ENTRIES, this.o.snapshotCount);
     const compactTo = Math.min(snap.meta.index - keep, this.node.raft.log.applied);
     if (compactTo > this.storage.firstIndex() - 1) {
-      // the backend must hold everything up to the marker before the WAL forgets it
-      await this.o.backend().flush();
+      // The backend must hold everything up to the marker before the WAL forgets it: taking
+      // the snapshot (record) flushed it through snap.meta.index >= compactTo. (An installed
+      // snapshot replaced the backend since? installSnapshot drops snapshotMade: not here.)
       await this.wal.append([
         { kind: 'snapshot', index: compactTo, term: this.storage.term(compactTo) },
       ]);

@@ -23,6 +23,7 @@ import {
   readSnapshotBodyLength,
   SnapshotStore,
   snapshotFileName,
+  writeSnapshotFile,
 } from '../snapshot/snapshot-store';
 import { confStateOf, loadMembership } from './membership';
 
@@ -112,9 +113,9 @@ export class RaftSnapshots {
       } finally {
         await copy.close();
       }
-      const out = await new SnapshotStore(
-        await fs.promises.mkdtemp(path.join(this.sendDir, 'out-')),
-      ).save({ index, term, meta: encodeMeta(confState) }, file);
+      // beside the copy's directory, under a name as unique as it
+      const out = `${tmpDir}.snap`;
+      await writeSnapshotFile(out, { index, term, meta: encodeMeta(confState) }, file);
       return { snap: { meta: { index, term, confState }, data: Buffer.alloc(0) }, file: out };
     } finally {
       // off the event loop: unlinking the copy (the size of the backend) took up to 100 ms in
@@ -123,9 +124,9 @@ export class RaftSnapshots {
     }
   }
 
-  /** Removes a copy made by copyForSending (its directory). */
+  /** Removes a copy made by copyForSending. */
   async dropSent(file: string): Promise<void> {
-    await fs.promises.rm(path.dirname(file), { recursive: true, force: true });
+    await fs.promises.rm(file, { force: true });
   }
 
   /** Whether the stored snapshot `index`/`term` holds a backend (received), not only metadata. */
