@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Backend } from '../src/backend/backend';
+import type { ConfState } from '../src/raft';
 import { clusterMembers } from '../src/server/cluster';
 import { bootstrapMembership, confStateOf, saveMembership } from '../src/server/membership';
 import { RaftSnapshots } from '../src/server/raft-snapshots';
@@ -39,10 +40,23 @@ async function backendAt(dir: string, index: number, term: number, keys: number)
   return { backend, confState: confStateOf(ms) };
 }
 
-test('a snapshot taken by a member holds metadata only, no copy of the backend', async () => {
+/** Runs fn against a fresh backend (see backendAt) in a temp dir, removed after. */
+async function withBackend(
+  at: { index: number; term: number; keys: number },
+  fn: (dir: string, backend: Backend, confState: ConfState) => Promise<void>,
+): Promise<void> {
   const dir = tmpDir();
-  const { backend, confState } = await backendAt(dir, 120, 3, 2000);
+  const { backend, confState } = await backendAt(dir, at.index, at.term, at.keys);
   try {
+    await fn(dir, backend, confState);
+  } finally {
+    await backend.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a snapshot taken by a member holds metadata only, no copy of the backend', async () => {
+  await withBackend({ index: 120, term: 3, keys: 2000 }, async (dir, backend, confState) => {
     const snaps = new RaftSnapshots(path.join(dir, 'snap'));
     const s = await snaps.record(backend, {
       meta: { index: 120, term: 3, confState },
@@ -57,16 +71,11 @@ test('a snapshot taken by a member holds metadata only, no copy of the backend',
     assert.deepEqual(latest?.meta, { index: 120, term: 3, confState });
     // nothing else was written beside it (no backend copy left behind)
     assert.deepEqual(fs.readdirSync(snaps.dir), [path.basename(file)]);
-  } finally {
-    await backend.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a follower is sent a copy of the backend, described by the copy itself, removed after', async () => {
-  const dir = tmpDir();
-  const { backend, confState } = await backendAt(dir, 200, 4, 2000);
-  try {
+  await withBackend({ index: 200, term: 4, keys: 2000 }, async (dir, backend, confState) => {
     const snaps = new RaftSnapshots(path.join(dir, 'snap'));
     const { snap, file } = await snaps.copyForSending(backend);
     assert.deepEqual(snap.meta, { index: 200, term: 4, confState });
@@ -87,16 +96,11 @@ test('a follower is sent a copy of the backend, described by the copy itself, re
     await snaps.dropSent(file);
     assert.equal(fs.existsSync(file), false);
     assert.deepEqual(fs.readdirSync(path.join(snaps.dir, 'send')), []);
-  } finally {
-    await backend.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a received snapshot without a backend is refused (it would install an empty store)', async () => {
-  const dir = tmpDir();
-  const { backend, confState } = await backendAt(dir, 50, 2, 10);
-  try {
+  await withBackend({ index: 50, term: 2, keys: 10 }, async (dir, backend, confState) => {
     const sender = new RaftSnapshots(path.join(dir, 'sender'));
     await sender.record(backend, {
       meta: { index: 50, term: 2, confState },
@@ -121,10 +125,7 @@ test('a received snapshot without a backend is refused (it would install an empt
     r2.write(fs.readFileSync(file));
     assert.equal(await r2.finish(), true);
     assert.equal(receiver.hasBody(50, 2), true);
-  } finally {
-    await backend.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('leftover copies of an interrupted send are removed when the member starts', () => {
