@@ -182,6 +182,14 @@ describe('zookeeper protocol', () => {
     assert.equal(invalidPathReason('/a/./b'), 'relative paths not allowed @3');
     assert.equal(invalidPathReason('/a\u0001'), 'invalid character @2');
     assert.equal(invalidPathReason('/ok/path'), undefined);
+    // "." and ".." only as a whole name; the rest as ZooKeeper's PathUtils
+    assert.equal(invalidPathReason('/a/..'), 'relative paths not allowed @4');
+    assert.equal(invalidPathReason('/.'), 'relative paths not allowed @1');
+    assert.equal(invalidPathReason('/a/...'), undefined);
+    assert.equal(invalidPathReason('/..b'), undefined);
+    assert.equal(invalidPathReason('/a/.b/c'), undefined);
+    assert.equal(invalidPathReason('//a'), 'empty node name specified @1');
+    assert.equal(invalidPathReason('/a\0'), 'null character not allowed @2');
   });
 
   test('four-letter words behind the whitelist', T, async () => {

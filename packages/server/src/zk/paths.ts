@@ -28,17 +28,18 @@ export function invalidPathReason(path: string): string | undefined {
   if (path[0] !== '/') return 'Path must start with / character';
   if (path.length === 1) return undefined;
   if (path[path.length - 1] === '/') return 'Path must not end with / character';
-  let last = '/';
-  for (let i = 1; i < path.length; last = path[i], i++) {
-    const c = path[i];
+  // char codes only: this runs on every write's path, twice (proposer and apply)
+  const SLASH = 0x2f;
+  const DOT = 0x2e;
+  let last = SLASH;
+  for (let i = 1; i < path.length; i++) {
     const code = path.charCodeAt(i);
     if (code === 0) return `null character not allowed @${i}`;
-    if (c === '/' && last === '/') return `empty node name specified @${i}`;
-    if (c === '.' && last === '.') {
-      if (path[i - 2] === '/' && (i + 1 === path.length || path[i + 1] === '/'))
-        return `relative paths not allowed @${i}`;
-    } else if (c === '.') {
-      if (path[i - 1] === '/' && (i + 1 === path.length || path[i + 1] === '/'))
+    if (code === SLASH && last === SLASH) return `empty node name specified @${i}`;
+    if (code === DOT) {
+      // "." or ".." as a whole name
+      const nameStart = last === DOT ? path.charCodeAt(i - 2) === SLASH : last === SLASH;
+      if (nameStart && (i + 1 === path.length || path.charCodeAt(i + 1) === SLASH))
         return `relative paths not allowed @${i}`;
     } else if (
       (code > 0 && code <= 0x1f) ||
@@ -48,6 +49,7 @@ export function invalidPathReason(path: string): string | undefined {
     ) {
       return `invalid character @${i}`;
     }
+    last = code;
   }
   return undefined;
 }
