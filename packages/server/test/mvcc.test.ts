@@ -7,6 +7,7 @@ import { Backend } from '../src/backend/backend';
 import { StateMachine, LogEntry } from '../src/server/state-machine';
 import { rangeQuery } from '../src/mvcc/types';
 import { EtcdError } from '../src/server/errors';
+import { slotRetired } from '../src/mvcc/key-index';
 
 function fresh(): { sm: StateMachine; backend: Backend; dir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-mvcc-'));
@@ -372,4 +373,26 @@ test('a put with newKey deletes a live key first: a new generation at this revis
   const ev = sm.kv.eventsSince(4, 100, true).events.map((e) => `${e.type}:${e.kv.key}`);
   assert.deepEqual(ev, ['1:n', '0:n', '0:m']);
   assert.deepEqual(keys(sm, { key: b('n'), revision: 3 }), ['n=2@3']);
+});
+
+test("a put's lastSlot is the key's live slot: new, rewritten, and after newKey", () => {
+  const { sm, backend } = fresh();
+  apply(sm, put('k', '1')); // rev 2
+  backend.write(() => {
+    const t = sm.kv.beginWrite();
+    t.put(b('a'), b('new'), 0n);
+    const fresh = t.lastSlot!;
+    assert.equal(fresh, sm.kv.getLiveSlotLatin1('a')); // the index's own slot, not a copy
+    assert.deepEqual([fresh.main, fresh.sub, fresh.version], [3, 0, 1]);
+    t.put(b('a'), b('again'), 0n);
+    assert.equal(t.lastSlot, fresh); // rewritten in place
+    assert.deepEqual([fresh.sub, fresh.version], [1, 2]);
+    const old = sm.kv.getLiveSlotLatin1('k')!;
+    t.put(b('k'), b('reborn'), 0n, { newKey: true });
+    assert.ok(slotRetired(old)); // the deleted generation's slot
+    assert.equal(t.lastSlot, sm.kv.getLiveSlotLatin1('k'));
+    assert.deepEqual([t.lastSlot!.createRevision, t.lastSlot!.version], [3, 1]);
+    t.commit();
+    sm.kv.persistRevision();
+  });
 });

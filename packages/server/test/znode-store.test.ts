@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { Backend } from '../src/backend/backend';
 import { StateMachine } from '../src/server/state-machine';
 import { JuteWriter } from '../src/zk/jute';
-import { CreateMode, OpCode, OPEN_ACL_UNSAFE, writeAcl } from '../src/zk/records';
+import { CreateMode, Err, OpCode, OPEN_ACL_UNSAFE, writeAcl } from '../src/zk/records';
 import { decodeMeta, encodeMeta, ZkApplyResult } from '../src/zk/znode-store';
 import { dataKey, dataKeyLatin1 } from '../src/zk/paths';
 
@@ -541,4 +541,29 @@ test('a znode created where an etcd client had put a key starts at version 0', (
   assert.deepEqual([n.data.toString(), n.version, n.czxid], ['mine', 0, c.stat!.czxid]);
   assert.equal(sm.kv.get(dataKey('/s'))!.createRevision, c.stat!.czxid);
   assert.deepEqual(zk(sm, 2000, OpCode.setData, setData('/s', 'x', 0)).stat!.version, 1);
+});
+
+test('a znode created, deleted and created again in one multi keeps the live data key', () => {
+  const { sm } = fresh();
+  openSession(sm);
+  const w = new JuteWriter();
+  for (const [type, body] of [
+    [OpCode.create, create('/t', 'a')],
+    [OpCode.delete, new JuteWriter().ustring('/t').int(0).toBuffer()],
+    [OpCode.create, create('/t', 'b')],
+  ] as const) {
+    w.int(type).bool(false).int(-1);
+    w.raw(body);
+  }
+  w.int(-1).bool(true).int(-1);
+  assert.equal(zk(sm, 1000, OpCode.multi, w.toBuffer()).err, 0);
+  const n = sm.zk.getNode('/t')!;
+  assert.deepEqual([n.version, n.data.toString()], [0, 'b']);
+  // the record's kept slot is the second create's: a versioned setData writes through it
+  assert.equal(zk(sm, 2000, OpCode.setData, setData('/t', 'c', 0)).err, 0);
+  assert.deepEqual(
+    [sm.zk.getNode('/t')!.version, sm.kv.get(dataKey('/t'))!.value.toString()],
+    [1, 'c'],
+  );
+  assert.equal(zk(sm, 3000, OpCode.setData, setData('/t', 'd', 0)).err, Err.BADVERSION);
 });

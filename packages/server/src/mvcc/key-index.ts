@@ -107,9 +107,21 @@ export class KeyIndex {
   set(id: string, at: RevPointer, createRevision: number, version: number, lease: bigint): void {
     const slot = this.byId.get(id);
     if (slot) return this.rewrite(slot, at, createRevision, version, lease);
+    this.insert(id, at, createRevision, version, lease);
+  }
+
+  /** set() of a key the caller knows is not in the index (no lookup); returns its new slot. */
+  insert(
+    id: string,
+    at: RevPointer,
+    createRevision: number,
+    version: number,
+    lease: bigint,
+  ): LiveSlot {
     const s = new Slot(at.main, at.sub, createRevision, version, lease);
     this.byId.set(id, s);
     this.ordered.set(id, s);
+    return s;
   }
 
   /** A live slot's key has its latest record at `at` now (set() without the lookup). */

@@ -387,6 +387,8 @@ export class WriteTxn {
   readonly revision: number;
   private sub = 0;
   readonly events: MvccEvent[] = [];
+  /** The live slot of the key the last put() wrote (a caller may keep it, see PutOptions.slot). */
+  lastSlot: LiveSlot | undefined;
 
   constructor(
     private readonly store: KvStore,
@@ -434,7 +436,8 @@ export class WriteTxn {
       }),
     );
     if (prev) index.rewrite(prev, at, createRevision, version, lease);
-    else index.set(id ?? keyId(key), at, createRevision, version, lease);
+    // no prev: the lookup above missed, or the key was just deleted (newKey)
+    this.lastSlot = prev ?? index.insert(id ?? keyId(key), at, createRevision, version, lease);
     const leases = this.store._leases();
     if (leases && prevLease !== undefined && prevLease !== 0n && prevLease !== lease)
       leases.detach(prevLease, keyCopy);

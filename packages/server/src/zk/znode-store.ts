@@ -329,7 +329,8 @@ export function statOf(n: ZNode): Stat {
 }
 
 type Effect =
-  | { kind: 'create'; path: string; data: Buffer; owner: bigint }
+  // slot: the data key's live slot, set once commit() wrote it
+  | { kind: 'create'; path: string; data: Buffer; owner: bigint; slot?: LiveSlot }
   | { kind: 'delete'; path: string; owner: bigint }
   | { kind: 'setData'; path: string };
 
@@ -940,7 +941,7 @@ export class ZnodeStore {
     if (!parent) throw new ZkError(Err.NONODE);
     checkAcl(parent.acl, Perms.CREATE, auth);
     const path = sequential ? req.path + String(parent.seq).padStart(10, '0') : req.path;
-    validatePath(path);
+    if (sequential) validatePath(path); // (else it is req.path, validated above)
     if (ZK_KEY_PREFIX.length + Buffer.byteLength(path) > Limits.maxKeyBytes)
       throw new ZkError(Err.BADARGUMENTS);
     if (o.getMeta(path)) throw new ZkError(Err.NODEEXISTS);
@@ -1001,6 +1002,7 @@ export class ZnodeStore {
         // newKey: a key an etcd client wrote at the path (invisible to ZooKeeper: no znode had
         // it) ends here, so the node's key starts at its create (version 0, see znodeVersion)
         t.put(dataKey(e.path), e.data, 0n, { timeMs: o.timeMs, newKey: true });
+        e.slot = t.lastSlot;
         if (sessionOwned(e.owner))
           b.zkEphemerals.putSync(
             Buffer.concat([sessionKey(e.owner), Buffer.from(e.path, 'utf8')]),
@@ -1025,11 +1027,12 @@ export class ZnodeStore {
       const n = o.nodes.get(path);
       if (n) this.metaWrites.set(path, metaOf(n));
     }
-    // a new node's record keeps its data key's slot from the start (found at once: just written)
+    // a new node's record keeps its data key's slot from the start (a later op of the same
+    // multi may have deleted the node again: its record is gone then, and its slot retired)
     for (const e of o.effects) {
       if (e.kind !== 'create') continue;
       const m = this.metaWrites.get(e.path);
-      if (m) m.dataSlot = this.kv.getLiveSlotLatin1(dataKeyLatin1(e.path));
+      if (m) m.dataSlot = e.slot; // the last create of the path comes last
     }
     if (this.recordEvents && o.events.length > 0 && t.changed) {
       const list = this.recent.get(t.revision) ?? [];
