@@ -64,6 +64,12 @@ const create = (
 };
 const setData = (p: string, data: string, version = -1): Buffer =>
   new JuteWriter().ustring(p).buffer(Buffer.from(data)).int(version).toBuffer();
+/** A multi request's body: each op's header (type, not done, no error) and body, then the end marker. */
+const multi = (ops: ReadonlyArray<readonly [number, Buffer]>): Buffer => {
+  const w = new JuteWriter();
+  for (const [type, body] of ops) w.int(type).bool(false).int(-1).raw(body);
+  return w.int(-1).bool(true).int(-1).toBuffer();
+};
 
 test('setData keeps mtime with the data record and leaves the metadata record alone', () => {
   const { sm, backend } = fresh();
@@ -90,17 +96,12 @@ test('setData keeps mtime with the data record and leaves the metadata record al
 test('a multi that creates and sets the same znode counts both versions', () => {
   const { sm } = fresh();
   openSession(sm);
-  const w = new JuteWriter();
-  for (const [type, body] of [
+  const body = multi([
     [OpCode.create, create('/m', 'one')],
     [OpCode.setData, setData('/m', 'two', 0)],
     [OpCode.setData, setData('/m', 'three', 1)],
-  ] as const) {
-    w.int(type).bool(false).int(-1);
-    w.raw(body);
-  }
-  w.int(-1).bool(true).int(-1);
-  const r = zk(sm, 7000, OpCode.multi, w.toBuffer());
+  ]);
+  const r = zk(sm, 7000, OpCode.multi, body);
   assert.equal(r.err, 0, inspect(r));
   const n = sm.zk.getNode('/m')!;
   assert.deepEqual([n.version, n.data.toString(), n.mtime], [2, 'three', 7000]);
@@ -410,18 +411,13 @@ test('a multi that sets, deletes, re-creates and sets one znode writes the new d
   openSession(sm);
   zk(sm, 1000, OpCode.create, create('/r', 'old'));
   assert.equal(zk(sm, 2000, OpCode.setData, setData('/r', 'kept', 0)).err, 0); // the node keeps its slot
-  const w = new JuteWriter();
-  for (const [type, body] of [
+  const body = multi([
     [OpCode.setData, setData('/r', 'a', 1)],
     [OpCode.delete, new JuteWriter().ustring('/r').int(2).toBuffer()],
     [OpCode.create, create('/r', 'b')],
     [OpCode.setData, setData('/r', 'c', 0)], // the deleted record (and its kept slot) is gone: a lookup finds the new key
-  ] as const) {
-    w.int(type).bool(false).int(-1);
-    w.raw(body);
-  }
-  w.int(-1).bool(true).int(-1);
-  const r = zk(sm, 3000, OpCode.multi, w.toBuffer());
+  ]);
+  const r = zk(sm, 3000, OpCode.multi, body);
   assert.equal(r.err, 0, inspect(r));
   const n = sm.zk.getNode('/r')!;
   assert.deepEqual([n.version, n.data.toString()], [1, 'c']);
@@ -546,17 +542,12 @@ test('a znode created where an etcd client had put a key starts at version 0', (
 test('a znode created, deleted and created again in one multi keeps the live data key', () => {
   const { sm } = fresh();
   openSession(sm);
-  const w = new JuteWriter();
-  for (const [type, body] of [
+  const body = multi([
     [OpCode.create, create('/t', 'a')],
     [OpCode.delete, new JuteWriter().ustring('/t').int(0).toBuffer()],
     [OpCode.create, create('/t', 'b')],
-  ] as const) {
-    w.int(type).bool(false).int(-1);
-    w.raw(body);
-  }
-  w.int(-1).bool(true).int(-1);
-  assert.equal(zk(sm, 1000, OpCode.multi, w.toBuffer()).err, 0);
+  ]);
+  assert.equal(zk(sm, 1000, OpCode.multi, body).err, 0);
   const n = sm.zk.getNode('/t')!;
   assert.deepEqual([n.version, n.data.toString()], [0, 'b']);
   // the record's kept slot is the second create's: a versioned setData writes through it
