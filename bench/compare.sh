@@ -62,7 +62,8 @@
 #     protocol on loopback; labels "zookeeper:" / "concord:", workloads
 #     zk<op>3-c<N>): as zk, with sessions spread over the 3 servers (loadgen
 #     --servers a,b,c: session i -> server i mod 3; ceil(N/48)*3 sessions, so
-#     16/3 and 64/6), ZK3_CLIENTS (default "16 64")
+#     3/3, 16/3 and 64/6), ZK3_CLIENTS (default "3 16 64"; fewer than 16 clients run
+#     TOTAL/5 ops: one request per client at a time is slow, and each run is bounded anyway)
 # Server CPU/RSS via loadgen --server-pids (utime+stime, VmHWM reset per phase).
 
 set -euo pipefail
@@ -479,7 +480,7 @@ zkcluster_phase() { # zkcluster_phase SERVER ROUND: 3-server ZooKeeper ensemble 
   for op in create set get; do
     for c in $ZK3_CLIENTS; do
       lg "$kind" "zk${op}3-c$c" "$r" zk "$op" $(zkcommon) --key-space "$KEY_SPACE" --clients "$c" \
-        --conns "$((3 * ((c + 47) / 48)))" --total "$TOTAL"
+        --conns "$((3 * ((c + 47) / 48)))" --total "$([ "$c" -lt 16 ] && echo $((TOTAL / 5)) || echo "$TOTAL")"
     done
   done
   stop_server
@@ -489,7 +490,7 @@ if has zk || has zkcluster; then
   [ -f "$ZK_JAR" ] && command -v java >/dev/null || { log "no $ZK_JAR or java: apt-get install -y zookeeper"; exit 1; }
 fi
 ZK_CLIENTS="${ZK_CLIENTS:-16 64}"
-ZK3_CLIENTS="${ZK3_CLIENTS:-16 64}"
+ZK3_CLIENTS="${ZK3_CLIENTS:-3 16 64}"
 SVG_OUT="${SVG_OUT:-$OUTDIR/benchmarks-put.svg}"
 
 {
