@@ -28,7 +28,7 @@ export function invalidPathReason(path: string): string | undefined {
   if (path[0] !== '/') return 'Path must start with / character';
   if (path.length === 1) return undefined;
   if (path[path.length - 1] === '/') return 'Path must not end with / character';
-  // char codes only: this runs for the path of every op, on every member that applies it
+  // char codes only: this runs for every request path (a write's on every member, at apply)
   const SLASH = 0x2f;
   const DOT = 0x2e;
   let last = SLASH;
