@@ -367,7 +367,7 @@ test('a data key deleted and re-created by an etcd client: ZooKeeper ops see the
   etcd({ put: { key: dataKey('/k'), value: Buffer.from('etcd') } });
   const n = sm.zk.getNode('/k')!;
   assert.deepEqual([n.data.toString(), n.version], ['etcd', 1]);
-  assert.equal(zk(sm, 3500, OpCode.setData, setData('/k', 'w', 0)).err, -103); // BADVERSION
+  assert.equal(zk(sm, 3500, OpCode.setData, setData('/k', 'w', 0)).err, Err.BADVERSION);
   const r = zk(sm, 4000, OpCode.setData, setData('/k', 'w', 1));
   assert.deepEqual([r.err, r.stat!.version], [0, 2]);
   assert.equal(sm.zk.getNode('/k')!.data.toString(), 'w');

@@ -930,7 +930,9 @@ export class ZnodeStore {
           : ephemeral
             ? session
             : 0n;
-    // validatePathForCreate: a sequential path may end with '/'
+    // validatePathForCreate: a sequential path may end with '/'. Checked with a digit appended,
+    // this is also the check of the final path (ZooKeeper validates that too): the suffix is
+    // digits (or '-' and digits), which no rule looks at but as the character after a '.'.
     const lastSlash = req.path.lastIndexOf('/');
     if (lastSlash === -1 || req.path.indexOf('\0') !== -1) throw new ZkError(Err.BADARGUMENTS);
     validatePath(sequential ? req.path + '1' : req.path);
@@ -941,7 +943,6 @@ export class ZnodeStore {
     if (!parent) throw new ZkError(Err.NONODE);
     checkAcl(parent.acl, Perms.CREATE, auth);
     const path = sequential ? req.path + String(parent.seq).padStart(10, '0') : req.path;
-    if (sequential) validatePath(path); // (else it is req.path, validated above)
     if (ZK_KEY_PREFIX.length + Buffer.byteLength(path) > Limits.maxKeyBytes)
       throw new ZkError(Err.BADARGUMENTS);
     if (o.getMeta(path)) throw new ZkError(Err.NODEEXISTS);
