@@ -76,7 +76,9 @@ function ordered(s: Stats, what: string): void {
   assert.ok(s.avgMs > 0 && s.avgMs <= s.maxMs, `${what}: avg ${s.avgMs}`);
 }
 
-describe('concord bench', { timeout: 60_000 }, () => {
+// The suite's timeout bounds all 13 tests together (20-28 s in CI, 60 s once on a VM that ran
+// every test 3x slower): a hang bound, not a speed check. Each CLI run has its own bound (cli()).
+describe('concord bench', { timeout: 300_000 }, () => {
   let srv: RunningConcord;
   let dir: string;
   let ep: string;
