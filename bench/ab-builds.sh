@@ -21,6 +21,9 @@
 #   ROUNDS (6), TOTAL ops per run (30000), KS key space (100000; 50000 with MEMBERS=3),
 #   CLIENTS (64), CONNS (4 for etcd; ZooKeeper sessions: 4, or 6 with MEMBERS=3),
 #   LOADGEN (/tmp/loadgen/loadgen; see docs/benchmarks.md "How to run"),
+#   RATE     ops/s each measured run is held to (loadgen --rate; 0, the default, is flat out).
+#            At a rate both builds sustain, the server CPU per 1k ops compares the work an op
+#            costs with less noise than throughput does on a saturated 2-core VM
 #   A_NODE_FLAGS / B_NODE_FLAGS: node options for that build's servers (e.g. the same dist
 #   twice, B with --max-semi-space-size=4, measures what a V8 flag costs)
 # Prints one line per run: round, op, build, ops/s, p50, p99, errors, server CPU-s per 1k ops;
@@ -75,15 +78,15 @@ load() { # bulk load and warm-up of the started servers
   "$LG" etcd put --endpoints "$EPS" --key-size 8 --val-size 256 --key-space "$KS" --clients 16 \
     --prepopulate-only >/dev/null 2>&1
   local op
-  for op in $OPS; do one "${op%%:*}" "${op#*:}" 10000 >/dev/null; done
+  for op in $OPS; do one "${op%%:*}" "${op#*:}" 10000 0 >/dev/null; done
 }
-one() { # one zk|etcd OP TOTAL: a loadgen run against the started servers, JSON line
+one() { # one zk|etcd OP TOTAL [RATE]: a loadgen run against the started servers, JSON line
   if [ "$1" = zk ]; then
     "$LG" zk "$2" --servers "$ZKS" --key-size 8 --val-size 256 --key-space "$KS" --clients "$CLIENTS" \
-      --conns "$ZCONNS" --total "$3" --server-pids "$PIDS" 2>/dev/null | tail -1
+      --conns "$ZCONNS" --total "$3" --rate "${4:-${RATE:-0}}" --server-pids "$PIDS" 2>/dev/null | tail -1
   else
     "$LG" etcd "$2" --endpoints "$EPS" --key-size 8 --val-size 256 --key-space "$KS" --clients "$CLIENTS" \
-      --conns "$ECONNS" --total "$3" --server-pids "$PIDS" 2>/dev/null | tail -1
+      --conns "$ECONNS" --total "$3" --rate "${4:-${RATE:-0}}" --server-pids "$PIDS" 2>/dev/null | tail -1
   fi
 }
 record() { # record ROUND OP BUILD JSON

@@ -236,6 +236,73 @@ test('replication: entries proposed together travel together (one MsgProp, one M
     );
 });
 
+test('commit: followers in replicate state do not answer the empty MsgApp that carries the commit index', () => {
+  const nodes = new Map([1, 2, 3].map((id) => [id, prepared(id, [1, 2, 3], [])]));
+  nodes.get(1)!.raw.campaign();
+  pump(nodes);
+  nodes.get(1)!.raw.propose(Buffer.from('x'));
+  const msgs = pump(nodes);
+  const apps = msgs.filter((m) => m.type === 'MsgApp');
+  const notices = apps.filter((m) => m.type === 'MsgApp' && m.noAck === true);
+  // the entry to each follower, then the commit notice to each, flagged
+  assert.deepEqual(
+    apps.map((m) => (m.type === 'MsgApp' ? `${m.to}:${m.entries.length}:${m.noAck}` : '')).sort(),
+    ['2:0:true', '2:1:false', '3:0:true', '3:1:false'],
+  );
+  assert.ok(notices.every((m) => m.type === 'MsgApp' && m.commit === 2));
+  // one answer per follower: the acknowledgement of the entry, none for the notice
+  assert.deepEqual(
+    msgs
+      .filter((m) => m.type === 'MsgAppResp')
+      .map((m) => `${m.from}:${m.type === 'MsgAppResp' ? m.index : 0}`)
+      .sort(),
+    ['2:2', '3:2'],
+  );
+  for (const n of nodes.values()) assert.deepEqual(n.applied, ['', 'x']);
+});
+
+test('commit: a lost acknowledgement is recovered though commit notices are not answered', () => {
+  const nodes = new Map([1, 2, 3].map((id) => [id, prepared(id, [1, 2, 3], [])]));
+  const n1 = nodes.get(1)!;
+  n1.raw.campaign();
+  pump(nodes);
+  // both followers get the entry, both acknowledgements are lost: nothing commits
+  n1.raw.propose(Buffer.from('x'));
+  pump(nodes, new Set(), (m) => !(m.type === 'MsgAppResp' && m.index === 2));
+  assert.equal(n1.raw.status().commit, 1);
+  // heartbeat: each response shows the follower behind, and the MsgApp sent for it (empty: the
+  // entry is already sent) is answered, which commits the entry
+  n1.raw.tick();
+  pump(nodes);
+  assert.equal(n1.raw.status().commit, 2);
+  for (const n of nodes.values()) assert.deepEqual(n.applied, ['', 'x']);
+});
+
+test('commit: a commit notice the follower cannot match is answered with a rejection', () => {
+  const nodes = new Map([1, 2, 3].map((id) => [id, prepared(id, [1, 2, 3], [])]));
+  const n1 = nodes.get(1)!;
+  n1.raw.campaign();
+  pump(nodes);
+  // node 3 loses the entry itself (the leader believes it in flight, replicate state); node 2
+  // acknowledges it, which commits it and sends node 3 a commit notice it cannot match
+  n1.raw.propose(Buffer.from('x'));
+  let lost = false;
+  const msgs = pump(nodes, new Set(), (m) => {
+    if (lost || m.type !== 'MsgApp' || m.to !== 3 || m.entries.length === 0) return true;
+    lost = true;
+    return false;
+  });
+  assert.ok(
+    msgs.some((m) => m.type === 'MsgApp' && m.to === 3 && m.noAck === true),
+    'node 3 got a commit notice',
+  );
+  assert.ok(
+    msgs.some((m) => m.type === 'MsgAppResp' && m.from === 3 && m.reject),
+    'node 3 rejected it',
+  );
+  for (const n of nodes.values()) assert.deepEqual(n.applied, ['', 'x']);
+});
+
 test('proposals of one loop turn are grouped by size, in order (a forwarded MsgProp stays below the peer frame limit)', () => {
   const ps = [5, 3, 4, 10, 1, 1, 2].map((n, i) => ({ data: Buffer.alloc(n), i }));
   assert.deepEqual(

@@ -68,6 +68,13 @@ export type StepResult = 'ok' | 'dropped';
 
 type CampaignType = 'preElection' | 'election' | 'transfer';
 
+/**
+ * What sendAppend does when the follower has no entry to receive: 'send' an empty MsgApp (a
+ * probe, or the answer a heartbeat response asks for), 'skip' it, or send it as a 'commit'
+ * notice, which a follower in replicate state need not answer (MsgApp.noAck).
+ */
+type IfEmpty = 'send' | 'skip' | 'commit';
+
 export class Raft {
   readonly id: NodeId;
   term = 0;
@@ -464,7 +471,7 @@ export class Raft {
     // wait for their next ack; a heartbeat carries the commit index regardless of the window.
     for (const id of this.trk.progress.keys()) {
       if (id === this.id) continue;
-      if (!this.sendAppend(id)) this.sendHeartbeat(id);
+      if (!this.sendAppend(id, 'commit')) this.sendHeartbeat(id);
     }
   }
 
@@ -479,15 +486,15 @@ export class Raft {
     return this.log.term(this.log.committed) === this.term;
   }
 
-  private bcastAppend(): void {
-    for (const id of this.trk.progress.keys()) if (id !== this.id) this.sendAppend(id);
+  private bcastAppend(ifEmpty: IfEmpty = 'send'): void {
+    for (const id of this.trk.progress.keys()) if (id !== this.id) this.sendAppend(id, ifEmpty);
   }
 
   /**
    * Sends the entries after pr.next (or a probe, or a snapshot when the follower is behind our
    * compacted log). Returns whether a message was sent.
    */
-  private sendAppend(to: NodeId, sendIfEmpty = true): boolean {
+  private sendAppend(to: NodeId, ifEmpty: IfEmpty = 'send'): boolean {
     const pr = this.trk.progress.get(to);
     if (!pr || pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
@@ -497,7 +504,7 @@ export class Raft {
         ? undefined
         : this.log.slice(pr.next, this.log.lastIndex() + 1, this.maxMsgSize);
     if (prevTerm === undefined || ents === undefined) return this.sendSnapshot(to);
-    if (ents.length === 0 && !sendIfEmpty) return false;
+    if (ents.length === 0 && ifEmpty === 'skip') return false;
     this.send({
       type: 'MsgApp',
       from: this.id,
@@ -507,6 +514,8 @@ export class Raft {
       logTerm: prevTerm,
       entries: ents,
       commit: this.log.committed,
+      // a probe's answer is what the leader waits for; in replicate state the commit needs none
+      noAck: ents.length === 0 && ifEmpty === 'commit' && pr.state === 'replicate',
     });
     if (ents.length > 0 && pr.state === 'replicate') {
       const last = ents[ents.length - 1].index;
@@ -557,12 +566,12 @@ export class Raft {
         pr.inflights.freeLE(m.index);
       }
       if (this.maybeCommit()) {
-        this.bcastAppend(); // tell everyone the new commit index
+        this.bcastAppend('commit'); // tell everyone the new commit index
       } else if (wasPaused) {
         this.sendAppend(m.from);
       }
       // keep the pipeline full
-      while (this.sendAppend(m.from, false)) {
+      while (this.sendAppend(m.from, 'skip')) {
         /* bounded by inflights */
       }
       if (m.from === this.leadTransferee && pr.match === this.log.lastIndex())
@@ -754,7 +763,7 @@ export class Raft {
     }
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
     if (lastNew !== undefined) {
-      this.send(this.appResp(m.from, lastNew));
+      if (m.noAck !== true || m.entries.length > 0) this.send(this.appResp(m.from, lastNew));
       return;
     }
     // Consistency check failed. Hint the leader at the last index that could match: at most

@@ -85,6 +85,14 @@ export interface MsgApp extends Base {
   logTerm: number;
   entries: Entry[];
   commit: number;
+  /**
+   * Set by a leader only on an empty MsgApp that carries a new commit index to a follower in
+   * replicate state: the follower answers it only to reject it. Its success answer would repeat
+   * the acknowledgement that made the commit, and cost a message and a wake-up at both ends per
+   * commit (ZooKeeper's followers do not answer a COMMIT either). A lost acknowledgement is still
+   * recovered: the MsgApp a heartbeat response triggers is always answered.
+   */
+  noAck?: boolean;
 }
 
 /**

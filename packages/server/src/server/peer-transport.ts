@@ -253,6 +253,7 @@ export function encodeMessage(m: Message): Buffer[] {
       w.num(m.index);
       w.num(m.logTerm);
       w.num(m.commit);
+      w.bool(m.noAck === true);
       writeEntries(w, m.entries, true);
       break;
     case 'MsgAppResp':
@@ -319,6 +320,7 @@ export function decodeMessage(b: Buffer): Message {
       const index = r.num();
       const logTerm = r.num();
       const commit = r.num();
+      const noAck = r.bool();
       const n = r.u32();
       const entries: Entry[] = [];
       for (let i = 0; i < n; i++) {
@@ -326,7 +328,7 @@ export function decodeMessage(b: Buffer): Message {
         const et = r.num();
         entries.push({ index: ei, term: et, type: readEntryType(r), data: r.bytes() });
       }
-      m = { type, from, to, term, index, logTerm, commit, entries };
+      m = { type, from, to, term, index, logTerm, commit, noAck, entries };
       break;
     }
     case 'MsgAppResp':

@@ -197,7 +197,7 @@ function fmtMsg(m: Message): string {
   let extra = '';
   switch (m.type) {
     case 'MsgApp':
-      extra = ` i=${m.index} lt=${m.logTerm} n=${m.entries.length} c=${m.commit}`;
+      extra = ` i=${m.index} lt=${m.logTerm} n=${m.entries.length} c=${m.commit}${m.noAck ? ' noack' : ''}`;
       break;
     case 'MsgAppResp':
       extra = ` i=${m.index}${m.reject ? ` REJ hint=${m.rejectHint} lt=${m.logTerm}` : ''}`;
