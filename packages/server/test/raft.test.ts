@@ -82,6 +82,14 @@ function pump(
   throw new Error('pump did not quiesce');
 }
 
+/** Three empty voters, node 1 elected leader (its no-op entry committed everywhere). */
+function electedTrio(): Map<number, PNode> {
+  const nodes = new Map([1, 2, 3].map((id) => [id, prepared(id, [1, 2, 3], [])]));
+  nodes.get(1)!.raw.campaign();
+  pump(nodes);
+  return nodes;
+}
+
 function terms(n: PNode): number[] {
   const log = n.raw.raft.log;
   const out: number[] = [];
@@ -209,9 +217,7 @@ test('replication: proposals at leader and followers are applied in the same ord
 });
 
 test('replication: entries proposed together travel together (one MsgProp, one MsgApp per follower)', () => {
-  const nodes = new Map([1, 2, 3].map((id) => [id, prepared(id, [1, 2, 3], [])]));
-  nodes.get(1)!.raw.campaign();
-  pump(nodes);
+  const nodes = electedTrio();
   assert.equal(nodes.get(1)!.raw.raft.state, 'leader');
   const data = (p: string) => ['a', 'b', 'c', 'd'].map((x) => Buffer.from(p + x));
   // at a follower: forwarded to the leader as one message
@@ -237,9 +243,7 @@ test('replication: entries proposed together travel together (one MsgProp, one M
 });
 
 test('commit: followers in replicate state do not answer the empty MsgApp that carries the commit index', () => {
-  const nodes = new Map([1, 2, 3].map((id) => [id, prepared(id, [1, 2, 3], [])]));
-  nodes.get(1)!.raw.campaign();
-  pump(nodes);
+  const nodes = electedTrio();
   nodes.get(1)!.raw.propose(Buffer.from('x'));
   const msgs = pump(nodes);
   const apps = msgs.filter((m) => m.type === 'MsgApp');
@@ -262,10 +266,8 @@ test('commit: followers in replicate state do not answer the empty MsgApp that c
 });
 
 test('commit: a lost acknowledgement is recovered though commit notices are not answered', () => {
-  const nodes = new Map([1, 2, 3].map((id) => [id, prepared(id, [1, 2, 3], [])]));
+  const nodes = electedTrio();
   const n1 = nodes.get(1)!;
-  n1.raw.campaign();
-  pump(nodes);
   // both followers get the entry, both acknowledgements are lost: nothing commits
   n1.raw.propose(Buffer.from('x'));
   pump(nodes, new Set(), (m) => !(m.type === 'MsgAppResp' && m.index === 2));
@@ -279,10 +281,8 @@ test('commit: a lost acknowledgement is recovered though commit notices are not 
 });
 
 test('commit: a commit notice the follower cannot match is answered with a rejection', () => {
-  const nodes = new Map([1, 2, 3].map((id) => [id, prepared(id, [1, 2, 3], [])]));
+  const nodes = electedTrio();
   const n1 = nodes.get(1)!;
-  n1.raw.campaign();
-  pump(nodes);
   // node 3 loses the entry itself (the leader believes it in flight, replicate state); node 2
   // acknowledges it, which commits it and sends node 3 a commit notice it cannot match
   n1.raw.propose(Buffer.from('x'));
