@@ -16,6 +16,10 @@
 #   MEMBERS  1 (default): both builds run at once as single members (the idle one uses no CPU),
 #            each loaded once; 3: one 3-member cluster at a time on loopback, started, loaded
 #            and stopped for every build and round
+#   TOGETHER 1: with MEMBERS=3, both clusters run at once, each loaded once, and the runs
+#            alternate between them as with MEMBERS=1: a drifting VM (steal time) then hits
+#            both builds alike within minutes instead of across restarts. Run an A/A and both
+#            orders: on 2026-12-03 an A/A had the second cluster 18 % ahead on 3-client setData
 #   OPS      what to run, "zk:set zk:create etcd:put" by default (zk:<op> = loadgen zk <op>,
 #            etcd:<op> = loadgen etcd <op>)
 #   ROUNDS (6), TOTAL ops per run (30000), KS key space (100000; 50000 with MEMBERS=3),
@@ -94,7 +98,8 @@ record() { # record ROUND OP BUILD JSON
     tee -a "$OUT/results.jsonl"
 }
 
-if [ "$MEMBERS" = 1 ]; then
+TOGETHER="${TOGETHER:-$([ "$MEMBERS" = 1 ] && echo 1 || echo 0)}"
+if [ "$TOGETHER" = 1 ]; then
   for b in A B; do
     start "$b" $([ "$b" = A ] && echo 24100 || echo 24200)
     load
@@ -106,7 +111,7 @@ for r in $(seq 1 "$ROUNDS"); do
   # A B in odd rounds, B A in even ones, so neither build always runs second (the second one
   # came out ahead in some A/Bs; the cause was not found)
   order="A B"; [ $((r % 2)) = 0 ] && order="B A"
-  if [ "$MEMBERS" = 1 ]; then
+  if [ "$TOGETHER" = 1 ]; then
     for op in $OPS; do
       for b in $order; do
         PIDS="${B_PIDS[$b]}" EPS="${B_EPS[$b]}" ZKS="${B_ZKS[$b]}"
