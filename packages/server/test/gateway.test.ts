@@ -254,11 +254,11 @@ async function scenario(base: string): Promise<Step[]> {
     },
   );
   steps.push({ name: 'watch stream', status: 200, body: normalize(await rangeWatch) });
-  // several requests in one body: chosen watch id, duplicate id (camelCase field), cancel. The watch
-  // starts at the current revision: from a compacted one (as it once did), etcd's compaction
-  // cancel races with the cancel request (its unsynced watchers are checked every 100 ms; a CI
-  // run on a slow VM got it first). Watches from a compacted revision are compared with etcd
-  // in conformance-watch-lease.test.ts.
+  // several requests in one body: chosen watch id, duplicate id (camelCase field), cancel.
+  // The watch starts at the current revision: from a compacted one (as it once did), etcd's
+  // compaction cancel races with the cancel request (its unsynced watchers are checked every
+  // 100 ms; a CI run on a slow VM got it first). Watches from a compacted revision are compared
+  // with etcd in conformance-watch-lease.test.ts.
   const body =
     JSON.stringify({ create_request: { key: b64('w1'), watch_id: 7 } }) +
     JSON.stringify({ create_request: { key: b64('w1'), watchId: 7 } }) +
