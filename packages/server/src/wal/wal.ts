@@ -124,11 +124,10 @@ interface Segment {
 
 /** Appends queued behind the in-flight write; they share one promise. */
 interface Batch {
+  /** one encoded buffer per append() call, so its length is the number of callers waiting */
   bufs: Buffer[];
   bytes: number;
   records: number;
-  /** append() calls in the batch: each is a caller waiting for it */
-  appends: number;
   /** entry records in the batch (hardState and snapshot markers not counted) */
   entries: number;
   promise: Promise<void>;
@@ -393,7 +392,6 @@ export class Wal {
         bufs: [],
         bytes: 0,
         records: 0,
-        appends: 0,
         entries: 0,
         promise,
         resolve,
@@ -403,7 +401,6 @@ export class Wal {
     b.bufs.push(buf);
     b.bytes += buf.length;
     b.records += records.length;
-    b.appends++;
     for (const r of records) {
       if (r.kind === 'entry') {
         b.lastIndex = r.index;
@@ -499,7 +496,7 @@ export class Wal {
     const syncStart = performance.now();
     if (
       fromIdle &&
-      b.appends === 1 &&
+      b.bufs.length === 1 &&
       b.entries <= 1 &&
       this.lastSyncMs < INLINE_SYNC_MAX_LAST_MS
     ) {
