@@ -245,10 +245,12 @@ test('a lone writer is synced on the event loop, with or without a hardState; lo
   await wal.append([hs(2)]); // a vote or term change alone
   await wal.append([ent(3), ent(4), hs(3)]); // several entries: load
   await Promise.all([wal.append([ent(5)]), wal.append([ent(6)])]); // two callers
+  // two callers with one entry between them: still not a lone writer
+  await Promise.all([wal.append([ent(7)]), wal.append([hs(6)])]);
   // the first sync goes to the pool: no sync time is known yet
-  assert.deepEqual(where, ['pool', 'loop', 'loop', 'pool', 'pool']);
+  assert.deepEqual(where, ['pool', 'loop', 'loop', 'pool', 'pool', 'pool']);
   await wal.close();
-  assert.deepEqual(await recoveredIndexes(dir), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(await recoveredIndexes(dir), [1, 2, 3, 4, 5, 6, 7]);
 });
 
 test('zeros are written a chunk ahead of the log, not through the whole preallocated segment', async () => {
