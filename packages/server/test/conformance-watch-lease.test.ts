@@ -162,6 +162,31 @@ describe('conformance: Watch', () => {
             [0, false, true, 6],
           ],
         );
+        // A compacted watcher keeps its ID on the stream until the client cancels it: a create
+        // with that ID is refused as a duplicate, the cancel is answered, then the ID is free.
+        w.send({ createRequest: { ...ALL, startRevision: 2, watchId: 5 } });
+        noteWatch(rec, 'id 5 from 2 after compaction', await readWatch(w, countEntries(2)));
+        w.send({ createRequest: { key: 'zz', watchId: 5 } });
+        const dup = await readWatch(w, countEntries(1));
+        noteWatch(rec, 'id 5 again while compacted', dup);
+        assert.deepEqual(
+          [dup[0].frame.watchId, dup[0].frame.created, dup[0].frame.canceled],
+          [-1, true, true],
+        );
+        w.send({ cancelRequest: { watchId: 5 } });
+        const canceled = await readWatch(w, countEntries(1));
+        noteWatch(rec, 'cancel of compacted id 5', canceled);
+        assert.deepEqual(
+          [
+            canceled[0].frame.watchId,
+            canceled[0].frame.canceled,
+            canceled[0].frame.compactRevision,
+          ],
+          [5, true, 0],
+        );
+        w.send({ cancelRequest: { watchId: 5 } }); // gone now: no answer (the next read shows it)
+        w.send({ createRequest: { key: 'zz', watchId: 5 } });
+        noteWatch(rec, 'id 5 free again', await readWatch(w, countEntries(1)));
         w.send({ createRequest: { ...ALL, startRevision: 6 } });
         noteWatch(
           rec,

@@ -30,6 +30,12 @@ interface StreamWatch {
   watcher: Watcher;
   progressNotify: boolean;
   fragment: boolean;
+  /**
+   * Canceled by a compaction (its start revision was compacted away): it gets no more events,
+   * but as in etcd its ID stays taken on the stream until the client cancels it, and that
+   * cancel is answered (etcd's watch stream keeps such a watcher until Cancel).
+   */
+  compacted?: boolean;
 }
 
 const MAX_QUEUED_RESPONSES = 1024;
@@ -130,7 +136,9 @@ export class WatchStream implements WatchSink {
   private cancel(id: number): void {
     const sw = this.watches.get(id);
     if (!sw) return;
-    this.remove(sw);
+    if (sw.compacted)
+      this.watches.delete(id); // the hub and byWatcher let it go already
+    else this.remove(sw);
     this.write({ header: this.server.header(), watchId: id, canceled: true });
   }
 
@@ -148,14 +156,14 @@ export class WatchStream implements WatchSink {
 
   private maybeSendProgress(): void {
     if (!this.progressPending) return;
-    for (const sw of this.watches.values()) if (!sw.watcher.synced) return;
+    for (const sw of this.watches.values()) if (!sw.compacted && !sw.watcher.synced) return;
     this.progressPending = false;
     this.write({ header: this.server.header(), watchId: -1 });
   }
 
   private sendProgressNotifies(): void {
     for (const sw of this.watches.values())
-      if (sw.progressNotify && sw.watcher.synced)
+      if (sw.progressNotify && !sw.compacted && sw.watcher.synced)
         this.write({ header: this.server.header(), watchId: sw.id });
   }
 
@@ -298,7 +306,7 @@ export class WatchStream implements WatchSink {
   compacted(watcher: Watcher, compactRevision: number): void {
     const sw = this.byWatcher.get(watcher);
     if (!sw) return;
-    this.watches.delete(sw.id);
+    sw.compacted = true; // its ID stays taken until the client cancels it
     this.byWatcher.delete(watcher);
     // etcd 3.4 sends this frame with header revision 0 and no cancel reason
     this.write({ header: this.server.header(0), watchId: sw.id, canceled: true, compactRevision });
@@ -313,7 +321,8 @@ export class WatchStream implements WatchSink {
     if (this.closed) return;
     this.closed = true;
     if (this.progressTimer) clearInterval(this.progressTimer);
-    for (const sw of this.watches.values()) this.server.watches.cancel(sw.watcher);
+    for (const sw of this.watches.values())
+      if (!sw.compacted) this.server.watches.cancel(sw.watcher);
     this.watches.clear();
     this.byWatcher.clear();
     if (endStream) this.call.end();
