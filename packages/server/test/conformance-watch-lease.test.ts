@@ -166,6 +166,9 @@ describe('conformance: Watch', () => {
         // with that ID is refused as a duplicate, the cancel is answered, then the ID is free.
         w.send({ createRequest: { ...ALL, startRevision: 2, watchId: 5 } });
         noteWatch(rec, 'id 5 from 2 after compaction', await readWatch(w, countEntries(2)));
+        // a progress request is still answered: the compacted watchers wait for nothing
+        w.send({ progressRequest: {} });
+        noteWatch(rec, 'progress with compacted watchers', await readWatch(w, countEntries(1)));
         w.send({ createRequest: { key: 'zz', watchId: 5 } });
         const dup = await readWatch(w, countEntries(1));
         noteWatch(rec, 'id 5 again while compacted', dup);
