@@ -3,7 +3,9 @@
 // setData and create batches, and ZnodeStore.getNode reads), without network, WAL or client.
 // Both builds are loaded into one process and run alternately in short rounds, so the VM's
 // drift hits both alike; on these shared VMs that resolves differences of a few percent that a
-// loadgen A/B (bench/ab-builds.sh) cannot.
+// loadgen A/B (bench/ab-builds.sh) cannot. It has a slot bias of its own: on the EPYC VM of
+// 2026-12-03, with the same dist as both builds, B (set up second) was 3-18 % slower per create
+// in three runs. Run an A/A, and every A/B in both orders.
 //
 //   node bench/apply-ab.js OLD_DIST NEW_DIST     # dists: built packages/server/dist of each build
 //
