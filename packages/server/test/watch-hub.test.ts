@@ -156,3 +156,29 @@ test('a fan-out that fills the sink part way: the rest catch up, nobody gets an 
     for (const l of got.values()) assert.deepEqual(l, ['v1', 'v2', 'v3']);
   });
 });
+
+test('a second cancel of a watcher is a no-op (a stream cancels its compacted watchers again)', async () => {
+  await withHub(async (hub) => {
+    const sink = new ControlledSink();
+    const watch = (rangeEnd: string): Watcher =>
+      hub.watch({
+        key: Buffer.from('k'),
+        rangeEnd: Buffer.from(rangeEnd),
+        startRevision: 0,
+        noPut: false,
+        noDelete: false,
+        prevKv: true,
+        sink,
+      });
+    const single = watch('');
+    const ranged = watch('l');
+    const other = watch('');
+    for (const w of [single, single, ranged, ranged]) hub.cancel(w);
+    // the two canceled twice count once each: the third still wants prev_kv, and is held
+    assert.equal(hub.wantsPrevKv, true);
+    assert.equal(hub.watcherCount, 1);
+    hub.cancel(other);
+    assert.equal(hub.wantsPrevKv, false);
+    assert.equal(hub.watcherCount, 0);
+  });
+});

@@ -33,9 +33,10 @@ interface StreamWatch {
   /**
    * Canceled by a compaction (its start revision was compacted away): it gets no more events,
    * but as in etcd its ID stays taken on the stream until the client cancels it, and that
-   * cancel is answered (etcd's watch stream keeps such a watcher until Cancel).
+   * cancel is answered (etcd's watch stream keeps such a watcher until Cancel). The hub has
+   * dropped it already, so it is never synced again; a second hub cancel is a no-op.
    */
-  compacted?: boolean;
+  compacted: boolean;
 }
 
 const MAX_QUEUED_RESPONSES = 1024;
@@ -128,6 +129,7 @@ export class WatchStream implements WatchSink {
       watcher,
       progressNotify: !!c.progressNotify,
       fragment: !!c.fragment,
+      compacted: false, // set here so every StreamWatch has one shape on the fan-out path
     };
     this.watches.set(id, sw);
     this.byWatcher.set(watcher, sw);
@@ -136,9 +138,7 @@ export class WatchStream implements WatchSink {
   private cancel(id: number): void {
     const sw = this.watches.get(id);
     if (!sw) return;
-    if (sw.compacted)
-      this.watches.delete(id); // the hub and byWatcher let it go already
-    else this.remove(sw);
+    this.remove(sw);
     this.write({ header: this.server.header(), watchId: id, canceled: true });
   }
 
@@ -163,7 +163,7 @@ export class WatchStream implements WatchSink {
 
   private sendProgressNotifies(): void {
     for (const sw of this.watches.values())
-      if (sw.progressNotify && !sw.compacted && sw.watcher.synced)
+      if (sw.progressNotify && sw.watcher.synced)
         this.write({ header: this.server.header(), watchId: sw.id });
   }
 
@@ -321,8 +321,7 @@ export class WatchStream implements WatchSink {
     if (this.closed) return;
     this.closed = true;
     if (this.progressTimer) clearInterval(this.progressTimer);
-    for (const sw of this.watches.values())
-      if (!sw.compacted) this.server.watches.cancel(sw.watcher);
+    for (const sw of this.watches.values()) this.server.watches.cancel(sw.watcher);
     this.watches.clear();
     this.byWatcher.clear();
     if (endStream) this.call.end();
