@@ -516,14 +516,15 @@ class Outgoing {
   private flushQueued = false;
 
   private write(parts: Buffer[]): void {
-    this.flushNow(); // keep order with messages queued by send()
+    this.flush(); // keep order with messages queued by send()
     const s = this.sock!;
     s.cork();
     for (const p of parts) s.write(p);
     s.uncork();
   }
 
-  private flushNow(): void {
+  /** Writes the queued messages now (one syscall), instead of at the end of the tick. */
+  flush(): void {
     const q = this.queued;
     if (q.length === 0) return;
     this.queued = [];
@@ -577,7 +578,7 @@ class Outgoing {
       this.flushQueued = true;
       process.nextTick(() => {
         this.flushQueued = false;
-        this.flushNow();
+        this.flush();
       });
     }
     return true;
@@ -761,6 +762,15 @@ export class PeerTransport {
     const o = this.out.get(m.to);
     if (!o) return;
     if (!o.send(encodeMessage(m))) this.opts.onUnreachable(m.to);
+  }
+
+  /**
+   * Writes every peer's queued messages now. send() leaves them for the end of the tick so the
+   * messages of one tick share a syscall; a caller that is about to run long synchronous work
+   * (applying entries, a WAL sync on the event loop) flushes first so peers are not kept waiting.
+   */
+  flush(): void {
+    for (const o of this.out.values()) o.flush();
   }
 
   /** Streams a snapshot file to the peer, then the MsgSnap (see above); false on failure. */

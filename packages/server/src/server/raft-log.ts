@@ -624,10 +624,15 @@ export class RaftLog implements ReplicatedLog {
   }
 
   private sendAll(messages: Message[]): void {
+    if (messages.length === 0) return;
     for (const m of messages) {
       if (m.type === 'MsgSnap') this.sendSnapshot(m);
       else this.transport.send(m);
     }
+    // On the wire now, not at the end of the tick: what follows in this Ready (applying
+    // committed entries, the WAL's write and sync on the event loop) would otherwise delay a
+    // leader's MsgApp and commit notice, and a follower's acknowledgement, by its own duration.
+    this.transport.flush();
   }
 
   private apply(entries: Entry[]): void {
