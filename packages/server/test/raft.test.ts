@@ -242,6 +242,57 @@ test('replication: entries proposed together travel together (one MsgProp, one M
     );
 });
 
+test('early messages: while a Ready is written, new entries and forwarded proposals may leave; acks and votes wait', () => {
+  const nodes = electedTrio();
+  const [l, f2, f3] = [1, 2, 3].map((id) => nodes.get(id)!);
+  const kinds = (ms: Message[]) =>
+    ms.map(
+      (m) =>
+        `${m.type}>${m.to}${m.type === 'MsgApp' ? ':' + m.entries.map((e) => e.data.toString()).join() : ''}`,
+    );
+  // the leader's Ready with entry a is being written; b is proposed meanwhile
+  l.raw.proposeAll([Buffer.from('a')]);
+  const rdL = l.raw.ready()!;
+  l.raw.proposeAll([Buffer.from('b')]);
+  const earlyL = l.raw.takeEarlyMessages();
+  assert.deepEqual(kinds(earlyL).sort(), ['MsgApp>2:b', 'MsgApp>3:b']);
+  assert.deepEqual(l.raw.takeEarlyMessages(), [], 'taken once');
+  // a follower writing a: its acknowledgement must wait for the write, a proposal need not
+  for (const m of rdL.messages) if (m.to === 2) f2.raw.step(m);
+  const rd2 = f2.raw.ready()!;
+  assert.ok(rd2.messages.some((m) => m.type === 'MsgAppResp'));
+  f2.raw.proposeAll([Buffer.from('c')]);
+  for (const m of earlyL) if (m.to === 2) f2.raw.step(m); // b arrives during the write of a
+  const earlyF2 = f2.raw.takeEarlyMessages();
+  assert.deepEqual(kinds(earlyF2), ['MsgProp>1']);
+  assert.deepEqual(f2.raw.takeEarlyMessages(), [], "b's acknowledgement waits for the next Ready");
+  // a candidate's vote requests wait for its term and vote to be durable
+  const other = electedTrio().get(3)!;
+  other.raw.campaign();
+  assert.deepEqual(other.raw.takeEarlyMessages(), []);
+  assert.ok(other.raw.ready()!.messages.some((m) => m.type === 'MsgVote'));
+  // finish the Readys as the loop would (persist, then the rest of the messages)
+  const finish = (n: typeof l, rd: NonNullable<ReturnType<RawNode['ready']>>): Message[] => {
+    n.storage.append(rd.entries);
+    if (rd.hardState) n.storage.setHardState(rd.hardState);
+    for (const e of rd.committedEntries) n.applied.push(e.data.toString());
+    n.raw.advance(rd);
+    return rd.messages;
+  };
+  finish(l, rdL);
+  const rest = finish(f2, rd2);
+  for (const m of rdL.messages) if (m.to === 3) f3.raw.step(m);
+  for (const m of earlyL) if (m.to === 3) f3.raw.step(m);
+  for (const m of [...earlyF2, ...rest]) nodes.get(m.to)!.raw.step(m);
+  pump(nodes);
+  assert.equal(l.raw.raft.state, 'leader');
+  for (const n of nodes.values())
+    assert.deepEqual(
+      n.applied.filter((v) => v !== ''),
+      ['a', 'b', 'c'],
+    );
+});
+
 test('commit: followers in replicate state do not answer the empty MsgApp that carries the commit index', () => {
   const nodes = electedTrio();
   nodes.get(1)!.raw.propose(Buffer.from('x'));

@@ -253,6 +253,46 @@ test('a lone writer is synced on the event loop, with or without a hardState; lo
   assert.deepEqual(await recoveredIndexes(dir), [1, 2, 3, 4, 5, 6, 7]);
 });
 
+test("a lone writer's sync on the event loop with afterTurn waits for what this turn queued (replies go first)", async (t) => {
+  // A Raft Ready applies the entries committed with it, then appends the new ones: the replies
+  // for the applied entries are written at the end of the tick (after a few promise hops). The
+  // loop must not block in fdatasync before they leave. Neither sync touches the disk, so the
+  // first one's time is far below the WAL's limit for syncing on the loop however slow the disk.
+  const fsMod = require('node:fs') as typeof fs;
+  const realAsync = fsMod.fdatasync;
+  const realSync = fsMod.fdatasyncSync;
+  const order: string[] = [];
+  fsMod.fdatasyncSync = (): void => {
+    order.push('sync');
+  };
+  fsMod.fdatasync = ((_fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void => {
+    setImmediate(() => cb(null));
+  }) as typeof fs.fdatasync;
+  t.after(() => {
+    fsMod.fdatasync = realAsync;
+    fsMod.fdatasyncSync = realSync;
+  });
+  const dir = tmpDir();
+  const { wal } = await Wal.open(dir);
+  await wal.append([ent(1)]); // the first sync goes to the pool (no sync time known yet)
+  const reply = Promise.resolve()
+    .then(() => undefined)
+    .then(() => process.nextTick(() => order.push('reply')));
+  await wal.append([ent(2)], { afterTurn: true });
+  await reply;
+  assert.deepEqual(order, ['reply', 'sync']);
+  // without it the sync is not deferred (a lone writer pays no extra loop turn)
+  order.length = 0;
+  const reply2 = Promise.resolve()
+    .then(() => undefined)
+    .then(() => process.nextTick(() => order.push('reply')));
+  await wal.append([ent(3)]);
+  await reply2;
+  assert.deepEqual(order, ['sync', 'reply']);
+  await wal.close();
+  assert.deepEqual(await recoveredIndexes(dir), [1, 2, 3]);
+});
+
 test('zeros are written a chunk ahead of the log, not through the whole preallocated segment', async () => {
   const dir = tmpDir();
   const { wal } = await Wal.open(dir);

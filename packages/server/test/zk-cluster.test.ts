@@ -119,6 +119,47 @@ describe('zookeeper on a 3-member cluster', () => {
     }
   });
 
+  test(
+    "a follower's sessions pipeline writes: each session's are applied in the order sent",
+    T,
+    async () => {
+      // A follower forwards proposals while a Ready of its own is being written (sendEarly): the
+      // forwarded ones must stay in order behind those still in that Ready.
+      const leader = (await waitLeader(ms, 30_000)).leader as ZkMember;
+      const follower = ms.find((m) => m !== leader)!;
+      const cs = [
+        await connectOrdered([follower], SESSION_TIMEOUT),
+        await connectOrdered([follower], SESSION_TIMEOUT),
+      ];
+      clients.push(...cs);
+      const N = 300;
+      const runs = cs.map(async (c, k) => {
+        const path = `/pipelined-${k}`;
+        await cb((d) => c.create(path, Buffer.from('0'), d));
+        // every setData sent without waiting for the one before
+        const versions = await Promise.all(
+          Array.from({ length: N }, (_, i) =>
+            cb<any>((d) => c.setData(path, Buffer.from(String(i + 1)), -1, d)).then(
+              (stat) => stat.version as number,
+            ),
+          ),
+        );
+        assert.deepEqual(
+          versions,
+          Array.from({ length: N }, (_, i) => i + 1),
+          `${path}: the i-th setData made version i`,
+        );
+        const data = await cb<Buffer>((d) => c.getData(path, d));
+        assert.equal(data.toString(), String(N));
+      });
+      await Promise.all(runs);
+      for (const c of cs) {
+        c.close();
+        clients.splice(clients.indexOf(c), 1);
+      }
+    },
+  );
+
   test('a session survives the death of the member it was connected to', T, async () => {
     const leader = (await waitLeader(ms, 30_000)).leader as ZkMember;
     const followers = ms.filter((m) => m !== leader);

@@ -7,4 +7,4 @@ export {
   SnapshotTemporarilyUnavailableError,
 } from './storage';
 export { RaftConfig, StepResult } from './raft';
-export { RawNode, Status } from './rawnode';
+export { RawNode, Status, isRequestToLeader } from './rawnode';

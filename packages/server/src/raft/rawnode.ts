@@ -44,6 +44,15 @@ export interface Status {
   progress?: Map<NodeId, { match: number; next: number; state: ProgressState; isLearner: boolean }>;
 }
 
+/**
+ * A forwarded proposal or read request: it carries no state of the sender, so it may leave
+ * before the sender's pending write is durable. A member sends these in the order it made
+ * them (a ZooKeeper session's pipelined writes must be applied in order).
+ */
+export function isRequestToLeader(m: Message): boolean {
+  return m.type === 'MsgProp' || m.type === 'MsgReadIndex';
+}
+
 export class RawNode {
   readonly raft: Raft;
   private prevSoft: SoftState;
@@ -95,6 +104,32 @@ export class RawNode {
     });
     if (r === 'dropped')
       throw new ProposalDroppedError(`no leader accepted it at node ${this.raft.id}`);
+  }
+
+  /**
+   * Removes and returns the queued messages that may leave before the outstanding Ready is
+   * persisted: forwarded proposals and read requests (they carry no state of ours), and a
+   * leader's MsgApp and MsgHeartbeat of its current term (a leader sends entries before writing
+   * them itself: its own copy counts toward a commit only from persistedTo). Everything else
+   * (acknowledgements, votes, a candidate's requests) stays for the next Ready, to leave after
+   * the write it depends on.
+   */
+  takeEarlyMessages(): Message[] {
+    const r = this.raft;
+    if (r.msgs.length === 0) return [];
+    const leader = r.state === 'leader';
+    const early: Message[] = [];
+    const rest: Message[] = [];
+    for (const m of r.msgs) {
+      if (
+        isRequestToLeader(m) ||
+        (leader && m.term === r.term && (m.type === 'MsgApp' || m.type === 'MsgHeartbeat'))
+      )
+        early.push(m);
+      else rest.push(m);
+    }
+    if (early.length > 0) r.msgs = rest;
+    return early;
   }
 
   /** Proposes a single-step membership change; apply it with applyConfChange once committed. */

@@ -36,6 +36,7 @@ import type { Logger } from 'pino';
 import {
   ConfChange,
   Entry,
+  isRequestToLeader,
   Message,
   NodeId,
   NONE,
@@ -510,7 +511,21 @@ export class RaftLog implements ReplicatedLog {
   private receive(m: Message): void {
     if (this.closed) return;
     this.node.step(m);
+    this.sendEarly();
     this.kick();
+  }
+
+  /**
+   * While a Ready is being handled (its WAL write in flight), sends what may leave before that
+   * write is durable (RawNode.takeEarlyMessages): a leader's new entries and commit notices, a
+   * follower's forwarded proposals. They would otherwise wait for the write and the rest of
+   * the Ready, so a leader's sync would hold back the replication of every request that
+   * arrived during it.
+   */
+  private sendEarly(): void {
+    if (!this.processing) return;
+    const ms = this.node.takeEarlyMessages();
+    if (ms.length > 0) this.sendAll(ms);
   }
 
   private tick(): void {
@@ -533,8 +548,18 @@ export class RaftLog implements ReplicatedLog {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.processing)
+      if (!this.processing) {
         this.processing = this.run().finally(() => (this.processing = undefined));
+        return;
+      }
+      // A Ready is in flight: hand new proposals to Raft now, and send what may leave early.
+      // Not past proposals waiting for a leader: the loop submits those first, in order.
+      if (this.unproposed.length > 0 && !this.failed && this.waitingForLeader.length === 0) {
+        const ps = this.unproposed;
+        this.unproposed = [];
+        this.submit(ps);
+      }
+      this.sendEarly();
     });
   }
 
@@ -583,21 +608,42 @@ export class RaftLog implements ReplicatedLog {
     // durable (Raft.persistedTo), so followers write in parallel with it. Anyone else answers
     // only after the write: acknowledgements and votes must be durable.
     const sendFirst = this.node.raft.state === 'leader';
-    if (sendFirst) this.sendAll(rd.messages);
+    let after = rd.messages;
+    if (sendFirst) {
+      this.sendAll(rd.messages);
+      after = [];
+    } else if (rd.messages.some(isRequestToLeader)) {
+      // forwarded proposals and reads need nothing durable: they go now, ahead of any sent
+      // early while this Ready is written (sendEarly), so a member's proposals stay in order
+      this.sendAll(rd.messages.filter(isRequestToLeader));
+      after = rd.messages.filter((m) => !isRequestToLeader(m));
+    }
     // Committed entries already durable here are applied while the new ones are written.
     let committed = rd.committedEntries;
+    let appliedFirst = false;
     if (!rd.snapshot && committed.length > 0 && records.length > 0) {
       const durable = this.storage.lastIndex();
       const n = committed.findIndex((e) => e.index > durable);
       const now = n < 0 ? committed : committed.slice(0, n);
       committed = n < 0 ? [] : committed.slice(n);
-      if (now.length > 0) this.apply(now);
+      if (now.length > 0) {
+        this.apply(now);
+        appliedFirst = true;
+      }
     }
-    if (records.length > 0) await this.wal.append(records);
+    // A leader with followers syncs on the thread pool: its loop meanwhile steps
+    // acknowledgements and proposals and sends new entries on (sendEarly), which a sync on the
+    // loop would block. (Alone, it has nothing to do meanwhile: a lone writer syncs on the loop.)
+    if (records.length > 0)
+      await this.wal.append(records, {
+        offLoop: sendFirst && this.membership.members.length > 1,
+        // replies to the entries just applied leave before a sync on the loop
+        afterTurn: appliedFirst,
+      });
     if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
     if (rd.hardState) this.storage.setHardState(rd.hardState);
     this.storage.append(rd.entries);
-    if (!sendFirst) this.sendAll(rd.messages);
+    this.sendAll(after);
     if (rd.snapshot) await this.installSnapshot(rd.snapshot);
     if (committed.length > 0) this.apply(committed);
     for (const rs of rd.readStates) this.readDone(rs.context, rs.index);
