@@ -511,7 +511,8 @@ export class RaftLog implements ReplicatedLog {
   private receive(m: Message): void {
     if (this.closed) return;
     this.node.step(m);
-    this.sendEarly();
+    // what this may let leave early is sent at the end of the loop turn (kick), together with
+    // what the turn's other messages add: one write per peer, not one per message received
     this.kick();
   }
 
