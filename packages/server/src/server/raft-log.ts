@@ -436,6 +436,14 @@ export class RaftLog implements ReplicatedLog {
     return ps.length === 1 ? ps[0] : Promise.all(ps).then(() => undefined);
   }
 
+  /** Hands the proposals made since the last call to Raft. */
+  private submitUnproposed(): void {
+    if (this.unproposed.length === 0) return;
+    const ps = this.unproposed;
+    this.unproposed = [];
+    this.submit(ps);
+  }
+
   /** Hands proposals to Raft in groups of at most PROPOSAL_GROUP_BYTES, in order. */
   private submit(ps: PendingProposal[]): void {
     for (const group of byteGroups(ps, PROPOSAL_GROUP_BYTES)) this.submitGroup(group);
@@ -555,11 +563,7 @@ export class RaftLog implements ReplicatedLog {
       }
       // A Ready is in flight: hand new proposals to Raft now, and send what may leave early.
       // Not past proposals waiting for a leader: the loop submits those first, in order.
-      if (this.unproposed.length > 0 && !this.failed && this.waitingForLeader.length === 0) {
-        const ps = this.unproposed;
-        this.unproposed = [];
-        this.submit(ps);
-      }
+      if (!this.failed && this.waitingForLeader.length === 0) this.submitUnproposed();
       this.sendEarly();
     });
   }
@@ -567,11 +571,7 @@ export class RaftLog implements ReplicatedLog {
   private async run(): Promise<void> {
     for (;;) {
       if (this.failed) return;
-      if (this.unproposed.length > 0) {
-        const ps = this.unproposed;
-        this.unproposed = [];
-        this.submit(ps);
-      }
+      this.submitUnproposed();
       const rd = this.node.ready();
       if (!rd) return;
       try {
