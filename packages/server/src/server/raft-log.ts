@@ -532,7 +532,6 @@ export class RaftLog implements ReplicatedLog {
    * arrived during it.
    */
   private sendEarly(): void {
-    if (!this.processing) return;
     const ms = this.node.takeEarlyMessages();
     if (ms.length > 0) this.sendAll(ms);
   }
@@ -609,15 +608,14 @@ export class RaftLog implements ReplicatedLog {
     // durable (Raft.persistedTo), so followers write in parallel with it. Anyone else answers
     // only after the write: acknowledgements and votes must be durable.
     const sendFirst = this.node.raft.state === 'leader';
-    let after = rd.messages;
-    if (sendFirst) {
-      this.sendAll(rd.messages);
-      after = [];
-    } else if (rd.messages.some(isRequestToLeader)) {
+    let after: Message[] = [];
+    if (sendFirst) this.sendAll(rd.messages);
+    else {
       // forwarded proposals and reads need nothing durable: they go now, ahead of any sent
       // early while this Ready is written (sendEarly), so a member's proposals stay in order
-      this.sendAll(rd.messages.filter(isRequestToLeader));
-      after = rd.messages.filter((m) => !isRequestToLeader(m));
+      const now: Message[] = [];
+      for (const m of rd.messages) (isRequestToLeader(m) ? now : after).push(m);
+      this.sendAll(now);
     }
     // Committed entries already durable here are applied while the new ones are written.
     let committed = rd.committedEntries;
