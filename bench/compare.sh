@@ -63,7 +63,9 @@
 #     zk<op>3-c<N>): as zk, with sessions spread over the 3 servers (loadgen
 #     --servers a,b,c: session i -> server i mod 3; ceil(N/48)*3 sessions, so
 #     3/3, 16/3 and 64/6), ZK3_CLIENTS (default "3 16 64"; fewer than 16 clients run
-#     TOTAL/5 ops: one request per client at a time is slow, and each run is bounded anyway)
+#     TOTAL/5 ops: one request per client at a time is slow, and each run is bounded anyway);
+#     ZK3_RATE=N adds a 3/3 setData run held to N ops/s for 20 s (workload zkset3-c3@N), to
+#     compare latency where both systems keep up (empty, the default: no such run)
 # Server CPU/RSS via loadgen --server-pids (utime+stime, VmHWM reset per phase).
 
 set -euo pipefail
@@ -483,6 +485,10 @@ zkcluster_phase() { # zkcluster_phase SERVER ROUND: 3-server ZooKeeper ensemble 
         --conns "$((3 * ((c + 47) / 48)))" --total "$([ "$c" -lt 16 ] && echo $((TOTAL / 5)) || echo "$TOTAL")"
     done
   done
+  if [ -n "$ZK3_RATE" ]; then
+    lg "$kind" "zkset3-c3@$ZK3_RATE" "$r" zk set $(zkcommon) --key-space "$KEY_SPACE" --clients 3 --conns 3 \
+      --rate "$ZK3_RATE" --total "$((ZK3_RATE * 20))"
+  fi
   stop_server
 }
 
@@ -491,6 +497,7 @@ if has zk || has zkcluster; then
 fi
 ZK_CLIENTS="${ZK_CLIENTS:-16 64}"
 ZK3_CLIENTS="${ZK3_CLIENTS:-3 16 64}"
+ZK3_RATE="${ZK3_RATE:-}"
 SVG_OUT="${SVG_OUT:-$OUTDIR/benchmarks-put.svg}"
 
 {

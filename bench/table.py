@@ -68,6 +68,9 @@ def other_cores(rs):
 
 
 def describe(wl):
+    wl, _, rate = wl.partition("@")  # "<workload>@N": held to N ops/s (compare.sh ZK3_RATE)
+    if rate:
+        return f"{describe(wl)}, held to {rate} ops/s"
     if wl.startswith("zk"):
         op, c = wl[2:].split("-c")
         c = int(c)

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { MemoryStorage, Message, ProposalDroppedError, RawNode } from '../src/raft';
 import { RaftLog } from '../src/raft/log';
+import { ProgressTracker } from '../src/raft/progress';
 import { Cluster } from '../src/raft/testing/sim';
 import { byteGroups } from '../src/server/raft-log';
 
@@ -710,4 +711,26 @@ test('membership: add a learner, promote it, remove a voter and then the leader 
   const v = c.propose(c.leader()!)!;
   c.runUntil(() => remaining.every((id) => c.node(id).sm.includes(v)), 50, 'commit after removals');
   c.checkLogMatching();
+});
+
+test('ProgressTracker.committed is the highest index a quorum of voters holds, in any order', () => {
+  // against the plain definition (sort descending, take the quorum-th), for 1 to 7 voters
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 50;
+  for (let n = 1; n <= 7; n++) {
+    const voters = Array.from({ length: n }, (_, i) => i + 1);
+    const trk = new ProgressTracker(16);
+    trk.applyConf({ voters, learners: [] }, 1);
+    for (let round = 0; round < 50; round++) {
+      const matches = voters.map(() => rnd());
+      voters.forEach((id, i) => (trk.progress.get(id)!.match = matches[i]));
+      const want = [...matches].sort((a, b) => b - a)[Math.floor(n / 2)];
+      assert.equal(trk.committed(), want, `${n} voters, matches ${matches.join(',')}`);
+    }
+  }
+  // a learner's match never counts
+  const trk = new ProgressTracker(16);
+  trk.applyConf({ voters: [1, 2, 3], learners: [4] }, 1);
+  [5, 1, 1, 9].forEach((m, i) => (trk.progress.get(i + 1)!.match = m));
+  assert.equal(trk.committed(), 1);
 });

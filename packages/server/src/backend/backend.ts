@@ -198,8 +198,10 @@ export class Backend {
   }
 
   putMetaNumber(name: string, value: number): void {
+    // as a u64 BE, written in two halves: a BigInt per call was garbage on every apply
     const b = Buffer.allocUnsafe(8);
-    b.writeBigUInt64BE(BigInt(value));
+    b.writeUInt32BE(Math.floor(value / 0x1_0000_0000), 0);
+    b.writeUInt32BE(value >>> 0, 4);
     this.meta.putSync(this.metaKey(name), b);
   }
 

@@ -173,10 +173,22 @@ export class ProgressTracker {
     return Math.floor(this.voters.length / 2) + 1;
   }
 
+  /** the voters' match indexes for committed(), reused: it runs on every acknowledgement */
+  private matches = new Float64Array(0);
+
   /** Highest index stored on a quorum of voters. */
   committed(): number {
-    if (this.voters.length === 0) return 0;
-    const m = this.voters.map((id) => this.progress.get(id)!.match).sort((a, b) => b - a);
+    const n = this.voters.length;
+    if (n === 0) return 0;
+    if (this.matches.length !== n) this.matches = new Float64Array(n);
+    const m = this.matches;
+    // insertion sort, highest first: a handful of voters, and no array or comparator per call
+    for (let i = 0; i < n; i++) {
+      const v = this.progress.get(this.voters[i])!.match;
+      let j = i;
+      for (; j > 0 && m[j - 1] < v; j--) m[j] = m[j - 1];
+      m[j] = v;
+    }
     return m[this.quorum() - 1];
   }
 
