@@ -45,6 +45,9 @@ const KIND_ZK_TOUCH = 7;
 const SNAP_CHUNK = 256 * 1024;
 const MAX_FRAME = 256 * 1024 * 1024;
 const MAX_BUFFERED = 16 * 1024 * 1024;
+/** an Outgoing's buffer for the frames of one tick; one grown past PENDING_KEEP_MAX is dropped */
+const PENDING_BYTES = 64 * 1024;
+const PENDING_KEEP_MAX = 1024 * 1024;
 const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 1000;
 
@@ -74,62 +77,61 @@ const TYPES: MessageType[] = [
   'MsgTransferLeader',
 ];
 const TYPE_CODE = new Map<MessageType, number>(TYPES.map((t, i) => [t, i]));
-/** entry data at least this long is sent by reference instead of copied into the header chunk */
-const INLINE_MAX = 512;
-
+/**
+ * Encodes into one growable buffer. An Outgoing keeps one for its whole life and encodes every
+ * frame of a tick straight into it (no per-message buffers, part lists or concatenation: they
+ * were a few KB of garbage per write on a leader).
+ */
 class Writer {
-  readonly parts: Buffer[] = [];
-  private cur = Buffer.allocUnsafe(1024);
-  private pos = 0;
-  length = 0;
+  buf: Buffer;
+  pos = 0;
 
-  private ensure(n: number): void {
-    if (this.pos + n <= this.cur.length) return;
-    this.flushCur();
-    this.cur = Buffer.allocUnsafe(Math.max(1024, n));
+  constructor(initial = 1024) {
+    this.buf = Buffer.allocUnsafe(initial);
   }
 
-  private flushCur(): void {
-    if (this.pos > 0) this.parts.push(this.cur.subarray(0, this.pos));
-    this.cur = this.cur.subarray(this.pos);
-    this.pos = 0;
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
   }
 
   u8(v: number): void {
     this.ensure(1);
-    this.cur[this.pos++] = v;
-    this.length += 1;
+    this.buf[this.pos++] = v;
   }
 
   u32(v: number): void {
     this.ensure(4);
-    this.cur.writeUInt32BE(v, this.pos);
+    this.buf.writeUInt32BE(v, this.pos);
     this.pos += 4;
-    this.length += 4;
+  }
+
+  /** overwrites the u32 at `at` (a frame's length, known once its body is written) */
+  patchU32(at: number, v: number): void {
+    this.buf.writeUInt32BE(v, at);
   }
 
   num(v: number): void {
     this.ensure(8);
-    this.cur.writeDoubleBE(v, this.pos);
+    this.buf.writeDoubleBE(v, this.pos);
     this.pos += 8;
-    this.length += 8;
   }
 
   bool(v: boolean): void {
     this.u8(v ? 1 : 0);
   }
 
+  raw(b: Buffer): void {
+    this.ensure(b.length);
+    b.copy(this.buf, this.pos);
+    this.pos += b.length;
+  }
+
   bytes(b: Buffer): void {
     this.u32(b.length);
-    if (b.length >= INLINE_MAX) {
-      this.flushCur();
-      this.parts.push(b);
-    } else {
-      this.ensure(b.length);
-      b.copy(this.cur, this.pos);
-      this.pos += b.length;
-    }
-    this.length += b.length;
+    this.raw(b);
   }
 
   str(s: string | undefined): void {
@@ -137,22 +139,15 @@ class Writer {
       this.u32(0xffffffff);
       return;
     }
-    const b = Buffer.from(s, 'utf8');
-    this.u32(b.length);
-    this.ensure(b.length);
-    b.copy(this.cur, this.pos);
-    this.pos += b.length;
-    this.length += b.length;
+    const n = Buffer.byteLength(s, 'utf8');
+    this.u32(n);
+    this.ensure(n);
+    this.pos += this.buf.write(s, this.pos, n, 'utf8');
   }
 
   ids(v: NodeId[]): void {
     this.u32(v.length);
     for (const x of v) this.num(x);
-  }
-
-  finish(): Buffer[] {
-    this.flushCur();
-    return this.parts;
   }
 }
 
@@ -241,9 +236,14 @@ function readEntryType(r: Reader): EntryType {
   return t;
 }
 
-/** Encodes a Raft message (without the frame header) as a list of buffers. */
-export function encodeMessage(m: Message): Buffer[] {
+/** Encodes a Raft message (without the frame header). */
+export function encodeMessage(m: Message): Buffer {
   const w = new Writer();
+  writeMessage(w, m);
+  return w.buf.subarray(0, w.pos);
+}
+
+function writeMessage(w: Writer, m: Message): void {
   w.u8(TYPE_CODE.get(m.type)!);
   w.num(m.from);
   w.num(m.to);
@@ -304,7 +304,6 @@ export function encodeMessage(m: Message): Buffer[] {
       w.num(m.transferee);
       break;
   }
-  return w.finish();
 }
 
 export function decodeMessage(b: Buffer): Message {
@@ -503,7 +502,7 @@ class Outgoing {
       if (this.connected) this.wasUp = false;
       this.connected = false;
       this.sock = undefined;
-      this.queued = [];
+      this.dropPending();
       if (this.closed) return;
       this.timer = setTimeout(() => this.start(), this.backoff);
       this.timer.unref();
@@ -511,9 +510,17 @@ class Outgoing {
     });
   }
 
-  /** messages sent in this tick, written together (one syscall per peer per tick, not per message) */
-  private queued: Buffer[] = [];
+  /**
+   * Frames sent in this tick, encoded back to back and written together (one syscall per peer
+   * per tick, not per message). Kept for the connection's life; shrunk after a large message.
+   */
+  private pending = new Writer(PENDING_BYTES);
   private flushQueued = false;
+
+  private dropPending(): void {
+    this.pending.pos = 0;
+    if (this.pending.buf.length > PENDING_KEEP_MAX) this.pending = new Writer(PENDING_BYTES);
+  }
 
   private write(parts: Buffer[]): void {
     this.flush(); // keep order with messages queued by send()
@@ -525,16 +532,19 @@ class Outgoing {
 
   /** Writes the queued messages now (one syscall), instead of at the end of the tick. */
   flush(): void {
-    const q = this.queued;
-    if (q.length === 0) return;
-    this.queued = [];
+    const w = this.pending;
+    if (w.pos === 0) return;
+    // the socket may hold what it is given until written: it gets a copy, pending is reused
+    const out = Buffer.allocUnsafe(w.pos);
+    w.buf.copy(out, 0, 0, w.pos);
+    this.dropPending();
     const s = this.sock;
     if (!s || !this.connected) return; // the connection went away: Raft retransmits
-    s.write(q.length === 1 ? q[0] : Buffer.concat(q));
+    s.write(out);
   }
 
   /** Streams a snapshot file, then the MsgSnap; false if the connection failed meanwhile. */
-  async sendSnapshot(file: string, index: number, term: number, msg: Buffer[]): Promise<boolean> {
+  async sendSnapshot(file: string, index: number, term: number, msg: Buffer): Promise<boolean> {
     const s = this.sock;
     if (!this.connected || !s) return false;
     let broken = false;
@@ -562,7 +572,7 @@ class Outgoing {
           });
       }
       if (broken || s !== this.sock) return false;
-      this.write(frame(KIND_MSG, msg));
+      this.write(frame(KIND_MSG, [msg]));
       return true;
     } finally {
       s.off('close', onClose);
@@ -571,18 +581,52 @@ class Outgoing {
   }
 
   /** false if the message was dropped */
-  send(body: Buffer[], kind = KIND_MSG): boolean {
-    if (!this.connected || !this.sock || this.sock.writableLength > MAX_BUFFERED) return false;
-    for (const b of frame(kind, body)) this.queued.push(b);
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      process.nextTick(() => {
-        this.flushQueued = false;
-        this.flush();
-      });
-    }
+  send(body: Buffer, kind: number): boolean {
+    const start = this.beginFrame(kind);
+    if (start < 0) return false;
+    this.pending.raw(body);
+    this.endFrame(start);
     return true;
   }
+
+  /** A Raft message, encoded straight into the pending frames; false if it was dropped. */
+  sendMessage(m: Message): boolean {
+    const start = this.beginFrame(KIND_MSG);
+    if (start < 0) return false;
+    try {
+      writeMessage(this.pending, m);
+    } catch (err) {
+      this.pending.pos = start; // no half-written frame in the stream
+      throw err;
+    }
+    this.endFrame(start);
+    return true;
+  }
+
+  /** Starts a frame in pending; its offset, or -1 when the message is dropped. */
+  private beginFrame(kind: number): number {
+    if (!this.connected || !this.sock || this.sock.writableLength > MAX_BUFFERED) return -1;
+    const w = this.pending;
+    const start = w.pos;
+    w.u32(0); // the frame's length, set by endFrame
+    w.u8(kind);
+    return start;
+  }
+
+  /** Finishes the frame begun at `start` and schedules the end-of-tick write. */
+  private endFrame(start: number): void {
+    const w = this.pending;
+    w.patchU32(start, w.pos - start - 4);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(this.flushAtTickEnd);
+    }
+  }
+
+  private readonly flushAtTickEnd = (): void => {
+    this.flushQueued = false;
+    this.flush();
+  };
 
   close(): void {
     this.closed = true;
@@ -761,7 +805,7 @@ export class PeerTransport {
   send(m: Message): void {
     const o = this.out.get(m.to);
     if (!o) return;
-    if (!o.send(encodeMessage(m))) this.opts.onUnreachable(m.to);
+    if (!o.sendMessage(m)) this.opts.onUnreachable(m.to);
   }
 
   /**
@@ -789,14 +833,14 @@ export class PeerTransport {
   sendLeaseRenew(to: NodeId, leaseId: bigint): void {
     const b = Buffer.allocUnsafe(8);
     b.writeBigUInt64BE(leaseId, 0);
-    this.out.get(to)?.send([b], KIND_LEASE_RENEW);
+    this.out.get(to)?.send(b, KIND_LEASE_RENEW);
   }
 
   /** Best effort, as sendLeaseRenew: the follower sends the next batch a half tick later. */
   sendZkSessionTouch(to: NodeId, sessionIds: bigint[]): void {
     const b = Buffer.allocUnsafe(8 * sessionIds.length);
     sessionIds.forEach((id, i) => b.writeBigUInt64BE(BigInt.asUintN(64, id), 8 * i));
-    this.out.get(to)?.send([b], KIND_ZK_TOUCH);
+    this.out.get(to)?.send(b, KIND_ZK_TOUCH);
   }
 
   async close(): Promise<void> {
