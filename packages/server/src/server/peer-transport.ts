@@ -108,9 +108,10 @@ class Writer {
     this.pos += 4;
   }
 
-  /** overwrites the u32 at `at` (a frame's length, known once its body is written) */
-  patchU32(at: number, v: number): void {
-    this.buf.writeUInt32BE(v, at);
+  /** leaves n bytes to be filled in later (a frame's header, known once its body is written) */
+  skip(n: number): void {
+    this.ensure(n);
+    this.pos += n;
   }
 
   num(v: number): void {
@@ -397,13 +398,19 @@ export function decodeMessage(b: Buffer): Message {
 
 // ------------------------------------------------------------------------ framing
 
-function frame(kind: number, body: Buffer[]): Buffer[] {
-  let len = 1;
-  for (const b of body) len += b.length;
-  const h = Buffer.allocUnsafe(5);
-  h.writeUInt32BE(len, 0);
-  h[4] = kind;
-  return [h, ...body];
+/** A frame is a u32 length (of what follows it), a kind byte, then the body. */
+const FRAME_HEADER = 5;
+
+function writeFrameHeader(b: Buffer, at: number, kind: number, bodyLength: number): void {
+  b.writeUInt32BE(bodyLength + 1, at);
+  b[at + 4] = kind;
+}
+
+function frame(kind: number, body: Buffer): Buffer {
+  const f = Buffer.allocUnsafe(FRAME_HEADER + body.length);
+  writeFrameHeader(f, 0, kind, body.length);
+  body.copy(f, FRAME_HEADER);
+  return f;
 }
 
 /** Splits a byte stream into frames; calls onFrame(kind, body). */
@@ -423,7 +430,7 @@ class FrameParser {
       if (this.have < 4 + len) return;
       const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.have);
       const kind = all[4];
-      const body = all.subarray(5, 4 + len);
+      const body = all.subarray(FRAME_HEADER, 4 + len);
       const rest = all.subarray(4 + len);
       this.chunks = rest.length > 0 ? [rest] : [];
       this.have = rest.length;
@@ -492,7 +499,7 @@ class Outgoing {
       if (!this.wasUp) this.t.log.info({ peer: this.peer.name }, 'peer connection established');
       this.wasUp = true;
       const h = Buffer.from(JSON.stringify(this.t.opts.hello()), 'utf8');
-      this.write(frame(KIND_HELLO, [h]));
+      this.write(frame(KIND_HELLO, h));
     });
     s.on('data', () => undefined); // the peer never writes on this connection
     s.on('error', () => undefined); // 'close' follows
@@ -522,12 +529,9 @@ class Outgoing {
     if (this.pending.buf.length > PENDING_KEEP_MAX) this.pending = new Writer(PENDING_BYTES);
   }
 
-  private write(parts: Buffer[]): void {
+  private write(f: Buffer): void {
     this.flush(); // keep order with messages queued by send()
-    const s = this.sock!;
-    s.cork();
-    for (const p of parts) s.write(p);
-    s.uncork();
+    this.sock!.write(f);
   }
 
   /** Writes the queued messages now (one syscall), instead of at the end of the tick. */
@@ -555,16 +559,18 @@ class Outgoing {
       const size = (await fh.stat()).size;
       if (broken || s !== this.sock) return false;
       this.write(
-        frame(KIND_SNAP_BEGIN, [Buffer.from(JSON.stringify({ index, term, size }), 'utf8')]),
+        frame(KIND_SNAP_BEGIN, Buffer.from(JSON.stringify({ index, term, size }), 'utf8')),
       );
       let pos = 0;
       while (pos < size) {
-        const chunk = Buffer.allocUnsafe(Math.min(SNAP_CHUNK, size - pos));
-        const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
+        // read straight into the frame, after room for its header
+        const f = Buffer.allocUnsafe(FRAME_HEADER + Math.min(SNAP_CHUNK, size - pos));
+        const { bytesRead } = await fh.read(f, FRAME_HEADER, f.length - FRAME_HEADER, pos);
         if (bytesRead === 0) throw new Error(`snapshot ${file} shrank while sending`);
         if (broken || s !== this.sock) return false;
         pos += bytesRead;
-        const ok = s.write(Buffer.concat(frame(KIND_SNAP_CHUNK, [chunk.subarray(0, bytesRead)])));
+        writeFrameHeader(f, 0, KIND_SNAP_CHUNK, bytesRead);
+        const ok = s.write(f.subarray(0, FRAME_HEADER + bytesRead));
         if (!ok)
           await new Promise<void>((r) => {
             s.once('drain', r);
@@ -572,7 +578,7 @@ class Outgoing {
           });
       }
       if (broken || s !== this.sock) return false;
-      this.write(frame(KIND_MSG, [msg]));
+      this.write(frame(KIND_MSG, msg));
       return true;
     } finally {
       s.off('close', onClose);
@@ -582,16 +588,16 @@ class Outgoing {
 
   /** false if the message was dropped */
   send(body: Buffer, kind: number): boolean {
-    const start = this.beginFrame(kind);
+    const start = this.beginFrame();
     if (start < 0) return false;
     this.pending.raw(body);
-    this.endFrame(start);
+    this.endFrame(start, kind);
     return true;
   }
 
   /** A Raft message, encoded straight into the pending frames; false if it was dropped. */
   sendMessage(m: Message): boolean {
-    const start = this.beginFrame(KIND_MSG);
+    const start = this.beginFrame();
     if (start < 0) return false;
     try {
       writeMessage(this.pending, m);
@@ -599,24 +605,22 @@ class Outgoing {
       this.pending.pos = start; // no half-written frame in the stream
       throw err;
     }
-    this.endFrame(start);
+    this.endFrame(start, KIND_MSG);
     return true;
   }
 
-  /** Starts a frame in pending; its offset, or -1 when the message is dropped. */
-  private beginFrame(kind: number): number {
+  /** Starts a frame in pending (its header written by endFrame); its offset, or -1 to drop it. */
+  private beginFrame(): number {
     if (!this.connected || !this.sock || this.sock.writableLength > MAX_BUFFERED) return -1;
-    const w = this.pending;
-    const start = w.pos;
-    w.u32(0); // the frame's length, set by endFrame
-    w.u8(kind);
+    const start = this.pending.pos;
+    this.pending.skip(FRAME_HEADER);
     return start;
   }
 
   /** Finishes the frame begun at `start` and schedules the end-of-tick write. */
-  private endFrame(start: number): void {
+  private endFrame(start: number, kind: number): void {
     const w = this.pending;
-    w.patchU32(start, w.pos - start - 4);
+    writeFrameHeader(w.buf, start, kind, w.pos - start - FRAME_HEADER);
     if (!this.flushQueued) {
       this.flushQueued = true;
       process.nextTick(this.flushAtTickEnd);
@@ -704,7 +708,7 @@ export class PeerTransport {
       if (kind === KIND_MEMBERS && !peer) {
         // a joining member asks who is in the cluster, then hangs up
         const b = Buffer.from(JSON.stringify(this.opts.membersInfo()), 'utf8');
-        s.end(Buffer.concat(frame(KIND_MEMBERS, [b])));
+        s.end(frame(KIND_MEMBERS, b));
         return;
       }
       if (kind === KIND_HELLO) {
@@ -874,7 +878,7 @@ export function queryMembers(peerUrl: string, timeoutMs = 3000): Promise<unknown
         reject(err as Error);
       }
     });
-    sock.on('connect', () => sock.write(Buffer.concat(frame(KIND_MEMBERS, [Buffer.from('{}')]))));
+    sock.on('connect', () => sock.write(frame(KIND_MEMBERS, Buffer.from('{}'))));
     sock.on('data', (c: Buffer) => parser.push(c));
     sock.on('error', (err) => {
       clearTimeout(timer);
