@@ -20,6 +20,7 @@ import { WalStorage } from './wal-storage';
 import { ApplyOutcome, LogEntry, StateMachine, toPbAlarm } from './state-machine';
 import { big, long, num } from './pb';
 import { Metrics } from './metrics';
+import { SequenceTable } from '../util/sequence-table';
 
 export const SERVER_VERSION = '3.5.0';
 export const CLUSTER_VERSION = '3.5.0';
@@ -71,7 +72,7 @@ export class EtcdServer {
   private backend: Backend;
   private log!: ReplicatedLog;
   /** proposals of this member waiting for their apply, by ownProposal(id) */
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new SequenceTable<Pending>();
   /** as etcd's idutil: time-based start, so IDs do not repeat across restarts (a restarted member's
    * new proposals must not match old entries it is still catching up on) */
   private nextProposalId = (Date.now() % 2 ** 40) * 256;
@@ -332,7 +333,7 @@ export class EtcdServer {
     try {
       await this.log.propose([data]);
     } catch (err) {
-      this.pending.delete(key);
+      this.pending.take(key);
       if (err instanceof EtcdError) throw err; // timeout, leader changed (cluster)
       this.cfg.logger.fatal({ err }, 'log append failed; stopping');
       void this.stop();
@@ -376,11 +377,8 @@ export class EtcdServer {
       const o = result.outcomes[i];
       if (!o.error) this.afterApply(r, o);
       const key = this.ownProposal(r.id);
-      const p = key === undefined ? undefined : this.pending.get(key);
-      if (key !== undefined && p) {
-        this.pending.delete(key);
-        p.resolve(o);
-      }
+      const p = key === undefined ? undefined : this.pending.take(key);
+      if (p) p.resolve(o);
     }
     this.metrics.applied(batch.length, this.sm.kv.currentRevision);
     this.watches.notify(result.events);

@@ -179,7 +179,7 @@ export class RaftLog implements ReplicatedLog {
   private closed = false;
   private failed: Error | undefined;
   private soft: SoftState = { lead: NONE, state: 'follower' };
-  private readonly proposals = new Map<string, PendingProposal[]>();
+  private proposals = new Map<string, PendingProposal[]>();
   private waitingForLeader: PendingProposal[] = [];
   /**
    * Proposals made since the loop last ran: handed to Raft together at its next turn, so a burst
@@ -703,7 +703,13 @@ export class RaftLog implements ReplicatedLog {
       const i = list.findIndex((p) => p.data.equals(e.data));
       if (i < 0) continue;
       const [p] = list.splice(i, 1);
-      if (list.length === 0) this.proposals.delete(key);
+      if (list.length === 0) {
+        // the last one out: a fresh Map rather than a delete, whose shrink would give this
+        // long-lived Map a new table in V8's old generation on nearly every write of a member
+        // with one proposal in flight (see util/sequence-table.ts)
+        if (this.proposals.size === 1) this.proposals = new Map();
+        else this.proposals.delete(key);
+      }
       p.resolve();
     }
   }

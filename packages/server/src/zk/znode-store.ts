@@ -406,8 +406,14 @@ type NodeRead = 'meta' | 'version' | 'full';
 const READ_DEPTH: Record<NodeRead, number> = { meta: 0, version: 1, full: 2 };
 
 export class ZnodeStore {
-  /** ZooKeeper events of recently applied revisions, for the watch manager (not state). */
-  private readonly recent = new Map<number, ZkEvent[]>();
+  /**
+   * ZooKeeper events of recently applied revisions, oldest first, for the watch manager (not
+   * state); entries before `recentTaken` are consumed. A drained queue is replaced by a fresh
+   * array, not emptied: a long-lived Map or array that takes and loses an entry per write
+   * makes V8 allocate its new tables in the old generation (see util/sequence-table.ts).
+   */
+  private recent: { rev: number; events: ZkEvent[] }[] = [];
+  private recentTaken = 0;
   recordEvents = false;
   /** session created or removed by an applied entry (clock side, not state: the session tracker) */
   onSessionCreated: (id: bigint, timeoutMs: number) => void = () => undefined;
@@ -418,7 +424,7 @@ export class ZnodeStore {
    * every create or delete under it, so a batch of creates under one parent reads and writes it
    * once instead of once per create.
    */
-  private readonly metaWrites = new Map<string, Meta | null>();
+  private metaWrites = new Map<string, Meta | null>();
   /**
    * Every znode's zk_nodes record as last committed, decoded, by path; ZooKeeper keeps its
    * whole tree in memory too. A random LMDB lookup in a large tree costs several CPU cache
@@ -636,6 +642,9 @@ export class ZnodeStore {
    * batch, inside the batch's backend transaction, after its last entry.
    */
   flushMeta(): void {
+    // a setData batch changes no record: nothing to write, and no clear() (which gives a
+    // long-lived Map a new table in V8's old generation, about 150 bytes a batch)
+    if (this.metaWrites.size === 0) return;
     const index = this.loaded; // not loaded: stays so, and is read after the commit
     for (const [path, m] of this.metaWrites) {
       const key = Buffer.from(path, 'utf8');
@@ -655,7 +664,7 @@ export class ZnodeStore {
         if (index?.delete(path)) this.recordRemoved(path);
       }
     }
-    this.metaWrites.clear();
+    this.metaWrites = new Map(); // a young one: see the size check above
   }
 
   /** A record new to `loaded`: index its path (as a child, and if reapable). */
@@ -710,9 +719,15 @@ export class ZnodeStore {
 
   /** ZooKeeper events of revision rev (consumed). */
   takeEvents(rev: number): ZkEvent[] | undefined {
-    const e = this.recent.get(rev);
-    if (e) this.recent.delete(rev);
-    for (const r of this.recent.keys()) if (r < rev) this.recent.delete(r);
+    const q = this.recent;
+    let i = this.recentTaken;
+    while (i < q.length && q[i].rev < rev) i++; // older ones nobody asked for: dropped
+    const e = i < q.length && q[i].rev === rev ? q[i++].events : undefined;
+    if (i < q.length) this.recentTaken = i;
+    else {
+      if (q.length > 0) this.recent = [];
+      this.recentTaken = 0;
+    }
     return e;
   }
 
@@ -1036,9 +1051,10 @@ export class ZnodeStore {
       if (m) m.dataSlot = e.slot; // the last create of the path comes last
     }
     if (this.recordEvents && o.events.length > 0 && t.changed) {
-      const list = this.recent.get(t.revision) ?? [];
-      list.push(...o.events);
-      this.recent.set(t.revision, list);
+      const q = this.recent;
+      const last = q.length > 0 ? q[q.length - 1] : undefined;
+      if (last?.rev === t.revision) last.events.push(...o.events);
+      else q.push({ rev: t.revision, events: o.events });
     }
   }
 }
