@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import pino from 'pino';
 import { startIdleHeapTrim } from '../util/idle-heap-trim';
+import { widenOldGenerationGrowth } from '../util/heap-growth';
 import { startConcord } from '../embed';
 import { Limits } from '../server/errors';
 import { parseInitialCluster } from '../server/cluster';
@@ -106,6 +107,7 @@ export function serveCommand(): Command {
         (o.initialAdvertisePeerUrls as string[] | undefined) ?? (o.listenPeerUrls as string[]);
       if (o.initialCluster) checkInitialCluster(String(o.initialCluster), String(o.name), peer);
       try {
+        widenOldGenerationGrowth();
         const running = await startConcord({
           name: String(o.name),
           dataDir: String(o.dataDir),
