@@ -11,8 +11,8 @@ import * as v8 from 'node:v8';
  * generation. Each cycle took 60-80 ms of main-thread work in steps of up to 10-18 ms within
  * about 100 ms; with three members, one was often enough in such a step to make the 3-member
  * p99 at 300 writes a second 15-21 ms against ZooKeeper's 12. With 100 % the limit starts at
- * 1.5-1.9 times the live size and the steady-state marking stops (none in the last 25 s of
- * the same runs). The memory this may hold is garbage the old generation would otherwise
+ * 1.5-1.9 times the live size and the steady-state marking stops (none in the last 24 s of
+ * the traced runs). The memory this may hold is garbage the old generation would otherwise
  * have been cleared of sooner; the idle heap trim still returns it when the server goes quiet.
  *
  * Only `concord serve` calls this: an application embedding Concord keeps control of its heap.

@@ -408,9 +408,10 @@ const READ_DEPTH: Record<NodeRead, number> = { meta: 0, version: 1, full: 2 };
 export class ZnodeStore {
   /**
    * ZooKeeper events of recently applied revisions, oldest first, for the watch manager (not
-   * state); entries before `recentTaken` are consumed. A drained queue is replaced by a fresh
-   * array, not emptied: a long-lived Map or array that takes and loses an entry per write
-   * makes V8 allocate its new tables in the old generation (see util/sequence-table.ts).
+   * state); entries before `recentTaken` are consumed, and a drained queue is replaced by a
+   * fresh array. Not a Map by revision: a long-lived Map that takes and loses an entry per
+   * write gets each new hash table allocated in V8's old generation (see
+   * util/sequence-table.ts); a young array that is dropped costs only a scavenge.
    */
   private recent: { rev: number; events: ZkEvent[] }[] = [];
   private recentTaken = 0;
