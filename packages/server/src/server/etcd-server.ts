@@ -329,7 +329,11 @@ export class EtcdServer {
     const data = Buffer.from(concordpb.InternalRequest.encode(req).finish());
     if (data.length > this.cfg.maxRequestBytes) throw Errors.requestTooLarge();
     const key = this.ownProposal(idLong)!;
-    const outcome = new Promise<ApplyOutcome>((resolve) => this.pending.set(key, { resolve }));
+    let resolve!: (o: ApplyOutcome) => void;
+    const outcome = new Promise<ApplyOutcome>((r) => (resolve = r));
+    // outside the promise: a key the table refuses (ids only increase) fails the request here,
+    // before its entry is proposed, not after as a rejection nobody awaits yet
+    this.pending.set(key, { resolve });
     try {
       await this.log.propose([data]);
     } catch (err) {

@@ -17,7 +17,7 @@ import * as v8 from 'node:v8';
  *
  * Only `concord serve` calls this: an application embedding Concord keeps control of its heap.
  */
-export function widenOldGenerationGrowth(percent = 100): void {
+export function widenOldGenerationGrowth(): void {
   if (process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) return;
-  v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
+  v8.setFlagsFromString('--heap-growing-percent=100');
 }
