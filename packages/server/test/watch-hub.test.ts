@@ -182,3 +182,38 @@ test('a second cancel of a watcher is a no-op (a stream cancels its compacted wa
     assert.equal(hub.watcherCount, 0);
   });
 });
+
+test("single-key watchers of one key share one copy of it, not a view of the creating request's bytes", async () => {
+  await withHub(async (hub, put) => {
+    const sinkA = new ControlledSink();
+    const sinkB = new ControlledSink();
+    // the key as a client's request carries it: a view into a larger buffer that gets reused
+    const request = Buffer.alloc(5, 'xxk--'); // (alloc: its own memory, not the shared pool)
+    const watchIn = (sink: WatchSink, bytes: Buffer): Watcher =>
+      hub.watch({
+        key: bytes.subarray(2, 3),
+        rangeEnd: Buffer.alloc(0),
+        startRevision: 0,
+        noPut: false,
+        noDelete: false,
+        prevKv: false,
+        sink,
+      });
+    const a = watchIn(sinkA, request);
+    const b = watchIn(sinkB, Buffer.from('--k--'));
+    assert.notEqual(a.start.buffer, request.buffer, 'the key is copied out of the request');
+    assert.equal(a.start, b.start, 'one copy per key');
+    request.fill(0x7a); // the request's buffer reused for other bytes
+    put('v1');
+    assert.deepEqual(sinkA.got, [{ rev: 2, keys: ['v1'] }]);
+    assert.deepEqual(sinkB.got, [{ rev: 2, keys: ['v1'] }]);
+    // once a key has no watchers its copy goes; a later watcher of it gets a new one
+    hub.cancel(a);
+    hub.cancel(b);
+    const c = watchIn(sinkA, Buffer.from('--k--'));
+    assert.notEqual(c.start, a.start);
+    assert.equal(c.start.toString(), 'k');
+    put('v2');
+    assert.deepEqual(sinkA.got.at(-1), { rev: 3, keys: ['v2'] });
+  });
+});

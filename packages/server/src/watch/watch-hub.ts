@@ -30,26 +30,67 @@ export interface WatchOptions {
   noDelete: boolean;
   prevKv: boolean;
   sink: WatchSink;
+  /** the sink's own number for this watcher (an etcd watch stream's watch ID) */
+  sinkId?: number;
+  /** bits the sink keeps per watcher (Watcher.sinkFlags) */
+  sinkFlags?: number;
 }
 
+/**
+ * One key's single-key watchers, by sink, with the key they share: watchers of one key hold
+ * this one copy of it (and its latin1 name, the map key) instead of each a Buffer viewing the
+ * request that created it, which also kept that request's whole network read alive.
+ */
+class KeyWatchers extends Map<WatchSink, Set<Watcher>> {
+  constructor(
+    readonly name: string,
+    readonly key: Buffer,
+  ) {
+    super();
+  }
+}
+
+/**
+ * A watcher keeps only what matching and delivery read, not its WatchOptions: a server may hold
+ * tens of thousands, often created in one burst, and each object kept per watcher is memory
+ * for as long as it watches.
+ */
 export class Watcher {
   /** next revision this watcher needs */
   nextRev: number;
   synced = false;
+  readonly sink: WatchSink;
+  /**
+   * The sink's own number and flags for this watcher, kept here so a sink needs no object and
+   * no map entry of its own per watcher to find them.
+   */
+  readonly sinkId: number;
+  sinkFlags: number;
+  readonly noPut: boolean;
+  readonly noDelete: boolean;
+  readonly prevKv: boolean;
   readonly single: string | undefined;
   readonly start: Buffer;
   readonly end: Buffer | undefined;
   readonly empty: boolean;
 
+  /** `group`: the key's watchers for a single-key watcher (its key is the group's), else none */
   constructor(
     readonly id: number,
-    readonly opts: WatchOptions,
+    opts: WatchOptions,
     nextRev: number,
+    group: KeyWatchers | undefined,
   ) {
     this.nextRev = nextRev;
-    if (opts.rangeEnd.length === 0) {
-      this.single = opts.key.toString('latin1');
-      this.start = opts.key;
+    this.sink = opts.sink;
+    this.sinkId = opts.sinkId ?? 0;
+    this.sinkFlags = opts.sinkFlags ?? 0;
+    this.noPut = opts.noPut;
+    this.noDelete = opts.noDelete;
+    this.prevKv = opts.prevKv;
+    if (group) {
+      this.single = group.name;
+      this.start = group.key;
       this.end = undefined;
       this.empty = false;
     } else {
@@ -63,8 +104,8 @@ export class Watcher {
 
   /** The event's type passes this watcher's filters (its key is checked by matches()). */
   wantsType(ev: MvccEvent): boolean {
-    if (ev.type === EVENT_PUT) return !this.opts.noPut;
-    return !(ev.type === EVENT_DELETE && this.opts.noDelete);
+    if (ev.type === EVENT_PUT) return !this.noPut;
+    return !(ev.type === EVENT_DELETE && this.noDelete);
   }
 
   matches(ev: MvccEvent): boolean {
@@ -88,7 +129,7 @@ export class WatchHub {
    * Single-key watchers by key, then by sink: one stream's responses to a change are written
    * one after the other, so the transport can carry them in one frame.
    */
-  private readonly byKey = new Map<string, Map<WatchSink, Set<Watcher>>>();
+  private readonly byKey = new Map<string, KeyWatchers>();
   private readonly ranged = new Set<Watcher>();
   private readonly unsynced = new Set<Watcher>();
   private catchupScheduled = false;
@@ -123,14 +164,20 @@ export class WatchHub {
   watch(opts: WatchOptions): Watcher {
     const current = this.kv.currentRevision;
     const start = opts.startRevision > 0 ? opts.startRevision : current + 1;
-    const w = new Watcher(this.nextId++, opts, start);
-    if (w.single !== undefined) {
-      let bySink = this.byKey.get(w.single);
-      if (!bySink) this.byKey.set(w.single, (bySink = new Map()));
-      let s = bySink.get(opts.sink);
-      if (!s) bySink.set(opts.sink, (s = new Set()));
+    let w: Watcher;
+    if (opts.rangeEnd.length === 0) {
+      const name = opts.key.toString('latin1');
+      let group = this.byKey.get(name);
+      // a copy: opts.key may view the client's request, a network read of many requests
+      if (!group) this.byKey.set(name, (group = new KeyWatchers(name, Buffer.from(opts.key))));
+      w = new Watcher(this.nextId++, opts, start, group);
+      let s = group.get(opts.sink);
+      if (!s) group.set(opts.sink, (s = new Set()));
       s.add(w);
-    } else this.ranged.add(w);
+    } else {
+      w = new Watcher(this.nextId++, opts, start, undefined);
+      this.ranged.add(w);
+    }
     if (opts.prevKv) this.prevKvWatchers++;
     if (start > current) w.synced = true;
     else this.markUnsynced(w);
@@ -141,14 +188,14 @@ export class WatchHub {
     let removed = false;
     if (w.single !== undefined) {
       const bySink = this.byKey.get(w.single);
-      const s = bySink?.get(w.opts.sink);
+      const s = bySink?.get(w.sink);
       if (bySink && s?.delete(w)) {
         removed = true;
-        if (s.size === 0) bySink.delete(w.opts.sink);
+        if (s.size === 0) bySink.delete(w.sink);
         if (bySink.size === 0) this.byKey.delete(w.single);
       }
     } else removed = this.ranged.delete(w);
-    if (removed && w.opts.prevKv) this.prevKvWatchers--;
+    if (removed && w.prevKv) this.prevKvWatchers--;
     this.unsynced.delete(w);
     w.synced = false;
   }
@@ -216,7 +263,7 @@ export class WatchHub {
   }
 
   private deliver(w: Watcher, evs: MvccEvent[], revision: number): void {
-    const sink = w.opts.sink;
+    const sink = w.sink;
     if (!sink.writable) {
       // keep nothing in memory: the backend has these events
       w.nextRev = evs[0].kv.modRevision;
@@ -275,20 +322,19 @@ export class WatchHub {
     // watchers wanting the same revision share one backend read
     const reads = new Map<string, { events: MvccEvent[]; nextRev: number }>();
     for (const w of [...this.unsynced]) {
-      if (!w.opts.sink.writable) continue; // its sink's drain calls resume()
+      if (!w.sink.writable) continue; // its sink's drain calls resume()
       if (w.nextRev < compactRev) {
         this.cancel(w);
-        w.opts.sink.compacted(w, compactRev);
+        w.sink.compacted(w, compactRev);
         continue;
       }
-      const readKey = `${w.nextRev}/${w.opts.prevKv ? 1 : 0}`;
+      const readKey = `${w.nextRev}/${w.prevKv ? 1 : 0}`;
       let r = reads.get(readKey);
-      if (!r)
-        reads.set(readKey, (r = this.kv.eventsSince(w.nextRev, CATCHUP_EVENTS, w.opts.prevKv)));
+      if (!r) reads.set(readKey, (r = this.kv.eventsSince(w.nextRev, CATCHUP_EVENTS, w.prevKv)));
       const mine = r.events.filter((ev) => w.matches(ev));
       const revision = this.kv.currentRevision;
       w.nextRev = r.nextRev;
-      const ok = mine.length > 0 ? w.opts.sink.send(w, mine, revision) : true;
+      const ok = mine.length > 0 ? w.sink.send(w, mine, revision) : true;
       if (w.nextRev > revision) {
         this.unsynced.delete(w);
         w.synced = true;

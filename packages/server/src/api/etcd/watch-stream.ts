@@ -24,20 +24,21 @@ export interface WatchStreamOptions {
   maxRequestBytes: number;
 }
 
-/** etcd's watch ids are per stream, assigned from 0 unless the client chooses one. */
-interface StreamWatch {
-  id: number;
-  watcher: Watcher;
-  progressNotify: boolean;
-  fragment: boolean;
-  /**
-   * Canceled by a compaction (its start revision was compacted away): it gets no more events,
-   * but as in etcd its ID stays taken on the stream until the client cancels it, and that
-   * cancel is answered (etcd's watch stream keeps such a watcher until Cancel). The hub has
-   * dropped it already, so it is never synced again; a second hub cancel is a no-op.
-   */
-  compacted: boolean;
-}
+/**
+ * What a stream keeps per watcher lives on the hub's Watcher: its watch ID (sinkId; etcd's
+ * watch IDs are per stream, assigned from 0 unless the client chooses one) and these flags
+ * (sinkFlags). No object and no map entry of the stream's own per watcher: ten thousand
+ * watchers are often created in one burst.
+ */
+const PROGRESS_NOTIFY = 1;
+const FRAGMENT = 2;
+/**
+ * Canceled by a compaction (its start revision was compacted away): it gets no more events,
+ * but as in etcd its ID stays taken on the stream until the client cancels it, and that cancel
+ * is answered (etcd's watch stream keeps such a watcher until Cancel). The hub has dropped it
+ * already, so it is never synced again; a second hub cancel is a no-op.
+ */
+const COMPACTED = 4;
 
 const MAX_QUEUED_RESPONSES = 1024;
 /**
@@ -50,8 +51,8 @@ const ERR_DUPLICATE_ID = 'mvcc: duplicate watch ID provided on the WatchStream';
 
 /** One client Watch stream: many watchers share it and its flow control. */
 export class WatchStream implements WatchSink {
-  private readonly watches = new Map<number, StreamWatch>();
-  private readonly byWatcher = new Map<Watcher, StreamWatch>();
+  /** this stream's watchers by watch ID */
+  private readonly watches = new Map<number, Watcher>();
   private nextId = 0;
   private closed = false;
   private progressTimer: NodeJS.Timeout | undefined;
@@ -123,29 +124,23 @@ export class WatchStream implements WatchSink {
       noDelete: filters.includes(F.NODELETE),
       prevKv: !!c.prevKv,
       sink: this,
+      sinkId: id,
+      sinkFlags: (c.progressNotify ? PROGRESS_NOTIFY : 0) | (c.fragment ? FRAGMENT : 0),
     });
-    const sw: StreamWatch = {
-      id,
-      watcher,
-      progressNotify: !!c.progressNotify,
-      fragment: !!c.fragment,
-      compacted: false, // set here so every StreamWatch has one shape on the fan-out path
-    };
-    this.watches.set(id, sw);
-    this.byWatcher.set(watcher, sw);
+    this.watches.set(id, watcher);
+  }
+
+  /** Whether the watcher is (still) this stream's and gets events. */
+  private live(w: Watcher): boolean {
+    return this.watches.get(w.sinkId) === w && (w.sinkFlags & COMPACTED) === 0;
   }
 
   private cancel(id: number): void {
-    const sw = this.watches.get(id);
-    if (!sw) return;
-    this.remove(sw);
+    const w = this.watches.get(id);
+    if (!w) return;
+    this.server.watches.cancel(w);
+    this.watches.delete(id);
     this.write({ header: this.server.header(), watchId: id, canceled: true });
-  }
-
-  private remove(sw: StreamWatch): void {
-    this.server.watches.cancel(sw.watcher);
-    this.watches.delete(sw.id);
-    this.byWatcher.delete(sw.watcher);
   }
 
   /** A progress request is answered once every watcher of the stream is synced. */
@@ -156,28 +151,27 @@ export class WatchStream implements WatchSink {
 
   private maybeSendProgress(): void {
     if (!this.progressPending) return;
-    for (const sw of this.watches.values()) if (!sw.compacted && !sw.watcher.synced) return;
+    for (const w of this.watches.values()) if ((w.sinkFlags & COMPACTED) === 0 && !w.synced) return;
     this.progressPending = false;
     this.write({ header: this.server.header(), watchId: -1 });
   }
 
   private sendProgressNotifies(): void {
-    for (const sw of this.watches.values())
-      if (sw.progressNotify && sw.watcher.synced)
-        this.write({ header: this.server.header(), watchId: sw.id });
+    for (const w of this.watches.values())
+      if (w.sinkFlags & PROGRESS_NOTIFY && w.synced)
+        this.write({ header: this.server.header(), watchId: w.sinkId });
   }
 
   // ---- WatchSink
 
   send(watcher: Watcher, events: MvccEvent[], revision: number): boolean {
-    const sw = this.byWatcher.get(watcher);
-    if (!sw) return true;
-    const encoded = encodedEvents(events, watcher.opts.prevKv);
+    if (!this.live(watcher)) return true;
+    const encoded = encodedEvents(events, watcher.prevKv);
     const header = encodedHeader(this.server, revision, this.server.raftTerm, () =>
       this.server.header(revision),
     );
-    if (sw.fragment) this.sendFragmented(sw, header, encoded);
-    else this.writeEvents(header, sw.id, encoded);
+    if (watcher.sinkFlags & FRAGMENT) this.sendFragmented(watcher.sinkId, header, encoded);
+    else this.writeEvents(header, watcher.sinkId, encoded);
     if (this.progressPending) queueMicrotask(() => this.maybeSendProgress());
     return this.writable;
   }
@@ -217,20 +211,19 @@ export class WatchStream implements WatchSink {
     };
     for (let i = 0; i < watchers.length; i++) {
       const w = watchers[i];
-      const sw = this.byWatcher.get(w);
-      if (!sw) continue; // canceled on this stream meanwhile: nothing to send
-      if (sw.fragment || sw.id < 0) {
+      if (!this.live(w)) continue; // canceled on this stream meanwhile: nothing to send
+      if (w.sinkFlags & FRAGMENT || w.sinkId < 0) {
         if (ids.length > 0) flush();
         this.send(w, events, revision);
       } else {
-        const shared = w.opts.prevKv
+        const shared = w.prevKv
           ? (withPrev ??= sharedResponse(header, encodedEvents(events, true)))
           : (plain ??= sharedResponse(header, encodedEvents(events, false)));
-        const size = sharedResponseFramedSize(shared, sw.id);
+        const size = sharedResponseFramedSize(shared, w.sinkId);
         if (ids.length > 0 && (shared !== batchShared || bytes + size > FANOUT_WRITE_BYTES))
           flush();
         batchShared = shared;
-        ids.push(sw.id);
+        ids.push(w.sinkId);
         sizes.push(size);
         bytes += size;
         if (bytes < FANOUT_WRITE_BYTES) continue;
@@ -255,7 +248,7 @@ export class WatchStream implements WatchSink {
   }
 
   /** etcd's fragment option: split an oversized response, fragment=true on all but the last. */
-  private sendFragmented(sw: StreamWatch, header: Buffer, events: Buffer[]): void {
+  private sendFragmented(id: number, header: Buffer, events: Buffer[]): void {
     const limit = this.opts.maxRequestBytes;
     const chunks: Buffer[][] = [];
     let chunk: Buffer[] = [];
@@ -271,7 +264,7 @@ export class WatchStream implements WatchSink {
     }
     chunks.push(chunk);
     chunks.forEach((c, i) =>
-      this.writeFramed(encodeWatchEventsFramed(header, sw.id, c, i < chunks.length - 1)),
+      this.writeFramed(encodeWatchEventsFramed(header, id, c, i < chunks.length - 1)),
     );
   }
 
@@ -304,12 +297,15 @@ export class WatchStream implements WatchSink {
   }
 
   compacted(watcher: Watcher, compactRevision: number): void {
-    const sw = this.byWatcher.get(watcher);
-    if (!sw) return;
-    sw.compacted = true; // its ID stays taken until the client cancels it
-    this.byWatcher.delete(watcher);
+    if (!this.live(watcher)) return;
+    watcher.sinkFlags |= COMPACTED; // its ID stays taken until the client cancels it
     // etcd 3.4 sends this frame with header revision 0 and no cancel reason
-    this.write({ header: this.server.header(0), watchId: sw.id, canceled: true, compactRevision });
+    this.write({
+      header: this.server.header(0),
+      watchId: watcher.sinkId,
+      canceled: true,
+      compactRevision,
+    });
   }
 
   private write(resp: etcdserverpb.IWatchResponse): void {
@@ -321,9 +317,8 @@ export class WatchStream implements WatchSink {
     if (this.closed) return;
     this.closed = true;
     if (this.progressTimer) clearInterval(this.progressTimer);
-    for (const sw of this.watches.values()) this.server.watches.cancel(sw.watcher);
+    for (const w of this.watches.values()) this.server.watches.cancel(w);
     this.watches.clear();
-    this.byWatcher.clear();
     if (endStream) this.call.end();
   }
 }
