@@ -40,7 +40,8 @@ const turns = async (n: number): Promise<void> => {
 };
 
 type Put = (v: string) => void;
-type WatchK = (sink: WatchSink) => Watcher;
+/** a watcher of key k (or of `key`: the bytes a client's request carried) */
+type WatchK = (sink: WatchSink, key?: Buffer) => Watcher;
 
 /** A hub over a fresh store; `put` applies a put of key k and notifies the hub of its event. */
 async function withHub(body: (hub: WatchHub, put: Put, watchK: WatchK) => Promise<void>) {
@@ -59,9 +60,9 @@ async function withHub(body: (hub: WatchHub, put: Put, watchK: WatchK) => Promis
         },
       ]).events,
     );
-  const watchK: WatchK = (sink) =>
+  const watchK: WatchK = (sink, key = Buffer.from('k')) =>
     hub.watch({
-      key: Buffer.from('k'),
+      key,
       rangeEnd: Buffer.alloc(0),
       startRevision: 0,
       noPut: false,
@@ -184,21 +185,12 @@ test('a second cancel of a watcher is a no-op (a stream cancels its compacted wa
 });
 
 test("single-key watchers of one key share one copy of it, not a view of the creating request's bytes", async () => {
-  await withHub(async (hub, put) => {
+  await withHub(async (hub, put, watchK) => {
     const sinkA = new ControlledSink();
     const sinkB = new ControlledSink();
     // the key as a client's request carries it: a view into a larger buffer that gets reused
     const request = Buffer.alloc(5, 'xxk--'); // (alloc: its own memory, not the shared pool)
-    const watchIn = (sink: WatchSink, bytes: Buffer): Watcher =>
-      hub.watch({
-        key: bytes.subarray(2, 3),
-        rangeEnd: Buffer.alloc(0),
-        startRevision: 0,
-        noPut: false,
-        noDelete: false,
-        prevKv: false,
-        sink,
-      });
+    const watchIn = (sink: WatchSink, bytes: Buffer): Watcher => watchK(sink, bytes.subarray(2, 3));
     const a = watchIn(sinkA, request);
     const b = watchIn(sinkB, Buffer.from('--k--'));
     assert.notEqual(a.start.buffer, request.buffer, 'the key is copied out of the request');
