@@ -18,6 +18,18 @@ import * as v8 from 'node:v8';
  * Only `concord serve` calls this: an application embedding Concord keeps control of its heap.
  */
 export function widenOldGenerationGrowth(): void {
-  if (process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) return;
+  if (heapGrowthSetByUser(process.execArgv, process.env.NODE_OPTIONS)) return;
   v8.setFlagsFromString('--heap-growing-percent=100');
+}
+
+/**
+ * Whether node was given --heap-growing-percent: on its command line (execArgv) or in
+ * NODE_OPTIONS, which execArgv does not list. V8 accepts the flag with - or _ in its name.
+ */
+export function heapGrowthSetByUser(
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+): boolean {
+  const given = (a: string): boolean => /^--heap[-_]growing[-_]percent(=|$)/.test(a);
+  return execArgv.some(given) || (nodeOptions ?? '').split(/\s+/).some(given);
 }

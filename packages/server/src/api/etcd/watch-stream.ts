@@ -39,6 +39,8 @@ const FRAGMENT = 2;
  * already, so it is never synced again; a second hub cancel is a no-op.
  */
 const COMPACTED = 4;
+/** Canceled by the client or closed with its stream: anything still handed to it is dropped. */
+const CANCELED = 8;
 
 const MAX_QUEUED_RESPONSES = 1024;
 /**
@@ -130,14 +132,19 @@ export class WatchStream implements WatchSink {
     this.watches.set(id, watcher);
   }
 
-  /** Whether the watcher is (still) this stream's and gets events. */
+  /**
+   * Whether the watcher still gets events: a flag test, not a map lookup, as it runs for every
+   * watcher of a fan-out (the hub no longer hands out a watcher it canceled; this is the
+   * stream's own guard that no event follows a cancel or compaction response).
+   */
   private live(w: Watcher): boolean {
-    return this.watches.get(w.sinkId) === w && (w.sinkFlags & COMPACTED) === 0;
+    return (w.sinkFlags & (COMPACTED | CANCELED)) === 0;
   }
 
   private cancel(id: number): void {
     const w = this.watches.get(id);
     if (!w) return;
+    w.sinkFlags |= CANCELED;
     this.server.watches.cancel(w);
     this.watches.delete(id);
     this.write({ header: this.server.header(), watchId: id, canceled: true });
@@ -317,7 +324,10 @@ export class WatchStream implements WatchSink {
     if (this.closed) return;
     this.closed = true;
     if (this.progressTimer) clearInterval(this.progressTimer);
-    for (const w of this.watches.values()) this.server.watches.cancel(w);
+    for (const w of this.watches.values()) {
+      w.sinkFlags |= CANCELED;
+      this.server.watches.cancel(w);
+    }
     this.watches.clear();
     if (endStream) this.call.end();
   }
