@@ -25,6 +25,10 @@ export interface ConcordOptions {
   initialClusterState?: 'new' | 'existing';
   /** etcd's --snapshot-count (cluster members) */
   snapshotCount?: number;
+  /** etcd's --backend-batch-interval (ms) and --backend-batch-limit: how long and for how many
+   * writes applied writes share one backend commit; 20 ms and 10,000 */
+  backendBatchIntervalMs?: number;
+  backendBatchLimit?: number;
   quotaBackendBytes?: number;
   maxRequestBytes?: number;
   maxTxnOps?: number;
@@ -78,6 +82,8 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
     listenPeerUrls: o.listenPeerUrls,
     initialClusterState: o.initialClusterState,
     snapshotCount: o.snapshotCount,
+    backendBatchIntervalMs: o.backendBatchIntervalMs,
+    backendBatchLimit: o.backendBatchLimit,
     logger,
   };
   const server = await EtcdServer.open(cfg);

@@ -285,8 +285,10 @@ test('the key index is rebuilt from the history: a reopened store serves the sam
 });
 
 test('an aborted batch leaves the key index as the backend: nothing of it is served', () => {
-  const { sm } = fresh();
+  const { sm, backend } = fresh();
   apply(sm, put('a', '1'));
+  backend.commit();
+  apply(sm, put('c', '1')); // applied, in the backend's open batch, not committed
   // the batch's apply throws after its first put (the server stops on that; the state it
   // leaves behind must still be the committed one)
   const good = { index: ++index, term: 1, request: put('b', '1') };
@@ -298,10 +300,16 @@ test('an aborted batch leaves the key index as the backend: nothing of it is ser
     },
   });
   assert.throws(() => sm.apply(badBatch), /injected apply failure/);
+  // the failure aborts the backend's whole open batch: 'c' too (the WAL has it for a restart)
   assert.equal(sm.kv.get(b('b')), undefined);
+  assert.equal(sm.kv.get(b('c')), undefined);
   assert.equal(sm.kv.keyCount, 1);
   assert.deepEqual(keys(sm, { key: b('\0'), rangeEnd: b('\0') }), ['a=1@2']);
   assert.equal(sm.kv.currentRevision, 2);
+  // and the backend takes no write after it, nor lets a flush release the WAL
+  assert.throws(() => apply(sm, put('d', '1')), /batch was aborted; restart/);
+  assert.equal(sm.kv.get(b('d')), undefined);
+  return assert.rejects(backend.flush(), /batch was aborted; restart/);
 });
 
 test('a data directory with the older keys table: it is emptied at open, keys still served', async () => {

@@ -259,10 +259,11 @@ test('a batch of creates and deletes under one parent writes the parent record o
 // ZnodeStore keeps decoded metadata records in memory: these check that it never answers with
 // a record the backend does not hold.
 
-test('a batch aborted after its metadata was written leaves nothing of it in memory', () => {
-  const { sm, backend } = fresh();
+test('a batch aborted after its metadata was written leaves nothing of it in memory', async () => {
+  const { sm, backend, dir } = fresh();
   openSession(sm);
   assert.equal(zk(sm, 1, OpCode.create, create('/p', '')).err, 0);
+  backend.commit();
   const put = backend.putMetaNumber.bind(backend);
   backend.putMetaNumber = () => {
     throw new Error('disk full (test)');
@@ -273,8 +274,17 @@ test('a batch aborted after its metadata was written leaves nothing of it in mem
   assert.equal(sm.zk.getNode('/p/c'), undefined);
   assert.equal(sm.zk.getNode('/p')!.numChildren, 0);
   assert.deepEqual(sm.zk.children('/p'), []);
-  assert.equal(zk(sm, 3, OpCode.create, create('/p/d', 'y')).err, 0);
-  assert.deepEqual(sm.zk.children('/p'), ['d']);
+  // the backend takes no write after a failed one (the server stops and replays its WAL);
+  // reopened, it serves the committed state and takes writes again
+  assert.throws(() => zk(sm, 3, OpCode.create, create('/p/d', 'y')), /restart to replay/);
+  await backend.close();
+  const reopened = new Backend(dir);
+  const sm2 = new StateMachine(reopened, { minLeaseTtlSeconds: 2 });
+  assert.equal(sm2.zk.getNode('/p/c'), undefined);
+  assert.deepEqual(sm2.zk.children('/p'), []);
+  assert.equal(zk(sm2, 4, OpCode.create, create('/p/d', 'y')).err, 0);
+  assert.deepEqual(sm2.zk.children('/p'), ['d']);
+  await reopened.close();
 });
 
 test('replacing the backend file (a snapshot) drops the in-memory metadata', async () => {

@@ -7,13 +7,53 @@ import * as path from 'node:path';
  * (applied index, compaction revision). Commits do not fsync (the WAL is the durability
  * point); `flush()` forces everything committed so far to disk, and the WAL keeps every
  * entry above the last flushed applied index, so a crash never loses an applied write.
+ *
+ * Writes are batched as etcd batches its bbolt transactions: they go into one open LMDB write
+ * transaction that commits every `batchIntervalMs` or `batchLimit` writes (and before a flush,
+ * a copy or a close). Reads in this process go through it and so see every write at once; a
+ * crash loses at most the open batch, which the WAL replays (the batch's applied index is in
+ * it too). A commit per write cost a member its dirty B-tree pages, their pwrite calls and a
+ * meta page every time, about 10 % of a 1-member put (docs/benchmarks.md, item 48).
  */
 export interface BackendOptions {
   /** LMDB map size in bytes; the backend quota is enforced separately, above. */
   mapSizeBytes?: number;
+  /** longest a write waits in the open batch before it is committed (etcd's
+   * --backend-batch-interval); 20 ms */
+  batchIntervalMs?: number;
+  /** writes after which the open batch is committed (etcd's --backend-batch-limit); 10,000 */
+  batchLimit?: number;
 }
 
 export type BinaryDb = Database<Buffer, Buffer>;
+
+export const DEFAULT_BATCH_INTERVAL_MS = 20;
+export const DEFAULT_BATCH_LIMIT = 10_000;
+
+/**
+ * Backends with an open batch. lmdb-js closes its environments on process exit and would wait
+ * forever for an open write transaction: each is committed first (a batch holds only whole
+ * writes, its applied index with them, so committing it is as consistent as any commit; a batch
+ * a failed write aborted is closed already).
+ */
+const openBatches = new Set<Backend>();
+let exitHookInstalled = false;
+function commitOnExit(): void {
+  for (const b of openBatches) {
+    try {
+      b.commit();
+    } catch {
+      // the WAL still holds every entry of the batch
+    }
+  }
+}
+
+interface Batch {
+  finish: (v: unknown) => unknown;
+  fail: (e: unknown) => unknown;
+  writes: number;
+  timer: NodeJS.Timeout | undefined;
+}
 
 export class BackendCorruptionError extends Error {
   readonly code = 'BACKEND_CORRUPT';
@@ -108,6 +148,8 @@ export class Backend {
   ) {
     fs.mkdirSync(dir, { recursive: true });
     this.path = dir;
+    this.batchIntervalMs = Math.max(0, opts.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS);
+    this.batchLimit = Math.max(1, opts.batchLimit ?? DEFAULT_BATCH_LIMIT);
     this.env = this.openEnv();
   }
 
@@ -168,6 +210,7 @@ export class Backend {
     fs.rmSync(tmp, { force: true });
     await fill(tmp);
     checkBackendFile(tmp);
+    this.commit();
     await this.env.close();
     fs.renameSync(tmp, path.join(this.path, 'data.mdb'));
     const d = fs.openSync(this.path, 'r');
@@ -178,9 +221,92 @@ export class Backend {
     this.sizeCache.at = -Infinity;
   }
 
-  /** Runs fn inside one synchronous write transaction (reads inside see its writes). */
+  /**
+   * Runs fn inside the open batch transaction (reads inside see its writes and the batch's).
+   * If fn throws, the whole batch is aborted, not only fn's writes (a child transaction per
+   * write would undo only those, but cost most of what batching saves), and the backend
+   * refuses writes from then on: what the batch held is in the WAL, which a restart replays.
+   * The server stops on a failed apply anyway.
+   */
   write<T>(fn: () => T): T {
-    return this.env.transactionSync(fn) as T;
+    if (this.failed) throw this.failed;
+    const b = this.batch ?? this.openBatch();
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      this.abortBatch(err);
+      throw err;
+    }
+    if (++b.writes >= this.batchLimit) this.commit();
+    return result;
+  }
+
+  private readonly batchIntervalMs: number;
+  private readonly batchLimit: number;
+  private batch: Batch | undefined;
+  /** set once a write failed (its batch aborted) or a commit failed */
+  private failed: Error | undefined;
+
+  private openBatch(): Batch {
+    let finish: ((v: unknown) => unknown) | undefined;
+    let fail: ((e: unknown) => unknown) | undefined;
+    // lmdb-js keeps a transactionSync open while the callback's result is pending, and its
+    // reads and writes meanwhile go through it; a thenable of our own hands us the functions
+    // that commit or abort it, so both run synchronously when we call them.
+    this.env.transactionSync(() => ({
+      then(ok: (v: unknown) => unknown, bad: (e: unknown) => unknown) {
+        finish = ok;
+        fail = bad;
+      },
+    }));
+    if (!finish || !fail) throw new Error('lmdb-js did not keep the batch transaction open');
+    const b: Batch = { finish, fail, writes: 0, timer: undefined };
+    b.timer = setTimeout(() => {
+      if (this.batch === b) this.commit();
+    }, this.batchIntervalMs);
+    b.timer.unref();
+    this.batch = b;
+    openBatches.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.prependListener('exit', commitOnExit);
+    }
+    return b;
+  }
+
+  /** Commits the open batch, if any (synchronously). A failed commit fails the backend. */
+  commit(): void {
+    const b = this.closeBatch();
+    if (!b) return;
+    try {
+      b.finish(undefined);
+    } catch (err) {
+      this.failed = new Error(`backend: a batch commit failed; restart to replay the WAL: ${err}`);
+      throw err;
+    }
+  }
+
+  private abortBatch(err: unknown): void {
+    this.failed = new Error(
+      `backend: a write failed and its batch was aborted; restart to replay the WAL: ${err}`,
+    );
+    const b = this.closeBatch();
+    if (!b) return;
+    try {
+      b.fail(err);
+    } catch {
+      // lmdb-js rethrows the error it was given, after the abort
+    }
+  }
+
+  private closeBatch(): Batch | undefined {
+    const b = this.batch;
+    if (!b) return undefined;
+    this.batch = undefined;
+    openBatches.delete(this);
+    clearTimeout(b.timer);
+    return b;
   }
 
   private readonly metaKeys = new Map<string, Buffer>();
@@ -213,8 +339,11 @@ export class Backend {
     this.meta.putSync(Buffer.from(name), value);
   }
 
-  /** Forces every committed transaction to disk. Concurrent callers share one flush. */
+  /** Commits the open batch, then forces every commit to disk. Concurrent callers share one flush. */
   flush(): Promise<void> {
+    // a failed backend has lost its open batch: flushing would let the WAL drop entries in it
+    if (this.failed) return Promise.reject(this.failed);
+    this.commit();
     if (this.flushing) return this.flushing.then(() => this.flush());
     const p = new Promise<void>((resolve, reject) => {
       (this.env as unknown as { sync(cb: (err?: Error) => void): void }).sync((err?: Error) =>
@@ -253,6 +382,7 @@ export class Backend {
 
   /** Writes a consistent, compacted copy of the backend's data file to `destFile`. */
   async backupTo(destFile: string): Promise<void> {
+    this.commit();
     // LMDB copies an environment into a directory (as data.mdb)
     const dir = fs.mkdtempSync(path.join(path.dirname(destFile), '.backup-'));
     try {

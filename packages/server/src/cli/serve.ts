@@ -94,6 +94,17 @@ export function serveCommand(): Command {
       'do not run a full GC to return heap memory when the server goes quiet after a burst',
     )
     .option(
+      '--backend-batch-interval <duration>',
+      'longest an applied write waits for the backend commit it shares with others (the WAL has it already)',
+      '20ms',
+    )
+    .option(
+      '--backend-batch-limit <n>',
+      'applied writes after which the backend commits at once',
+      int,
+      10000,
+    )
+    .option(
       '--snapshot-count <n>',
       'cluster members: applied entries between Raft snapshots (log compaction)',
       int,
@@ -120,6 +131,8 @@ export function serveCommand(): Command {
           initialCluster: o.initialCluster ? String(o.initialCluster) : undefined,
           initialClusterState: o.initialClusterState === 'existing' ? 'existing' : 'new',
           snapshotCount: o.snapshotCount as number,
+          backendBatchIntervalMs: parseDuration(String(o.backendBatchInterval)),
+          backendBatchLimit: o.backendBatchLimit as number,
           quotaBackendBytes: o.quotaBackendBytes as number,
           maxRequestBytes: o.maxRequestBytes as number,
           maxTxnOps: o.maxTxnOps as number,

@@ -44,6 +44,9 @@ export interface ServerConfig {
   initialClusterState?: 'new' | 'existing';
   /** cluster: applied entries between Raft snapshots (etcd's --snapshot-count) */
   snapshotCount?: number;
+  /** etcd's --backend-batch-interval and --backend-batch-limit (see backend/backend.ts) */
+  backendBatchIntervalMs?: number;
+  backendBatchLimit?: number;
   logger: Logger;
 }
 
@@ -110,7 +113,10 @@ export class EtcdServer {
   static async open(cfg: ServerConfig): Promise<EtcdServer> {
     const memberDir = path.join(cfg.dataDir, 'member');
     fs.mkdirSync(memberDir, { recursive: true });
-    const backend = new Backend(path.join(memberDir, 'db'));
+    const backend = new Backend(path.join(memberDir, 'db'), {
+      batchIntervalMs: cfg.backendBatchIntervalMs,
+      batchLimit: cfg.backendBatchLimit,
+    });
     let boot: ClusterBoot | undefined;
     try {
       boot = await resolveCluster({ ...cfg, memberDir }, backend);
