@@ -44,13 +44,16 @@ test('a write is read back at once, reaches the file at the interval, and a flus
   await backend.close();
 });
 
-test('the batch commits after the write limit without waiting for the interval', async () => {
+test('the batch commits after the write limit without waiting for the interval, counting applied writes', async () => {
   const dir = tmp();
   const backend = new Backend(dir, { batchIntervalMs: 60_000, batchLimit: 3 });
   for (const n of ['x', 'y']) backend.write(() => backend.putMeta(n, k(n)));
   assert.equal(readElsewhere(dir, 'y'), '(none)');
   backend.write(() => backend.putMeta('z', k('z')));
   assert.equal(readElsewhere(dir, 'z'), 'z');
+  // one call that applies a batch of entries counts each of them
+  backend.write(() => backend.putMeta('w', k('w')), 3);
+  assert.equal(readElsewhere(dir, 'w'), 'w');
   await backend.close();
 });
 

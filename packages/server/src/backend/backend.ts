@@ -21,7 +21,8 @@ export interface BackendOptions {
   /** longest a write waits in the open batch before it is committed (etcd's
    * --backend-batch-interval); 20 ms */
   batchIntervalMs?: number;
-  /** writes after which the open batch is committed (etcd's --backend-batch-limit); 10,000 */
+  /** applied writes after which the open batch is committed (etcd's --backend-batch-limit);
+   * 10,000 */
   batchLimit?: number;
 }
 
@@ -226,9 +227,10 @@ export class Backend {
    * If fn throws, the whole batch is aborted, not only fn's writes (a child transaction per
    * write would undo only those, but cost most of what batching saves), and the backend
    * refuses writes from then on: what the batch held is in the WAL, which a restart replays.
-   * The server stops on a failed apply anyway.
+   * The server stops on a failed apply anyway. `writes`: how many applied writes fn makes (the
+   * state machine applies a batch of entries in one call), counted against the batch limit.
    */
-  write<T>(fn: () => T): T {
+  write<T>(fn: () => T, writes = 1): T {
     if (this.failed) throw this.failed;
     const b = this.batch ?? this.openBatch();
     let result: T;
@@ -238,7 +240,8 @@ export class Backend {
       this.abortBatch(err);
       throw err;
     }
-    if (++b.writes >= this.batchLimit) this.commit();
+    b.writes += writes;
+    if (b.writes >= this.batchLimit) this.commit();
     return result;
   }
 
@@ -262,9 +265,8 @@ export class Backend {
     }));
     if (!finish || !fail) throw new Error('lmdb-js did not keep the batch transaction open');
     const b: Batch = { finish, fail, writes: 0, timer: undefined };
-    b.timer = setTimeout(() => {
-      if (this.batch === b) this.commit();
-    }, this.batchIntervalMs);
+    // closeBatch() clears it, so when it fires, b is the open batch
+    b.timer = setTimeout(() => this.commit(), this.batchIntervalMs);
     b.timer.unref();
     this.batch = b;
     openBatches.add(this);
@@ -343,7 +345,11 @@ export class Backend {
   flush(): Promise<void> {
     // a failed backend has lost its open batch: flushing would let the WAL drop entries in it
     if (this.failed) return Promise.reject(this.failed);
-    this.commit();
+    try {
+      this.commit();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (this.flushing) return this.flushing.then(() => this.flush());
     const p = new Promise<void>((resolve, reject) => {
       (this.env as unknown as { sync(cb: (err?: Error) => void): void }).sync((err?: Error) =>

@@ -6,6 +6,7 @@ import { startConcord } from '../embed';
 import { Limits } from '../server/errors';
 import { parseInitialCluster } from '../server/cluster';
 import { DEFAULT_ZOOKEEPER_URL } from '../api/zk/start';
+import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_BATCH_LIMIT } from '../backend/backend';
 
 const list = (v: string): string[] =>
   v
@@ -96,13 +97,13 @@ export function serveCommand(): Command {
     .option(
       '--backend-batch-interval <duration>',
       'longest an applied write waits for the backend commit it shares with others (the WAL has it already)',
-      '20ms',
+      `${DEFAULT_BATCH_INTERVAL_MS}ms`,
     )
     .option(
       '--backend-batch-limit <n>',
       'applied writes after which the backend commits at once',
       int,
-      10000,
+      DEFAULT_BATCH_LIMIT,
     )
     .option(
       '--snapshot-count <n>',

@@ -121,7 +121,7 @@ export class StateMachine {
         this.kv.persistRevision();
         this.backend.putMetaNumber(META_APPLIED_INDEX, this.applied);
         this.backend.putMetaNumber(META_APPLIED_TERM, this.appliedTerm);
-      });
+      }, entries.length);
     } catch (err) {
       // the transaction is aborted (in the callback or at commit): so are its pending znode
       // writes, and the in-memory records and key index its writes may have updated
