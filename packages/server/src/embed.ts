@@ -26,7 +26,7 @@ export interface ConcordOptions {
   /** etcd's --snapshot-count (cluster members) */
   snapshotCount?: number;
   /** etcd's --backend-batch-interval (ms) and --backend-batch-limit: how long and for how many
-   * writes applied writes share one backend commit; 20 ms and 10,000 */
+   * writes applied writes share one backend commit; 100 ms and 10,000, as etcd */
   backendBatchIntervalMs?: number;
   backendBatchLimit?: number;
   quotaBackendBytes?: number;

@@ -19,7 +19,7 @@ export interface BackendOptions {
   /** LMDB map size in bytes; the backend quota is enforced separately, above. */
   mapSizeBytes?: number;
   /** longest a write waits in the open batch before it is committed (etcd's
-   * --backend-batch-interval); 20 ms */
+   * --backend-batch-interval); 100 ms, as etcd */
   batchIntervalMs?: number;
   /** applied writes after which the open batch is committed (etcd's --backend-batch-limit);
    * 10,000 */
@@ -28,7 +28,7 @@ export interface BackendOptions {
 
 export type BinaryDb = Database<Buffer, Buffer>;
 
-export const DEFAULT_BATCH_INTERVAL_MS = 20;
+export const DEFAULT_BATCH_INTERVAL_MS = 100;
 export const DEFAULT_BATCH_LIMIT = 10_000;
 
 /**
