@@ -509,6 +509,7 @@ SVG_OUT="${SVG_OUT:-$OUTDIR/benchmarks-put.svg}"
   { has zk || has zkcluster; } && echo "zookeeper: $(dpkg-query -W -f '${Version}' zookeeper 2>/dev/null || echo '?') ($ZK_JAR), java $(java -version 2>&1 | head -1)"
   echo "node: $(node --version); concord: HEAD $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?'), dist built $(date -r "$CONCORD_MAIN" +%H:%M:%S), $(cd "$ROOT" && git status --short packages/server packages/proto | wc -l) locally modified files under packages/server+proto"
   echo "loadgen: $LOADGEN"
+  bash "$ROOT/bench/damon-state.sh"
 } >"$OUTDIR/meta.txt"
 log "results in $OUTDIR"
 T0=$SECONDS

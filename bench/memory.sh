@@ -267,6 +267,7 @@ watch_phase() { # watch_phase SERVER ROUND
   echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); mem: $(awk '/MemTotal/{print int($2/1024)" MiB"}' /proc/meminfo)"
   echo "etcd: $("$ETCD_BIN" --version | head -1)"
   echo "node: $(node --version) $NODE_FLAGS; concord: $CONCORD_DESC, main.js built $(date -r "$CONCORD_MAIN" +%H:%M:%S)"
+  bash "$ROOT/bench/damon-state.sh"
 } >"$OUTDIR/meta.txt"
 log "results in $OUTDIR"
 T0=$SECONDS
