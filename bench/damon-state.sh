@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints one line: whether the kernel's DAMON memory monitor runs, and how. On the benchmark
-# VMs a kdamond samples physical memory every 500 ms for proactive reclaim; each sample holds a
-# CPU for several ms, which stalls whatever runs there and sets the p99 of low-rate runs for
+# VMs a kdamond samples physical memory every 500 ms for proactive reclaim; under load each sample
+# holds a CPU for 5-20 ms, which stalls whatever runs there and sets the p99 of low-rate runs for
 # every server alike (docs/benchmarks.md, twentieth sitting). The benchmark scripts record it
 # with their settings; they do not change it.
 set -u
