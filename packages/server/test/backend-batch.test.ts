@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Backend } from '../src/backend/backend';
+import { parseDuration } from '../src/cli/serve';
 
 // The backend batches its writes into one LMDB transaction (backend/backend.ts). What a
 // reader of this process sees, what reaches the file and when, and what a failure leaves.
@@ -104,4 +105,31 @@ test('a failed write aborts the open batch and the backend takes no write after 
   await backend.close();
   assert.equal(readElsewhere(dir, 'b'), '(none)');
   assert.equal(readElsewhere(dir, 'a'), '1');
+});
+
+test("batch settings of 0 mean etcd's defaults (100 ms, 10,000 writes); negative ones are refused", async () => {
+  const dir = tmp();
+  const backend = new Backend(dir, { batchIntervalMs: 0, batchLimit: 0 });
+  backend.write(() => backend.putMeta('a', k('1')));
+  // The batch timer and this 10 ms one start back to back: this one fires first unless the
+  // batch interval is shorter. A limit of 0 taken as 1 would have committed at once, an
+  // interval of 0 taken as 0 ms before now.
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(readElsewhere(dir, 'a'), '(none)');
+  await backend.close();
+  assert.equal(readElsewhere(dir, 'a'), '1');
+  assert.throws(
+    () => new Backend(tmp(), { batchLimit: -1 }),
+    /batchLimit must be 0 \(the default\) or positive/,
+  );
+  assert.throws(() => new Backend(tmp(), { batchIntervalMs: -5 }), /batchIntervalMs must be/);
+});
+
+test('--backend-batch-interval takes 0 as etcd does (Go durations); other duration flags do not', () => {
+  assert.equal(parseDuration('0', true), 0);
+  assert.equal(parseDuration('0s', true), 0);
+  assert.equal(parseDuration('100ms', true), 100);
+  assert.throws(() => parseDuration('0'), /invalid duration: 0/);
+  assert.throws(() => parseDuration('', true), /invalid duration/);
+  assert.throws(() => parseDuration('-1s', true), /invalid duration/);
 });

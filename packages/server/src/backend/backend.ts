@@ -19,10 +19,10 @@ export interface BackendOptions {
   /** LMDB map size in bytes; the backend quota is enforced separately, above. */
   mapSizeBytes?: number;
   /** longest a write waits in the open batch before it is committed (etcd's
-   * --backend-batch-interval); 100 ms, as etcd */
+   * --backend-batch-interval); 100 ms, as etcd, also when 0 */
   batchIntervalMs?: number;
   /** applied writes after which the open batch is committed (etcd's --backend-batch-limit);
-   * 10,000 */
+   * 10,000, also when 0 */
   batchLimit?: number;
 }
 
@@ -47,6 +47,13 @@ function commitOnExit(): void {
       // the WAL still holds every entry of the batch
     }
   }
+}
+
+/** A batch setting as etcd reads it: 0 (or none) means the default; a negative one is refused. */
+function batchSetting(name: string, v: number | undefined, dflt: number): number {
+  if (v === undefined || v === 0) return dflt;
+  if (!(v > 0)) throw new Error(`backend: ${name} must be 0 (the default) or positive, not ${v}`);
+  return v;
 }
 
 interface Batch {
@@ -149,8 +156,12 @@ export class Backend {
   ) {
     fs.mkdirSync(dir, { recursive: true });
     this.path = dir;
-    this.batchIntervalMs = Math.max(0, opts.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS);
-    this.batchLimit = Math.max(1, opts.batchLimit ?? DEFAULT_BATCH_LIMIT);
+    this.batchIntervalMs = batchSetting(
+      'batchIntervalMs',
+      opts.batchIntervalMs,
+      DEFAULT_BATCH_INTERVAL_MS,
+    );
+    this.batchLimit = batchSetting('batchLimit', opts.batchLimit, DEFAULT_BATCH_LIMIT);
     this.env = this.openEnv();
   }
 
