@@ -26,6 +26,8 @@
 #   NODE_FLAGS   extra node flags for Concord (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
 #   SERVERS      order inside a round (default "etcd concord")
 #   ROUNDS       interleaved rounds (default 2)
+#   ALTERNATE=1  even rounds run SERVERS in reverse order (A B, B A, ...), so neither server
+#                always runs first after the other's load; for many-round runs of one section
 #   WORKLOADS    subset of: put txn range watch zk cluster zkcluster (default:
 #                all of them; e.g. WORKLOADS="zk cluster" or WORKLOADS=zk,cluster)
 #   CPORT PPORT  client/peer port used by both servers (default: a free pair
@@ -65,7 +67,8 @@
 #     3/3, 16/3 and 64/6), ZK3_CLIENTS (default "3 16 64"; fewer than 16 clients run
 #     TOTAL/5 ops: one request per client at a time is slow, and each run is bounded anyway);
 #     ZK3_RATE=N adds a 3/3 setData run held to N ops/s for 20 s (workload zkset3-c3@N), to
-#     compare latency where both systems keep up (empty, the default: no such run)
+#     compare latency where both systems keep up (empty, the default: no such run);
+#     ZK3_OPS (default "create set get") picks the ops of the flat-out runs
 # Server CPU/RSS via loadgen --server-pids (utime+stime, VmHWM reset per phase).
 
 set -euo pipefail
@@ -479,7 +482,7 @@ zkcluster_phase() { # zkcluster_phase SERVER ROUND: 3-server ZooKeeper ensemble 
       --total "$WARMUP" >/dev/null 2>"$OUTDIR/lg.err" || { log "zk warm-up failed"; cat "$OUTDIR/lg.err" >&2; }
   done
   # sessions go to server i mod 3 (loadgen --servers): 3 sessions per 48 clients
-  for op in create set get; do
+  for op in $ZK3_OPS; do
     for c in $ZK3_CLIENTS; do
       lg "$kind" "zk${op}3-c$c" "$r" zk "$op" $(zkcommon) --key-space "$KEY_SPACE" --clients "$c" \
         --conns "$((3 * ((c + 47) / 48)))" --total "$([ "$c" -lt 16 ] && echo $((TOTAL / 5)) || echo "$TOTAL")"
@@ -498,11 +501,13 @@ fi
 ZK_CLIENTS="${ZK_CLIENTS:-16 64}"
 ZK3_CLIENTS="${ZK3_CLIENTS:-3 16 64}"
 ZK3_RATE="${ZK3_RATE:-}"
+ZK3_OPS="${ZK3_OPS:-create set get}"
+ALTERNATE="${ALTERNATE:-0}"
 SVG_OUT="${SVG_OUT:-$OUTDIR/benchmarks-put.svg}"
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "mode: $([ "$QUICK" = 1 ] && echo QUICK || echo full), rounds $ROUNDS, order per round: $SERVERS"
+  echo "mode: $([ "$QUICK" = 1 ] && echo QUICK || echo full), rounds $ROUNDS, order per round: $SERVERS$([ "$ALTERNATE" = 1 ] && echo ", reversed in even rounds")"
   echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
   echo "workloads: $WORKLOADS"
   echo "etcd: $("$ETCD_BIN" --version | head -1)"
@@ -514,7 +519,9 @@ SVG_OUT="${SVG_OUT:-$OUTDIR/benchmarks-put.svg}"
 log "results in $OUTDIR"
 T0=$SECONDS
 for ((round = 1; round <= ROUNDS; round++)); do
-  for s in $SERVERS; do
+  order="$SERVERS"
+  [ "$ALTERNATE" = 1 ] && [ $((round % 2)) = 0 ] && order="$(echo "$SERVERS" | tr ' ' '\n' | tac | tr '\n' ' ')"
+  for s in $order; do
     log "round $round: $s"
     write_phase "$s" "$round"
     read_phase "$s" "$round"
