@@ -59,11 +59,32 @@ export interface RunningConcord {
   close(): Promise<void>;
 }
 
+const DEFAULT_PROGRESS_NOTIFY_MS = 10 * 60 * 1000;
+const MIN_PROGRESS_NOTIFY_MS = 100;
+
+/**
+ * The watch progress-notify interval as etcd takes --experimental-watch-progress-notify-interval:
+ * 0 or less (or none) keeps the default, 10 minutes; a positive one below 100 ms is raised to
+ * 100 ms with a warning.
+ */
+export function progressNotifyInterval(ms: number | undefined, logger?: Logger): number {
+  if (ms === undefined || !(ms > 0)) return DEFAULT_PROGRESS_NOTIFY_MS;
+  if (ms < MIN_PROGRESS_NOTIFY_MS) {
+    logger?.warn(
+      { requestedMs: ms, minMs: MIN_PROGRESS_NOTIFY_MS },
+      'watch progress notify interval raised to its minimum',
+    );
+    return MIN_PROGRESS_NOTIFY_MS;
+  }
+  return ms;
+}
+
 /** Starts a single-member Concord in this process: the embeddable entry point. */
 export async function startConcord(o: ConcordOptions = {}): Promise<RunningConcord> {
   const logger = o.logger ?? pino({ level: 'info' });
   const listen = o.listenClientUrls ?? ['http://127.0.0.1:2379'];
   const maxRequestBytes = o.maxRequestBytes ?? Limits.maxRequestBytes;
+  const progressNotifyIntervalMs = progressNotifyInterval(o.progressNotifyIntervalMs, logger);
   const cfg: ServerConfig = {
     name: o.name ?? 'default',
     dataDir: o.dataDir ?? './data',
@@ -93,11 +114,11 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
   addEtcdServices(g, server, {
     maxTxnOps: cfg.maxTxnOps,
     maxRequestBytes,
-    progressNotifyIntervalMs: o.progressNotifyIntervalMs ?? 10 * 60 * 1000,
+    progressNotifyIntervalMs,
   });
   const httpApi = createHttpApi(
     server,
-    (o.gateway ?? jsonGateway({ progressNotifyIntervalMs: o.progressNotifyIntervalMs }))(server),
+    (o.gateway ?? jsonGateway({ progressNotifyIntervalMs }))(server),
   );
   const listeners: ClientListener[] = [];
   const clientUrls: string[] = [];
@@ -118,7 +139,7 @@ export async function startConcord(o: ConcordOptions = {}): Promise<RunningConco
       throw new Error(`unsupported client HTTP URL ${u}: only http:// is supported`);
     const h = createHttpApi(
       server,
-      (o.gateway ?? jsonGateway({ progressNotifyIntervalMs: o.progressNotifyIntervalMs }))(server),
+      (o.gateway ?? jsonGateway({ progressNotifyIntervalMs }))(server),
     );
     await new Promise<void>((resolve, reject) => {
       h.once('error', reject);

@@ -5,7 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Backend } from '../src/backend/backend';
+import type { Logger } from 'pino';
 import { parseDuration } from '../src/cli/serve';
+import { progressNotifyInterval } from '../src/embed';
 
 // The backend batches its writes into one LMDB transaction (backend/backend.ts). What a
 // reader of this process sees, what reaches the file and when, and what a failure leaves.
@@ -125,11 +127,22 @@ test("batch settings of 0 mean etcd's defaults (100 ms, 10,000 writes); negative
   assert.throws(() => new Backend(tmp(), { batchIntervalMs: -5 }), /batchIntervalMs must be/);
 });
 
-test('--backend-batch-interval takes 0 as etcd does (Go durations); other duration flags do not', () => {
-  assert.equal(parseDuration('0', true), 0);
-  assert.equal(parseDuration('0s', true), 0);
-  assert.equal(parseDuration('100ms', true), 100);
-  assert.throws(() => parseDuration('0'), /invalid duration: 0/);
-  assert.throws(() => parseDuration('', true), /invalid duration/);
-  assert.throws(() => parseDuration('-1s', true), /invalid duration/);
+test('duration flags take 0 as Go durations do; 0 means the default where etcd says so', () => {
+  assert.equal(parseDuration('0'), 0);
+  assert.equal(parseDuration('0s'), 0);
+  assert.equal(parseDuration('100ms'), 100);
+  assert.equal(parseDuration('1h30m'), 5_400_000);
+  assert.throws(() => parseDuration(''), /invalid duration/);
+  assert.throws(() => parseDuration('-1s'), /invalid duration/);
+  assert.throws(() => parseDuration('5'), /invalid duration: 5/);
+  // --experimental-watch-progress-notify-interval, as etcd's NewWatchServer takes it
+  const warnings: unknown[] = [];
+  const logger = { warn: (o: unknown) => warnings.push(o) } as unknown as Logger;
+  assert.equal(progressNotifyInterval(undefined, logger), 600_000);
+  assert.equal(progressNotifyInterval(0, logger), 600_000);
+  assert.equal(progressNotifyInterval(-5, logger), 600_000);
+  assert.equal(warnings.length, 0);
+  assert.equal(progressNotifyInterval(20, logger), 100);
+  assert.equal(warnings.length, 1);
+  assert.equal(progressNotifyInterval(5_000, logger), 5_000);
 });

@@ -132,7 +132,7 @@ export function serveCommand(): Command {
           initialCluster: o.initialCluster ? String(o.initialCluster) : undefined,
           initialClusterState: o.initialClusterState === 'existing' ? 'existing' : 'new',
           snapshotCount: o.snapshotCount as number,
-          backendBatchIntervalMs: parseDuration(String(o.backendBatchInterval), true),
+          backendBatchIntervalMs: parseDuration(String(o.backendBatchInterval)),
           backendBatchLimit: o.backendBatchLimit as number,
           quotaBackendBytes: o.quotaBackendBytes as number,
           maxRequestBytes: o.maxRequestBytes as number,
@@ -199,11 +199,12 @@ function checkInitialCluster(spec: string, name: string, peerUrls: string[]): vo
 }
 
 /**
- * Go-style durations: "10m", "5s", "1h30m", "250ms". `allowZero`: "0" (as Go accepts it) and
- * zero durations are taken, for flags where etcd reads 0 as "the default".
+ * Go-style durations: "10m", "5s", "1h30m", "250ms", and "0" as Go's time.ParseDuration takes
+ * it. What 0 means is the setting's business (etcd reads 0 as "the default" for the batch and
+ * progress-notify intervals; the embed and backend apply that).
  */
-export function parseDuration(s: string, allowZero = false): number {
-  if (allowZero && s === '0') return 0;
+export function parseDuration(s: string): number {
+  if (s === '0') return 0;
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
   let total = 0;
   let m: RegExpExecArray | null;
@@ -214,7 +215,6 @@ export function parseDuration(s: string, allowZero = false): number {
     total +=
       m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
   }
-  if (s === '' || matched !== s || (total === 0 && !allowZero))
-    throw new Error(`invalid duration: ${s}`);
+  if (s === '' || matched !== s) throw new Error(`invalid duration: ${s}`);
   return total;
 }
