@@ -20,6 +20,7 @@ import { WalStorage } from './wal-storage';
 import { ApplyOutcome, LogEntry, StateMachine, toPbAlarm } from './state-machine';
 import { big, long, num } from './pb';
 import { Metrics } from './metrics';
+import { ownBuffer } from '../util/own-buffer';
 import { SequenceTable } from '../util/sequence-table';
 
 export const SERVER_VERSION = '3.5.0';
@@ -332,7 +333,10 @@ export class EtcdServer {
     const idLong = Long.fromBits(counter >>> 0, high, true);
     req.id = idLong;
     req.timeMs = Date.now();
-    const data = Buffer.from(concordpb.InternalRequest.encode(req).finish());
+    // In a cluster the entry stays in the in-memory Raft log until a snapshot compacts it (up to
+    // --snapshot-count entries later): a slice of node's Buffer pool would keep its whole 8 KiB
+    // pool alive that long (see ownBuffer)
+    const data = ownBuffer(concordpb.InternalRequest.encode(req).finish());
     if (data.length > this.cfg.maxRequestBytes) throw Errors.requestTooLarge();
     const key = this.ownProposal(idLong)!;
     let resolve!: (o: ApplyOutcome) => void;
