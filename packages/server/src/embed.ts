@@ -5,6 +5,7 @@ import { addEtcdServices } from './api/etcd/services';
 import { ClientListener } from './api/client-listener';
 import { createHttpApi, GatewayHandler } from './api/http/http-api';
 import { jsonGateway } from './api/http/gateway';
+import { progressNotifyInterval } from './api/etcd/watch-stream';
 import { Limits } from './server/errors';
 import { startZooKeeper } from './api/zk/start';
 
@@ -57,26 +58,6 @@ export interface RunningConcord {
   /** actual ZooKeeper URLs (tcp://host:port), empty when not served */
   zookeeperUrls: string[];
   close(): Promise<void>;
-}
-
-const DEFAULT_PROGRESS_NOTIFY_MS = 10 * 60 * 1000;
-const MIN_PROGRESS_NOTIFY_MS = 100;
-
-/**
- * The watch progress-notify interval as etcd takes --experimental-watch-progress-notify-interval:
- * 0 or less (or none) keeps the default, 10 minutes; a positive one below 100 ms is raised to
- * 100 ms with a warning.
- */
-export function progressNotifyInterval(ms: number | undefined, logger?: Logger): number {
-  if (ms === undefined || !(ms > 0)) return DEFAULT_PROGRESS_NOTIFY_MS;
-  if (ms < MIN_PROGRESS_NOTIFY_MS) {
-    logger?.warn(
-      { requestedMs: ms, minMs: MIN_PROGRESS_NOTIFY_MS },
-      'watch progress notify interval raised to its minimum',
-    );
-    return MIN_PROGRESS_NOTIFY_MS;
-  }
-  return ms;
 }
 
 /** Starts a single-member Concord in this process: the embeddable entry point. */

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { Backend } from '../src/backend/backend';
 import type { Logger } from 'pino';
 import { parseDuration } from '../src/cli/serve';
-import { progressNotifyInterval } from '../src/embed';
+import { progressNotifyInterval } from '../src/api/etcd/watch-stream';
 
 // The backend batches its writes into one LMDB transaction (backend/backend.ts). What a
 // reader of this process sees, what reaches the file and when, and what a failure leaves.

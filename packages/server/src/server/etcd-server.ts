@@ -333,11 +333,12 @@ export class EtcdServer {
     const idLong = Long.fromBits(counter >>> 0, high, true);
     req.id = idLong;
     req.timeMs = Date.now();
+    const encoded = concordpb.InternalRequest.encode(req).finish();
+    if (encoded.length > this.cfg.maxRequestBytes) throw Errors.requestTooLarge();
     // In a cluster the entry stays in the in-memory Raft log until a snapshot compacts it (up to
     // --snapshot-count entries later): a slice of node's Buffer pool would keep its whole 8 KiB
     // pool alive that long (see ownBuffer)
-    const data = ownBuffer(concordpb.InternalRequest.encode(req).finish());
-    if (data.length > this.cfg.maxRequestBytes) throw Errors.requestTooLarge();
+    const data = ownBuffer(encoded);
     const key = this.ownProposal(idLong)!;
     let resolve!: (o: ApplyOutcome) => void;
     const outcome = new Promise<ApplyOutcome>((r) => (resolve = r));

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { StreamCall } from '../grpc/grpc-server';
 import { OUT_COPY_MAX } from '../grpc/http2-session';
 import { etcdserverpb } from '@concord/proto';
@@ -18,6 +19,26 @@ import {
 } from './watch-encoding';
 
 type WatchCall = StreamCall<etcdserverpb.WatchRequest, etcdserverpb.IWatchResponse>;
+
+const DEFAULT_PROGRESS_NOTIFY_MS = 10 * 60 * 1000;
+const MIN_PROGRESS_NOTIFY_MS = 100;
+
+/**
+ * The watch progress-notify interval as etcd takes --experimental-watch-progress-notify-interval:
+ * 0 or less (or none) keeps the default, 10 minutes; a positive one below 100 ms is raised to
+ * 100 ms with a warning.
+ */
+export function progressNotifyInterval(ms: number | undefined, logger?: Logger): number {
+  if (ms === undefined || !(ms > 0)) return DEFAULT_PROGRESS_NOTIFY_MS;
+  if (ms < MIN_PROGRESS_NOTIFY_MS) {
+    logger?.warn(
+      { requestedMs: ms, minMs: MIN_PROGRESS_NOTIFY_MS },
+      'watch progress notify interval raised to its minimum',
+    );
+    return MIN_PROGRESS_NOTIFY_MS;
+  }
+  return ms;
+}
 
 export interface WatchStreamOptions {
   progressNotifyIntervalMs: number;

@@ -8,6 +8,7 @@ import { Long } from '@concord/proto';
 import { services, MethodInfo } from '@concord/proto/grpc-services';
 import { EtcdServer } from '../../server/etcd-server';
 import { Limits } from '../../server/errors';
+import { progressNotifyInterval } from '../etcd/watch-stream';
 import { addEtcdServices, ServiceOptions } from '../etcd/services';
 import type { GatewayHandler } from './http-api';
 
@@ -26,15 +27,13 @@ export interface GatewayOptions {
   progressNotifyIntervalMs?: number;
 }
 
-const DEFAULT_PROGRESS_NOTIFY_MS = 10 * 60 * 1000;
-
 /** The gateway factory startConcord takes (`gateway` option); options default to etcd's. */
 export function jsonGateway(o: GatewayOptions = {}): (server: EtcdServer) => GatewayHandler {
   return (server) =>
     createGateway(server, {
       maxTxnOps: o.maxTxnOps ?? server.cfg.maxTxnOps,
       maxRequestBytes: o.maxRequestBytes ?? server.cfg.maxRequestBytes,
-      progressNotifyIntervalMs: o.progressNotifyIntervalMs ?? DEFAULT_PROGRESS_NOTIFY_MS,
+      progressNotifyIntervalMs: progressNotifyInterval(o.progressNotifyIntervalMs),
     });
 }
 
