@@ -1,18 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Backend } from '../src/backend/backend';
 import type { Logger } from 'pino';
 import { parseDuration } from '../src/cli/serve';
 import { progressNotifyInterval } from '../src/api/etcd/watch-stream';
+import { tempDir } from './support/tempDirs';
 
 // The backend batches its writes into one LMDB transaction (backend/backend.ts). What a
 // reader of this process sees, what reaches the file and when, and what a failure leaves.
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'concord-batch-'));
+const tmp = () => tempDir('concord-batch-');
 const k = (s: string) => Buffer.from(s);
 
 /** what another process reads from the data file (read-only: it takes no write lock) */

@@ -1,16 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Backend } from '../src/backend/backend';
 import { StateMachine, LogEntry } from '../src/server/state-machine';
 import { rangeQuery } from '../src/mvcc/types';
 import { EtcdError } from '../src/server/errors';
 import { slotRetired } from '../src/mvcc/key-index';
+import { tempDir } from './support/tempDirs';
 
 function fresh(): { sm: StateMachine; backend: Backend; dir: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-mvcc-'));
+  const dir = tempDir('concord-mvcc-');
   const backend = new Backend(dir);
   return { sm: new StateMachine(backend, { minLeaseTtlSeconds: 2 }), backend, dir };
 }

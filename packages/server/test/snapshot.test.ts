@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   readSnapshotFile,
@@ -10,9 +9,10 @@ import {
   SnapshotStore,
   writeSnapshotFile,
 } from '../src/snapshot/snapshot-store';
+import { tempDir } from './support/tempDirs';
 
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'concord-snap-'));
+  return tempDir('concord-snap-');
 }
 
 function makeSource(

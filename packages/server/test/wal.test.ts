@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { crc32c } from '../src/util/crc32';
 import { Wal, WalCorruptionError, WalOptions, WalRecord } from '../src/wal/wal';
+import { tempDir } from './support/tempDirs';
 
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'concord-wal-'));
+  return tempDir('concord-wal-');
 }
 
 function segFiles(dir: string): string[] {

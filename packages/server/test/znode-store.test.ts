@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
 import { Backend } from '../src/backend/backend';
@@ -10,6 +9,7 @@ import { JuteWriter } from '../src/zk/jute';
 import { CreateMode, Err, OpCode, OPEN_ACL_UNSAFE, writeAcl } from '../src/zk/records';
 import { decodeMeta, encodeMeta, ZkApplyResult } from '../src/zk/znode-store';
 import { dataKey, dataKeyLatin1 } from '../src/zk/paths';
+import { tempDir } from './support/tempDirs';
 
 // The znode model applied directly (no network): metadata layout and mtime, which lives with
 // the data key's MVCC record so a setData writes nothing else.
@@ -17,7 +17,7 @@ import { dataKey, dataKeyLatin1 } from '../src/zk/paths';
 const SESSION = 0x1234n;
 
 function fresh(): { sm: StateMachine; backend: Backend; dir: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-znode-'));
+  const dir = tempDir('concord-znode-');
   const backend = new Backend(dir);
   return { sm: new StateMachine(backend, { minLeaseTtlSeconds: 2 }), backend, dir };
 }
