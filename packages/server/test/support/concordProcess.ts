@@ -8,9 +8,8 @@
  */
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { CONCORD_MAIN, isHealthy } from './servers';
+export { makeTemp, rmTemp } from './tempDirs';
 
 export { CONCORD_MAIN };
 
@@ -231,15 +230,6 @@ export class ConcordProcess {
   tail(lines = 40): string {
     return this.out.split('\n').slice(-lines).join('\n');
   }
-}
-
-/** A fresh temp dir (for a data dir); remove it with rmTemp. */
-export function makeTemp(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-export function rmTemp(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** Runs the Concord CLI synchronously (bounded), e.g. ['--help']. */
