@@ -4,7 +4,6 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type * as net from 'node:net';
 import pino from 'pino';
 import { Message } from '../src/raft';
 import { ClusterMember } from '../src/server/cluster';
@@ -16,11 +15,10 @@ function transport(
   other: ClusterMember,
   onMessage: (m: Message) => void,
   onLeaseRenew: (id: bigint) => void,
-  more: ClusterMember[] = [],
 ): PeerTransport {
   return new PeerTransport({
     self,
-    members: [self, other, ...more],
+    members: [self, other],
     clusterId: 0xc0ffeen,
     listenPeerUrls: self.peerUrls,
     hello: () => ({
@@ -41,10 +39,10 @@ function transport(
   });
 }
 
-const app = (index: number, data: Buffer, to = 2): Message => ({
+const app = (index: number, data: Buffer): Message => ({
   type: 'MsgApp',
   from: 1,
-  to,
+  to: 2,
   term: 2,
   index: index - 1,
   logTerm: 2,
@@ -113,62 +111,5 @@ test('a tick of messages arrives whole and in order, around one larger than the 
   } finally {
     await ta.close();
     await tb.close();
-  }
-});
-
-test('flush(first) writes the queued messages of that peer before those of the others', async () => {
-  const [pa, pb, pc] = await freePorts(3);
-  const member = (raftId: number, name: string, port: number): ClusterMember => ({
-    raftId,
-    id: BigInt(raftId),
-    name,
-    peerUrls: [`http://127.0.0.1:${port}`],
-  });
-  const [a, b, c] = [member(1, 'a', pa), member(2, 'b', pb), member(3, 'c', pc)];
-  const got = new Map<number, Message[]>([
-    [2, []],
-    [3, []],
-  ]);
-  const none = () => undefined;
-  const ta = transport(a, b, none, none, [c]);
-  const tb = transport(b, a, (m) => got.get(2)!.push(m), none);
-  const tc = transport(c, a, (m) => got.get(3)!.push(m), none);
-  await Promise.all([ta.start(), tb.start(), tc.start()]);
-  try {
-    for (let i = 0; i < 200 && (got.get(2)!.length === 0 || got.get(3)!.length === 0); i++) {
-      for (const to of [2, 3]) ta.send({ type: 'MsgHeartbeat', from: 1, to, term: 2, commit: 0 });
-      ta.flush();
-      await sleep(25);
-    }
-    assert.ok(got.get(2)!.length > 0 && got.get(3)!.length > 0, 'the transports never connected');
-
-    // which peer's socket each write goes to, in order
-    const writes: number[] = [];
-    const outs = (ta as unknown as { out: Map<number, { sock?: net.Socket }> }).out;
-    for (const [id, o] of outs) {
-      const s = o.sock!;
-      const write = s.write.bind(s) as (chunk: Buffer) => boolean;
-      s.write = ((chunk: Buffer) => {
-        writes.push(id);
-        return write(chunk);
-      }) as typeof s.write;
-    }
-    const round = (first?: number): number[] => {
-      writes.length = 0;
-      ta.send(app(1, Buffer.alloc(10), 2));
-      ta.send(app(1, Buffer.alloc(10), 3));
-      ta.flush(first);
-      return [...writes];
-    };
-    assert.deepEqual(round(), [2, 3], 'members order without a first peer');
-    assert.deepEqual(round(3), [3, 2]);
-    assert.deepEqual(round(2), [2, 3]);
-    // a first peer with nothing queued changes nothing for the others
-    writes.length = 0;
-    ta.send(app(1, Buffer.alloc(10), 2));
-    ta.flush(3);
-    assert.deepEqual(writes, [2]);
-  } finally {
-    await Promise.all([ta.close(), tb.close(), tc.close()]);
   }
 });

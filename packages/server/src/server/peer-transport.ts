@@ -816,10 +816,8 @@ export class PeerTransport {
    * Writes every peer's queued messages now. send() leaves them for the end of the tick so the
    * messages of one tick share a syscall; a caller that is about to run long synchronous work
    * (applying entries, a WAL sync on the event loop) flushes first so peers are not kept waiting.
-   * `first`: the peer written to before the others.
    */
-  flush(first?: NodeId): void {
-    if (first !== undefined) this.out.get(first)?.flush();
+  flush(): void {
     for (const o of this.out.values()) o.flush();
   }
 

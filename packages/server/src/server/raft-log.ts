@@ -52,7 +52,6 @@ import { ClusterMember } from './cluster';
 import { EtcdError, Errors } from './errors';
 import { CommittedEntry, ReplicatedLog } from './log';
 import { Hello, PeerTransport } from './peer-transport';
-import { ForwardedProposals } from './forwarded-proposals';
 import { WalStorage } from './wal-storage';
 import { RaftSnapshots } from './raft-snapshots';
 import {
@@ -157,8 +156,6 @@ interface ReadRound {
 }
 
 const READ_RETRY_MS = 500;
-/** forwarded proposals a leader keeps track of (waitingFollower); more go untracked */
-const MAX_FORWARDED = 1024;
 const MAX_SIZE_PER_MSG = 1024 * 1024;
 const MAX_COMMITTED_PER_READY = 16 * 1024 * 1024;
 /** entries kept below a snapshot for slow followers (etcd: 5000), at most --snapshot-count */
@@ -206,8 +203,6 @@ export class RaftLog implements ReplicatedLog {
   private snapshotMade: { snap: Snapshot; started: number } | undefined;
   /** backend copies being made for followers (sendSnapshot) */
   private readonly copying = new Set<Promise<void>>();
-  /** Leader: who forwarded which entries; sendAll writes to the one waiting longest first */
-  private readonly forwarded = new ForwardedProposals(MAX_FORWARDED);
 
   onCommit: (entries: CommittedEntry[]) => void = () => undefined;
   /** called when this member becomes leader (true) or stops being leader (false) */
@@ -523,12 +518,7 @@ export class RaftLog implements ReplicatedLog {
 
   private receive(m: Message): void {
     if (this.closed) return;
-    if (m.type === 'MsgProp' && this.node.raft.state === 'leader') {
-      const before = this.node.raft.log.lastIndex();
-      this.node.step(m);
-      const last = this.node.raft.log.lastIndex();
-      if (last > before) this.forwarded.record(last, m.from);
-    } else this.node.step(m);
+    this.node.step(m);
     // what this may let leave early is sent at the end of the loop turn (kick), together with
     // what the turn's other messages add: one write per peer, not one per message received
     this.kick();
@@ -691,23 +681,7 @@ export class RaftLog implements ReplicatedLog {
     // On the wire now, not at the end of the tick: what follows in this Ready (applying
     // committed entries, the WAL's write and sync on the event loop) would otherwise delay a
     // leader's MsgApp and commit notice, and a follower's acknowledgement, by its own duration.
-    this.transport.flush(this.waitingFollower());
-  }
-
-  /**
-   * Leader: the follower that forwarded the oldest entries whose commit notice has not gone out,
-   * so the one whose client waits longest; its messages are written first. Writing to a follower
-   * wakes it, and where members share CPUs (3 on 2 vCPUs in the benchmarks) the woken follower
-   * often takes the leader's CPU before the leader writes to the next one: in a `perf` trace at
-   * 100 writes/s the second write came 40-60 us after the first at the median and 140-420 us
-   * after it in a quarter of the writes (docs/benchmarks.md, twenty-fourth sitting).
-   */
-  private waitingFollower(): NodeId | undefined {
-    if (this.node.raft.state !== 'leader') {
-      this.forwarded.clear();
-      return undefined;
-    }
-    return this.forwarded.firstWaiting(this.node.raft.log.committed);
+    this.transport.flush();
   }
 
   private apply(entries: Entry[]): void {
