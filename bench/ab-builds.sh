@@ -27,7 +27,9 @@
 #   LOADGEN (/tmp/loadgen/loadgen; see docs/benchmarks.md "How to run"),
 #   RATE     ops/s each measured run is held to (loadgen --rate; 0, the default, is flat out).
 #            At a rate both builds sustain, the server CPU per 1k ops compares the work an op
-#            costs with less noise than throughput does on a saturated 2-core VM
+#            costs with less noise than throughput does on a saturated 2-core VM. Run both
+#            orders (OLD NEW, then NEW OLD): in two such A/Bs with MEMBERS=3 (2026-12-05) the
+#            build in slot B had the lower p50 in 13 of 16 rounds, whichever build it was
 #   A_NODE_FLAGS / B_NODE_FLAGS: node options for that build's servers (e.g. the same dist
 #   twice, B with --max-semi-space-size=4, measures what a V8 flag costs)
 # Prints one line per run: round, op, build, ops/s, p50, p99, errors, server CPU-s per 1k ops;
