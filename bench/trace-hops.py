@@ -5,9 +5,10 @@
   python3 bench/trace-hops.py PERF_SCRIPT_TXT PID=NAME[,PID=NAME...] [LEADER_PID]
 
 Prints, per member main thread (the thread whose id is the process id):
-  - hops: the time from a read that returned data to the thread's next write (write, writev,
-    pwrite), grouped by bytes read and the system call that followed, with the time the thread
-    was switched out in between subtracted (so: CPU time, the tracing's own included);
+  - hops: the time from the last read that returned data before a write (write, writev,
+    pwrite) to that write, grouped by bytes read and the system call, with the time the thread
+    was switched out in between subtracted (so: CPU time, the tracing's own included; the
+    recording must be system-wide, or a switch back from a program it did not trace is missed);
   - fdatasync durations on any of its threads;
 and for LEADER_PID, the fan-out gap: the time between two writes of the same size to different
 sockets (a proposal or commit notice to each follower), which grows when writing to the first
