@@ -18,7 +18,8 @@ import {
 } from '@concord/proto/grpc-services';
 import { EtcdClient, RpcError } from './support/grpcClient';
 import { freePorts, isHealthy } from './support/servers';
-import { ConcordProcess, makeTemp, rmTemp, runCli } from './support/concordProcess';
+import { ConcordProcess, runCli } from './support/concordProcess';
+import { makeTemp, rmTemp } from './support/tempDirs';
 import { RawClient, RawOutcome } from './support/rawGrpc';
 
 const MiB = 1024 * 1024;

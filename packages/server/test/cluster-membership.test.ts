@@ -7,7 +7,7 @@
  */
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeTemp, rmTemp } from './support/concordProcess';
+import { makeTemp, rmTemp } from './support/tempDirs';
 import { EtcdClient, MaintenanceService } from './support/grpcClient';
 import { freePorts } from './support/servers';
 import * as path from 'node:path';

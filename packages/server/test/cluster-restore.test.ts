@@ -9,7 +9,8 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConcordProcess, makeTemp, rmTemp, runCli } from './support/concordProcess';
+import { ConcordProcess, runCli } from './support/concordProcess';
+import { makeTemp, rmTemp } from './support/tempDirs';
 import { freePorts } from './support/servers';
 import {
   ctl,

@@ -10,7 +10,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeTemp, rmTemp } from './support/concordProcess';
+import { makeTemp, rmTemp } from './support/tempDirs';
 import { EtcdClient } from './support/grpcClient';
 import {
   ctl,

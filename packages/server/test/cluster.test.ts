@@ -10,7 +10,8 @@
  */
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConcordProcess, makeTemp, rmTemp } from './support/concordProcess';
+import { ConcordProcess } from './support/concordProcess';
+import { makeTemp, rmTemp } from './support/tempDirs';
 import { etcdctlSpawn, sleep } from './support/servers';
 import {
   Member,

@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EtcdClient } from './support/grpcClient';
 import { freePorts, sleep } from './support/servers';
-import { ConcordProcess, makeTemp, prng, rmTemp, seedFrom } from './support/concordProcess';
+import { ConcordProcess, prng, seedFrom } from './support/concordProcess';
+import { makeTemp, rmTemp } from './support/tempDirs';
 import { Workload } from './support/crashWorkload';
 
 const SEED = seedFrom('CRASH_SEED');

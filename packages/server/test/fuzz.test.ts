@@ -28,7 +28,8 @@ import { EtcdError } from '../src/server/errors';
 import { Limits } from '../src/server/errors';
 import { EtcdClient } from './support/grpcClient';
 import { freePorts, isHealthy } from './support/servers';
-import { ConcordProcess, makeTemp, prng, rmTemp, seedFrom } from './support/concordProcess';
+import { ConcordProcess, prng, seedFrom } from './support/concordProcess';
+import { makeTemp, rmTemp } from './support/tempDirs';
 import { RawClient } from './support/rawGrpc';
 
 const SEED = seedFrom('FUZZ_SEED');

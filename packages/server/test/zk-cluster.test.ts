@@ -15,7 +15,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ctl, makeMembers, Member, startMember, until, waitLeader } from './support/clusterKit';
-import { makeTemp, rmTemp } from './support/concordProcess';
+import { makeTemp, rmTemp } from './support/tempDirs';
 import { etcdctlSpawn, freePorts, sleep } from './support/servers';
 import { connectClient, fourLetter, RawZk, zookeeper } from './support/zk';
 import { OpCode } from '../src/zk/records';

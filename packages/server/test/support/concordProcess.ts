@@ -9,7 +9,6 @@
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { CONCORD_MAIN, isHealthy } from './servers';
-export { makeTemp, rmTemp } from './tempDirs';
 
 export { CONCORD_MAIN };
 
